@@ -1,0 +1,132 @@
+"""The ``healthcheck`` command: thin click commands over :mod:`healthcheck.pipeline`.
+
+Exit codes: 0 report written; 1 run failed, nothing replaced; 2 usage, config
+or input error. A :class:`~healthcheck.errors.HealthcheckError` becomes one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from healthcheck import __version__
+from healthcheck.errors import HealthcheckError
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn our errors into one line and an exit code; let bugs show a traceback."""
+    try:
+        yield
+    except HealthcheckError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        # Disk full, permission denied, read-only folder: the user's to fix.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_FAIL)
+
+
+def _written(paths: list[Path]) -> None:
+    for p in paths:
+        click.echo(f"wrote {p}{'/' if p.is_dir() else ''}")
+
+
+out_option = click.option(
+    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
+    help="Folder for the report; files already in it are replaced only on success.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="healthcheck")
+@click.option("--verbose", "-v", is_flag=True, help="Show progress and warnings.")
+def main(verbose: bool) -> None:
+    """Quarterly IT health check: exports in, graded report out."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s")
+    if not verbose:
+        # The renderer's notes about fonts and CSS are for developers.
+        for name in ("weasyprint", "fontTools"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@out_option
+def run(engagement: Path, out: Path) -> None:
+    """Collect ENGAGEMENT, score it and write report.pdf, findings.xlsx,
+    assessment.json and evidence/ into --out.
+    """
+    from healthcheck import pipeline
+
+    with user_errors():
+        _written(pipeline.run(engagement, out))
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@out_option
+def collect(engagement: Path, out: Path) -> None:
+    """Collect ENGAGEMENT into an evidence folder --out, without scoring."""
+    from healthcheck import pipeline
+
+    with user_errors():
+        _written([pipeline.collect(engagement, out)])
+
+
+@main.command()
+@click.argument("evidence", type=click.Path(path_type=Path))
+@out_option
+def report(evidence: Path, out: Path) -> None:
+    """Rebuild the report offline from a saved EVIDENCE folder."""
+    from healthcheck import pipeline
+
+    with user_errors():
+        _written(pipeline.report(evidence, out))
+
+
+@main.command()
+def collectors() -> None:
+    """List installed collectors, their datasets and permissions."""
+    from healthcheck.registry import collectors as discover
+
+    for c in discover():
+        click.echo(f"{c.name}  ({c.distribution} {c.version})")
+        if c.collector is None:
+            click.echo(f"  failed to load: {c.error}")
+            continue
+        click.echo(f"  {c.collector.title}")
+        click.echo(f"  datasets: {', '.join(c.provides)}")
+        perms = ", ".join(c.collector.permissions) or "none (reads files)"
+        click.echo(f"  permissions: {perms}")
+
+
+@main.command()
+@click.option("--layer", type=click.Choice(["foundation", "processes", "review",
+                                            "expert"]), help="Only this layer.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def rules(layer: str | None, fmt: str) -> None:
+    """List the rule catalogue."""
+    from healthcheck.engine import load_catalog
+
+    chosen = [r for r in load_catalog() if layer is None or r.layer.value == layer]
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "id": r.id, "slug": r.slug, "layer": r.layer.value,
+            "severity": r.severity.value, "weight": r.weight, "title": r.title,
+            "requires": list(r.requires), "params": dict(r.params)} for r in chosen],
+            indent=2))
+        return
+    for r in chosen:
+        click.echo(f"{r.id}  {r.severity.value:<8}  w{r.weight:g}  {r.title}")

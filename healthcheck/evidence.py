@@ -1,0 +1,213 @@
+"""The evidence folder: what was collected, kept so a report can be rebuilt offline.
+
+Layout::
+
+    evidence/
+      manifest.json            collection time, client settings, collector runs,
+                               per dataset: file, sha256, rows, sources, rejected rows
+      datasets/<name>.json     the canonical rows that were scored
+      sources/<file>           copies of the input files, byte for byte
+
+The folder is written to a temporary sibling and renamed into place, so a
+failed collection never leaves half an evidence folder. Loading checks every
+dataset file against its recorded sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from healthcheck import SCHEMA_VERSION, __version__, datasets
+from healthcheck.config import ClientConfig
+from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
+from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
+from healthcheck.report.atomic import current_umask
+
+MANIFEST = "manifest.json"
+EVIDENCE_FORMAT = "healthcheck-evidence/1"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Evidence:
+    """Everything the evaluation needs, whether just collected or loaded back."""
+
+    config: ClientConfig
+    collected_at: datetime
+    runs: tuple[Mapping[str, Any], ...]
+    frames: Mapping[str, pd.DataFrame]
+    sources: tuple[Mapping[str, Any], ...] = ()
+    rejected: tuple[Mapping[str, Any], ...] = ()
+    unrecognised: tuple[Mapping[str, Any], ...] = ()
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> date:
+        """The assessment date: from client.yaml, else the collection date."""
+        return self.config.as_of or self.collected_at.date()
+
+    def missing_reasons(self) -> dict[str, str]:
+        """Why each dataset that did not arrive is missing, by dataset name."""
+        out: dict[str, str] = {}
+        for run in self.runs:
+            if run["status"] != RunStatus.OK.value and run["dataset"] not in self.frames:
+                text = f"{run['collector']}: {run['reason']}"
+                out[run["dataset"]] = (out[run["dataset"]] + "; " + text
+                                       if run["dataset"] in out else text)
+        return out
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+            ).encode("utf-8")
+
+
+def _copy_name(path: str, taken: set[str]) -> str:
+    base = Path(path).name
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{Path(base).stem}-{n}{Path(base).suffix}"
+    taken.add(name)
+    return name
+
+
+def write(dest: Path, *, config: ClientConfig, collected_at: datetime,
+          runs: Iterable[CollectorRun],
+          unrecognised: Iterable[Mapping[str, Any]] = ()) -> Path:
+    """Write an evidence folder at ``dest`` atomically and return ``dest``."""
+    runs = list(runs)
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())
+        (tmp / "datasets").mkdir()
+        (tmp / "sources").mkdir()
+        manifest_sets: dict[str, Any] = {}
+        copied: dict[str, str] = {}
+        taken: set[str] = set()
+        for run in runs:
+            ds = run.dataset
+            if ds is None:
+                continue
+            body = _json_bytes({"dataset": ds.name,
+                                "columns": list(ds.frame.columns),
+                                "rows": datasets.to_records(ds.name, ds.frame)})
+            rel = f"datasets/{ds.name}.json"
+            (tmp / rel).write_bytes(body)
+            for src in ds.sources:
+                if src.path not in copied and Path(src.path).is_file():
+                    copied[src.path] = "sources/" + _copy_name(src.path, taken)
+                    shutil.copy2(src.path, tmp / copied[src.path])
+            manifest_sets[ds.name] = {
+                "file": rel,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "rows": len(ds.frame),
+                "collector": ds.collector,
+                "collected_at": ds.collected_at.isoformat(timespec="seconds"),
+                "sources": [dict(s.to_dict(), copy=copied.get(s.path))
+                            for s in ds.sources],
+                "rejected": [r.to_dict() for r in ds.rejected],
+            }
+        manifest = {
+            "format": EVIDENCE_FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": __version__,
+            "collected_at": collected_at.isoformat(timespec="seconds"),
+            "client": config.to_dict(),
+            "runs": [r.to_dict() for r in runs],
+            "datasets": manifest_sets,
+            "unrecognised": [dict(u) for u in unrecognised],
+        }
+        (tmp / MANIFEST).write_bytes(_json_bytes(manifest))
+        replace_dir(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def replace_dir(new: Path, dest: Path) -> None:
+    """Put the folder ``new`` at ``dest``; the old ``dest`` survives until then."""
+    old = None
+    if dest.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
+        os.rmdir(old)
+        os.replace(dest, old)
+    try:
+        os.replace(new, dest)
+    except BaseException:
+        if old is not None:
+            os.replace(old, dest)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load(path: str | Path) -> Evidence:
+    """Load an evidence folder, checking it is complete and unaltered."""
+    root = Path(path)
+    mpath = root / MANIFEST
+    if not mpath.is_file():
+        raise EvidenceError(f"{mpath}: not found",
+                            hint="give the evidence folder a run or collect wrote")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"{mpath}: not valid JSON ({exc})") from None
+    if manifest.get("format") != EVIDENCE_FORMAT:
+        raise EvidenceError(f"{mpath}: unknown evidence format "
+                            f"{manifest.get('format')!r}, expected {EVIDENCE_FORMAT}")
+    try:
+        config = ClientConfig.from_dict(manifest["client"], where=str(mpath))
+        collected_at = datetime.fromisoformat(manifest["collected_at"])
+        frames: dict[str, pd.DataFrame] = {}
+        sources: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        for name, entry in manifest["datasets"].items():
+            frames[name] = _load_dataset(root, name, entry)
+            sources += [dict(s, dataset=name) for s in entry.get("sources", ())]
+            rejected += [dict(r, dataset=name) for r in entry.get("rejected", ())]
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
+        if isinstance(exc, HealthcheckError):
+            raise EvidenceError(str(exc)) from None
+        raise EvidenceError(f"{mpath}: incomplete manifest ({exc!r})") from None
+    return Evidence(config=config, collected_at=collected_at,
+                    runs=tuple(manifest["runs"]), frames=frames,
+                    sources=tuple(sources), rejected=tuple(rejected),
+                    unrecognised=tuple(manifest.get("unrecognised", ())),
+                    manifest=manifest)
+
+
+def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFrame:
+    if name not in datasets.SCHEMAS:
+        raise EvidenceError(f"{root / MANIFEST}: unknown dataset '{name}'")
+    path = root / entry["file"]
+    try:
+        body = path.read_bytes()
+    except OSError:
+        raise EvidenceError(f"{path}: listed in the manifest but missing") from None
+    if hashlib.sha256(body).hexdigest() != entry["sha256"]:
+        raise EvidenceError(f"{path}: changed since it was collected (sha256 differs)",
+                            hint="collect again rather than editing evidence")
+    doc = json.loads(body)
+    raw = pd.DataFrame(doc["rows"], columns=doc["columns"], dtype="object")
+    # Saved values are already canonical; the validator re-types them, so a
+    # rebuilt frame is identical to the one that was scored.
+    ds = datasets.build(name, raw, collector=entry["collector"],
+                        collected_at=datetime.fromisoformat(entry["collected_at"]),
+                        origin=[(str(path), i + 1) for i in range(len(raw))],
+                        sources=[SourceFile.from_dict(s) for s in entry["sources"]],
+                        rejected=[Rejected(**r) for r in entry["rejected"]])
+    return ds.frame

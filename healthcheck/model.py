@@ -1,0 +1,427 @@
+"""The data model shared by every stage: enums and frozen dataclasses.
+
+An :class:`Assessment` is what rules, scoring and cost produce and what every
+report is rendered from. ``Assessment.to_dict()`` is the ``assessment.json``
+contract documented in README.md; ``Assessment.from_dict()`` reads it back.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+
+class Status(str, enum.Enum):
+    """Outcome of one rule."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_ASSESSED = "not_assessed"
+
+
+class Severity(str, enum.Enum):
+    """How bad a failure is; ``factor`` multiplies the rule weight in scores."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def factor(self) -> int:
+        """Score multiplier, after prowler ThreatScore's level of risk (1-5)."""
+        return {"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}[self.value]
+
+    @property
+    def rank(self) -> int:
+        """Sort key: critical first."""
+        return 5 - self.factor
+
+
+class Layer(str, enum.Enum):
+    """The four layers of a self-healing IT environment."""
+
+    FOUNDATION = "foundation"
+    PROCESSES = "processes"
+    REVIEW = "review"
+    EXPERT = "expert"
+
+    @property
+    def number(self) -> int:
+        """1-based position in the method."""
+        return list(Layer).index(self) + 1
+
+    @property
+    def label(self) -> str:
+        """Display name for reports."""
+        return {
+            "foundation": "Automated foundation",
+            "processes": "Documented processes",
+            "review": "Regular review",
+            "expert": "Expert when needed",
+        }[self.value]
+
+    @property
+    def code(self) -> str:
+        """Rule id prefix of the layer."""
+        return {"foundation": "FND", "processes": "DOC", "review": "REV", "expert": "EXP"}[
+            self.value
+        ]
+
+
+class RunStatus(str, enum.Enum):
+    """Outcome of collecting one dataset."""
+
+    OK = "ok"
+    MISSING = "missing"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rejected:
+    """A source row that could not be read, kept with the reason."""
+
+    source: str
+    row: int
+    column: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"source": self.source, "row": self.row, "column": self.column,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceFile:
+    """One input file behind a dataset, as recorded in the evidence manifest."""
+
+    path: str
+    format: str
+    sha256: str
+    rows_read: int
+    rows_rejected: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"path": self.path, "format": self.format, "sha256": self.sha256,
+                "rows_read": self.rows_read, "rows_rejected": self.rows_rejected}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SourceFile:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{k: data[k] for k in
+                      ("path", "format", "sha256", "rows_read", "rows_rejected")})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Dataset:
+    """A canonical dataset: validated rows with the columns its schema declares."""
+
+    name: str
+    collector: str
+    frame: pd.DataFrame
+    collected_at: datetime
+    sources: tuple[SourceFile, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CollectorRun:
+    """The evidence ledger entry for one dataset a collector was asked for."""
+
+    collector: str
+    dataset_name: str
+    status: RunStatus
+    reason: str = ""
+    dataset: Dataset | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (without the rows: those live in the evidence folder)."""
+        return {"collector": self.collector, "dataset": self.dataset_name,
+                "status": self.status.value, "reason": self.reason}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """The outcome of one rule, with enough catalogue text to stand alone."""
+
+    rule_id: str
+    layer: Layer
+    severity: Severity
+    weight: float
+    title: str
+    status: Status
+    detail: str = ""
+    reason: str = ""
+    affected: tuple[str, ...] = ()
+    measured: Mapping[str, Any] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+    rationale: str = ""
+    remediation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "rule_id": self.rule_id,
+            "layer": self.layer.value,
+            "severity": self.severity.value,
+            "weight": self.weight,
+            "status": self.status.value,
+            "title": self.title,
+            "detail": self.detail,
+            "reason": self.reason,
+            "affected_count": len(self.affected),
+            "affected": list(self.affected),
+            "measured": dict(self.measured),
+            "evidence": list(self.evidence),
+            "rationale": self.rationale,
+            "remediation": self.remediation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            rule_id=data["rule_id"],
+            layer=Layer(data["layer"]),
+            severity=Severity(data["severity"]),
+            weight=float(data.get("weight", 1)),
+            title=data["title"],
+            status=Status(data["status"]),
+            detail=data.get("detail", ""),
+            reason=data.get("reason", ""),
+            affected=tuple(data.get("affected", ())),
+            measured=dict(data.get("measured", {})),
+            evidence=tuple(data.get("evidence", ())),
+            rationale=data.get("rationale", ""),
+            remediation=data.get("remediation", ""),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LayerScore:
+    """Score of one layer: weighted passes over weighted assessed rules."""
+
+    layer: Layer
+    score: float | None
+    grade: str | None
+    coverage: float
+    passed_weight: float
+    assessed_weight: float
+    total_weight: float
+    counts: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "id": self.layer.value,
+            "number": self.layer.number,
+            "label": self.layer.label,
+            "score": self.score,
+            "grade": self.grade,
+            "coverage": self.coverage,
+            "passed_weight": self.passed_weight,
+            "assessed_weight": self.assessed_weight,
+            "total_weight": self.total_weight,
+            "counts": dict(self.counts),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LayerScore:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            layer=Layer(data["id"]),
+            score=data["score"],
+            grade=data["grade"],
+            coverage=data["coverage"],
+            passed_weight=data["passed_weight"],
+            assessed_weight=data["assessed_weight"],
+            total_weight=data["total_weight"],
+            counts=dict(data["counts"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Overall:
+    """The overall grade: the mean of the layers that have a score."""
+
+    score: float | None
+    grade: str | None
+    coverage: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"score": self.score, "grade": self.grade, "coverage": self.coverage}
+
+
+class WasteCategory(str, enum.Enum):
+    """Why a paid seat is wasted. A seat is counted in the first that applies."""
+
+    UNASSIGNED = "unassigned"
+    DISABLED_USER = "disabled_user"
+    INACTIVE_USER = "inactive_user"
+    OVERLAP = "overlap"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WasteItem:
+    """Wasted seats of one SKU in one category, priced."""
+
+    category: WasteCategory
+    sku: str
+    sku_name: str
+    count: int
+    unit_price: Decimal
+    monthly_cost: Decimal
+    annual_cost: Decimal
+    users: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form; money is a JSON number with two decimals."""
+        return {
+            "category": self.category.value,
+            "sku": self.sku,
+            "sku_name": self.sku_name,
+            "count": self.count,
+            "unit_price": money_out(self.unit_price),
+            "monthly_cost": money_out(self.monthly_cost),
+            "annual_cost": money_out(self.annual_cost),
+            "users": list(self.users),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WasteItem:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            category=WasteCategory(data["category"]),
+            sku=data["sku"],
+            sku_name=data.get("sku_name", data["sku"]),
+            count=int(data["count"]),
+            unit_price=money_in(data["unit_price"]),
+            monthly_cost=money_in(data["monthly_cost"]),
+            annual_cost=money_in(data["annual_cost"]),
+            users=tuple(data.get("users", ())),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Waste:
+    """Licence waste in money. ``assessed`` is False when licence data is missing."""
+
+    currency: str
+    assessed: bool
+    items: tuple[WasteItem, ...] = ()
+    not_assessed: tuple[str, ...] = ()
+    unpriced_skus: tuple[str, ...] = ()
+
+    @property
+    def monthly_total(self) -> Decimal:
+        """Sum of the items' monthly cost."""
+        return sum((i.monthly_cost for i in self.items), Decimal("0.00"))
+
+    @property
+    def annual_total(self) -> Decimal:
+        """Sum of the items' annual cost."""
+        return sum((i.annual_cost for i in self.items), Decimal("0.00"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "currency": self.currency,
+            "assessed": self.assessed,
+            "monthly_total": money_out(self.monthly_total) if self.assessed else None,
+            "annual_total": money_out(self.annual_total) if self.assessed else None,
+            "items": [i.to_dict() for i in self.items],
+            "not_assessed": list(self.not_assessed),
+            "unpriced_skus": list(self.unpriced_skus),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Waste:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            currency=data["currency"],
+            assessed=bool(data.get("assessed", True)),
+            items=tuple(WasteItem.from_dict(i) for i in data.get("items", ())),
+            not_assessed=tuple(data.get("not_assessed", ())),
+            unpriced_skus=tuple(data.get("unpriced_skus", ())),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Assessment:
+    """Everything a report shows, and nothing a report would need to recompute."""
+
+    client_name: str
+    period: str
+    as_of: date
+    generated_at: datetime
+    tool_version: str
+    catalog_version: str
+    schema_version: str
+    overall: Overall
+    layers: tuple[LayerScore, ...]
+    findings: tuple[Finding, ...]
+    waste: Waste
+    collector_runs: tuple[Mapping[str, Any], ...] = ()
+    sources: tuple[Mapping[str, Any], ...] = ()
+    rejected: tuple[Mapping[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``assessment.json`` document."""
+        return {
+            "schema_version": self.schema_version,
+            "tool": {"name": "healthcheck", "version": self.tool_version},
+            "catalog_version": self.catalog_version,
+            "client": {"name": self.client_name},
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "overall": self.overall.to_dict(),
+            "layers": [s.to_dict() for s in self.layers],
+            "findings": [f.to_dict() for f in self.findings],
+            "waste": self.waste.to_dict(),
+            "collector_runs": [dict(r) for r in self.collector_runs],
+            "sources": [dict(s) for s in self.sources],
+            "rejected_rows": [dict(r) for r in self.rejected],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assessment:
+        """Read an ``assessment.json`` document back."""
+        overall = data["overall"]
+        return cls(
+            client_name=data["client"]["name"],
+            period=data["period"],
+            as_of=date.fromisoformat(data["as_of"]),
+            generated_at=datetime.fromisoformat(data["generated_at"]),
+            tool_version=data["tool"]["version"],
+            catalog_version=data["catalog_version"],
+            schema_version=data["schema_version"],
+            overall=Overall(score=overall["score"], grade=overall["grade"],
+                            coverage=overall["coverage"]),
+            layers=tuple(LayerScore.from_dict(s) for s in data["layers"]),
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            waste=Waste.from_dict(data["waste"]),
+            collector_runs=tuple(data.get("collector_runs", ())),
+            sources=tuple(data.get("sources", ())),
+            rejected=tuple(data.get("rejected_rows", ())),
+        )
+
+
+def money_in(value: Any) -> Decimal:
+    """Parse money from JSON or config without float rounding."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def money_out(value: Decimal) -> float:
+    """Money for JSON: a number with at most two decimals."""
+    return float(value.quantize(Decimal("0.01")))

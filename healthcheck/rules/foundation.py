@@ -1,0 +1,105 @@
+"""Layer 1 evaluators: devices, patching and backups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from healthcheck import facts
+from healthcheck.rules import (Outcome, RuleContext, evaluates, failed, not_assessed,
+                               passed, plural)
+
+
+@evaluates("FND-01")
+def devices_checking_in(ctx: RuleContext) -> Outcome:
+    """Devices whose last check-in is older than ``stale_days`` (or never)."""
+    devices = ctx.frame("devices")
+    days = int(ctx.params["stale_days"])
+    cutoff = pd.Timestamp(ctx.now - timedelta(days=days))
+    stale = devices[devices["last_check_in"].isna() | (devices["last_check_in"] < cutoff)]
+    if stale.empty:
+        return passed(f"All {plural(len(devices), 'device')} checked in within "
+                      f"{days} days.", devices=len(devices), stale=0)
+    return failed(f"{plural(len(stale), 'device')} of {len(devices)} have not checked "
+                  f"in for more than {days} days.", stale["name"],
+                  devices=len(devices), stale=len(stale))
+
+
+@evaluates("FND-02")
+def disk_encryption(ctx: RuleContext) -> Outcome:
+    """Devices reporting an unencrypted disk."""
+    devices = ctx.frame("devices")
+    known = devices[devices["encrypted"].notna()]
+    if known.empty:
+        return not_assessed("The device export carries no encryption state.")
+    plain = known[known["encrypted"].eq(False)]
+    unknown = len(devices) - len(known)
+    note = f" Encryption state unknown for {plural(unknown, 'device')}." if unknown else ""
+    if plain.empty:
+        return passed(f"All {plural(len(known), 'device')} with a known state are "
+                      f"encrypted.{note}", devices=len(known), unencrypted=0,
+                      unknown=unknown)
+    return failed(f"{plural(len(plain), 'device')} of {len(known)} are not "
+                  f"encrypted.{note}", plain["name"], devices=len(known),
+                  unencrypted=len(plain), unknown=unknown)
+
+
+@evaluates("FND-03")
+def supported_operating_systems(ctx: RuleContext) -> Outcome:
+    """Devices whose OS build is past its end of support on the assessment date."""
+    devices = ctx.frame("devices")
+    bad: list[str] = []
+    products: dict[str, int] = {}
+    for name, os_name, version in zip(devices["name"], devices["os"],
+                                      devices["os_version"], strict=True):
+        life = facts.os_lifecycle(os_name, version)
+        if life and life.end_of_support <= ctx.as_of:
+            bad.append(name)
+            key = f"{life.product} (ended {life.end_of_support.isoformat()})"
+            products[key] = products.get(key, 0) + 1
+    if not bad:
+        return passed(f"No device of {len(devices)} runs an OS past end of support.",
+                      devices=len(devices), unsupported=0)
+    what = "; ".join(f"{n} on {p}" for p, n in sorted(products.items()))
+    return failed(f"{plural(len(bad), 'device')} run an unsupported OS: {what}.", bad,
+                  devices=len(devices), unsupported=len(bad), products=products)
+
+
+@evaluates("FND-04")
+def backups_succeed_daily(ctx: RuleContext) -> Outcome:
+    """Jobs whose last result is not success or whose last success is too old."""
+    jobs = ctx.frame("backup_jobs")
+    hours = int(ctx.params["max_hours_since_success"])
+    cutoff = pd.Timestamp(ctx.now - timedelta(hours=hours))
+    last_ok = jobs["last_success"].where(
+        jobs["last_success"].notna(),
+        jobs["last_run"].where(jobs["last_result"].eq("success")))
+    bad = jobs[jobs["last_result"].ne("success") | last_ok.isna() | (last_ok < cutoff)]
+    if bad.empty:
+        return passed(f"All {plural(len(jobs), 'backup job')} succeeded within "
+                      f"{hours} hours.", jobs=len(jobs), failing=0)
+    results = ", ".join(f"{j} ({r})" for j, r in zip(bad["job"], bad["last_result"],
+                                                      strict=True))
+    return failed(f"{plural(len(bad), 'backup job')} of {len(jobs)} have no success "
+                  f"within {hours} hours: {results}.", bad["job"], jobs=len(jobs),
+                  failing=len(bad))
+
+
+@evaluates("FND-05")
+def disk_free_space(ctx: RuleContext) -> Outcome:
+    """Devices with less free disk than ``min_free_percent``."""
+    devices = ctx.frame("devices")
+    total, free = devices["total_storage_mb"], devices["free_storage_mb"]
+    known = devices[total.notna() & free.notna() & (total > 0)]
+    if known.empty:
+        return not_assessed("The device export carries no disk sizes.")
+    limit = float(ctx.params["min_free_percent"])
+    share = known["free_storage_mb"] / known["total_storage_mb"] * 100
+    low = known[share < limit]
+    if low.empty:
+        return passed(f"All {plural(len(known), 'device')} have at least {limit:g} % "
+                      "free disk.", devices=len(known), low=0)
+    return failed(f"{plural(len(low), 'device')} of {len(known)} have less than "
+                  f"{limit:g} % free disk.", low["name"], devices=len(known),
+                  low=len(low))

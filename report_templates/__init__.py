@@ -1,0 +1,1 @@
+"""Packaged report templates (jinja2 + CSS), installed as ``healthcheck_templates``."""

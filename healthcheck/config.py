@@ -30,6 +30,15 @@ _KNOWN_KEYS = {"client", "period", "as_of", "currency", "inactive_days",
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is our error message."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ClientConfig:
     """Validated engagement settings."""
@@ -150,7 +159,7 @@ def load_engagement(path: str | Path) -> Engagement:
         raise ConfigError(f"{cfg_path}: file not found",
                           hint="an engagement folder needs client.yaml")
     try:
-        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(cfg_path.read_text(encoding="utf-8-sig"), Loader=_Loader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError:
         raise ConfigError(f"{cfg_path}: expected UTF-8 text") from None
     except yaml.YAMLError as exc:

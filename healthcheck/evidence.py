@@ -32,7 +32,7 @@ from healthcheck import SCHEMA_VERSION, __version__, datasets
 from healthcheck.config import ClientConfig
 from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
 from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
-from healthcheck.report.atomic import current_umask
+from healthcheck.atomic import current_umask
 
 MANIFEST = "manifest.json"
 EVIDENCE_FORMAT = "healthcheck-evidence/1"

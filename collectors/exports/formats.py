@@ -202,8 +202,11 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         datasets=("mfa_registration",), convert=_simple("mfa_registration", _MFA)),
 )
 
-#: Below this share of a format's documented headers, a file is not that format.
+#: A file is a format when it has this share of the documented headers, or
+#: all of the required ones and at least ``MATCH_WITH_REQUIRED`` (portals drop
+#: and rename optional columns between versions).
 MATCH_THRESHOLD = 0.5
+MATCH_WITH_REQUIRED = 0.3
 
 
 def recognise(headers: list[str]) -> tuple[TableFormat | None, TableFormat, float]:
@@ -213,7 +216,9 @@ def recognise(headers: list[str]) -> tuple[TableFormat | None, TableFormat, floa
                                                   len(f.headers)), reverse=True)
     best = scored[0]
     share = best.match(present)
-    return (best if share >= MATCH_THRESHOLD else None), best, share
+    ok = share >= MATCH_THRESHOLD or (
+        share >= MATCH_WITH_REQUIRED and not best.missing(present))
+    return (best if ok else None), best, share
 
 
 def subscribed_skus(doc: Any, source: str) -> Part | None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from healthcheck.model import Assessment
-from healthcheck.report.atomic import write_atomic
+from healthcheck.atomic import write_atomic
 
 
 def dumps(assessment: Assessment) -> str:

@@ -17,7 +17,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from healthcheck.errors import RenderError
 from healthcheck.model import Assessment
 from healthcheck.report import html
-from healthcheck.report.atomic import write_atomic
+from healthcheck.atomic import write_atomic
 
 
 class PackagedOnlyFetcher(URLFetcher):
@@ -41,11 +41,10 @@ class PackagedOnlyFetcher(URLFetcher):
         raise ValueError("only packaged report assets may be loaded")
 
 
-def render_bytes(assessment: Assessment) -> tuple[bytes, PackagedOnlyFetcher]:
-    """PDF bytes and the fetcher used (tests read its refusals)."""
+def html_to_pdf(document: str) -> tuple[bytes, PackagedOnlyFetcher]:
+    """PDF bytes of an HTML document, and the fetcher used (tests read its refusals)."""
     root = html.templates_dir()
     fetcher = PackagedOnlyFetcher((root,))
-    document = html.render(assessment)
     try:
         pdf = weasyprint.HTML(string=document, base_url=root.as_uri() + "/",
                               url_fetcher=fetcher).write_pdf()
@@ -53,6 +52,11 @@ def render_bytes(assessment: Assessment) -> tuple[bytes, PackagedOnlyFetcher]:
         raise RenderError(f"the PDF could not be rendered: {exc}") from exc
     assert pdf is not None
     return pdf, fetcher
+
+
+def render_bytes(assessment: Assessment) -> tuple[bytes, PackagedOnlyFetcher]:
+    """The report of ``assessment`` as PDF bytes."""
+    return html_to_pdf(html.render(assessment))
 
 
 def write(assessment: Assessment, path: Path) -> Path:

@@ -1,0 +1,140 @@
+"""What people see: PDF pages, workbook cells, and hostile tenant text."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import openpyxl
+import pypdfium2
+import pytest
+
+from healthcheck import pipeline
+from healthcheck.report import html, jsonout, pdf, xlsx
+from tests.conftest import write_csv
+from tests.test_exports import USERS_HEADER, _engagement, _user_row
+
+HOSTILE_NAME = '<img src="http://127.0.0.1:9/x.png"><script>alert(1)</script>'
+FORMULA = '=HYPERLINK("http://127.0.0.1:9/","click")'
+
+
+def _pages(path: Path) -> list[str]:
+    doc = pypdfium2.PdfDocument(str(path))
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def test_pdf_has_cover_summary_layers_and_remediation(sample_run: Path) -> None:
+    pages = _pages(sample_run / "report.pdf")
+    data = json.loads((sample_run / "assessment.json").read_text())
+    assert 6 <= len(pages) <= 20
+    cover = pages[0]
+    assert "Aurora Logistics Oy" in cover and "2026-Q4" in cover
+    summary = pages[1]
+    assert "Summary" in summary
+    for label in ("Automated foundation", "Documented processes", "Regular review",
+                  "Expert when needed"):
+        assert label in summary
+    assert f"{data['waste']['annual_total']:,.2f}" in summary
+    assert "The actions that matter most" in summary
+    text = "\n".join(pages)
+    for layer in data["layers"]:
+        assert f"{layer['number']}. {layer['label']}" in text
+    # Every failed rule's remediation is in the report.
+    assert "Escrow recovery keys to Entra ID" in text
+    assert "Licence waste" in text and "Appendix" in text
+    assert "Page 2 of" in summary
+
+
+def test_pdf_metadata(sample_run: Path) -> None:
+    doc = pypdfium2.PdfDocument(str(sample_run / "report.pdf"))
+    meta = doc.get_metadata_dict()
+    doc.close()
+    assert "Aurora Logistics Oy" in meta["Title"]
+
+
+def test_hostile_tenant_text_stays_text(tmp_path: Path) -> None:
+    root = _engagement(tmp_path)
+    write_csv(root / "exports" / "u.csv", list(USERS_HEADER), [
+        _user_row(f"{HOSTILE_NAME}@x.example", blocked="True",
+                  licences="Microsoft 365 Business Premium"),
+        _user_row(f"{FORMULA}@x.example", blocked="True",
+                  licences="Microsoft 365 Business Premium"),
+        _user_row("ok@x.example")])
+    out = tmp_path / "out"
+    pipeline.run(root, out)
+    assessment = jsonout.read(out / "assessment.json")
+    document = html.render(assessment)
+    assert "<script>" not in document and "<img" not in document
+    assert "&lt;script&gt;" in document
+    _, fetcher = pdf.html_to_pdf(document)
+    assert [u for u in fetcher.refused if "127.0.0.1" in u] == []
+    text = "\n".join(_pages(out / "report.pdf"))
+    assert "<script>alert(1)</script>" in text.replace("\r", "").replace("\n", "")
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    cells = [c for row in wb["Affected"].iter_rows(min_row=2) for c in row]
+    formula_cells = [c for c in cells
+                     if isinstance(c.value, str) and "HYPERLINK" in c.value.upper()]
+    assert formula_cells, "the hostile name should be listed"
+    for c in formula_cells:
+        assert c.data_type == "s" and c.value.startswith("'=")
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_renderer_fetches_nothing_outside_the_templates() -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        document = f"""<html><head>
+          <link rel="stylesheet" href="http://127.0.0.1:{port}/a.css">
+          <link rel="stylesheet" href="file:///etc/passwd">
+          <style>body {{ background: url(http://127.0.0.1:{port}/bg.png) }}</style>
+          <link rel="stylesheet" href="report.css"></head>
+          <body><img src="http://127.0.0.1:{port}/i.png"><img src="../../setup.cfg">
+          <p>text</p></body></html>"""
+        body, fetcher = pdf.html_to_pdf(document)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert body.startswith(b"%PDF")
+    assert _Counting.hits == []
+    assert any("/etc/passwd" in u for u in fetcher.refused)
+    assert any(f"127.0.0.1:{port}" in u for u in fetcher.refused)
+    assert not any(u.endswith("report.css") for u in fetcher.refused)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("=1+1", "'=1+1"), ("+CMD", "'+CMD"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("plain", "plain"), (3, 3)])
+def test_formula_neutralisation(value: object, expected: object) -> None:
+    assert xlsx.safe(value) == expected
+
+
+def test_workbook_sheets(sample_run: Path) -> None:
+    wb = openpyxl.load_workbook(sample_run / "findings.xlsx")
+    assert wb.sheetnames == ["Summary", "Findings", "Affected", "Waste",
+                             "Waste by user", "Sources", "Rejected rows"]
+    findings = wb["Findings"]
+    assert findings.freeze_panes == "A2"
+    data = json.loads((sample_run / "assessment.json").read_text())
+    assert findings.max_row - 1 == len(data["findings"])
+    waste = wb["Waste"]
+    total = sum(waste.cell(row=r, column=7).value for r in range(2, waste.max_row + 1))
+    assert round(total, 2) == data["waste"]["annual_total"]

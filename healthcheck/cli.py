@@ -43,8 +43,12 @@ def _written(paths: list[Path]) -> None:
 
 
 out_option = click.option(
-    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
-    help="Folder for the report; files already in it are replaced only on success.")
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the report; files already in it are replaced only on success.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,8 +56,10 @@ out_option = click.option(
 @click.option("--verbose", "-v", is_flag=True, help="Show progress and warnings.")
 def main(verbose: bool) -> None:
     """Quarterly IT health check: exports in, graded report out."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
     if not verbose:
         # The renderer's notes about fonts and CSS are for developers.
         for name in ("weasyprint", "fontTools"):
@@ -64,8 +70,9 @@ def main(verbose: bool) -> None:
 @click.argument("engagement", type=click.Path(path_type=Path))
 @out_option
 def run(engagement: Path, out: Path) -> None:
-    """Collect ENGAGEMENT, score it and write report.pdf, findings.xlsx,
-    assessment.json and evidence/ into --out.
+    """Collect ENGAGEMENT, score it and write the reports into --out.
+
+    Writes report.pdf, findings.xlsx, assessment.json and evidence/.
     """
     from healthcheck import pipeline
 
@@ -112,21 +119,42 @@ def collectors() -> None:
 
 
 @main.command()
-@click.option("--layer", type=click.Choice(["foundation", "processes", "review",
-                                            "expert"]), help="Only this layer.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--layer",
+    type=click.Choice(["foundation", "processes", "review", "expert"]),
+    help="Only this layer.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def rules(layer: str | None, fmt: str) -> None:
     """List the rule catalogue."""
     from healthcheck.engine import load_catalog
 
     chosen = [r for r in load_catalog() if layer is None or r.layer.value == layer]
     if fmt == "json":
-        click.echo(json.dumps([{
-            "id": r.id, "slug": r.slug, "layer": r.layer.value,
-            "severity": r.severity.value, "weight": r.weight, "title": r.title,
-            "requires": list(r.requires), "params": dict(r.params)} for r in chosen],
-            indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "slug": r.slug,
+                        "layer": r.layer.value,
+                        "severity": r.severity.value,
+                        "weight": r.weight,
+                        "title": r.title,
+                        "requires": list(r.requires),
+                        "params": dict(r.params),
+                    }
+                    for r in chosen
+                ],
+                indent=2,
+            )
+        )
         return
     for r in chosen:
         click.echo(f"{r.id}  {r.severity.value:<8}  w{r.weight:g}  {r.title}")

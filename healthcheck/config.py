@@ -25,8 +25,14 @@ CONFIG_NAME = "client.yaml"
 INTERVIEW_NAME = "interview.xlsx"
 EXPORTS_DIR = "exports"
 
-_KNOWN_KEYS = {"client", "period", "as_of", "currency", "inactive_days",
-               "licence_prices"}
+_KNOWN_KEYS = {
+    "client",
+    "period",
+    "as_of",
+    "currency",
+    "inactive_days",
+    "licence_prices",
+}
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
 
 
@@ -36,7 +42,8 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -62,36 +69,47 @@ class ClientConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = CONFIG_NAME
-                  ) -> ClientConfig:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, where: str = CONFIG_NAME
+    ) -> ClientConfig:
         """Validate a parsed ``client.yaml`` (or its saved JSON form)."""
         if not isinstance(data, Mapping):
-            raise ConfigError(f"{where}: expected a mapping of settings at the top level")
+            raise ConfigError(
+                f"{where}: expected a mapping of settings at the top level"
+            )
         for key in data:
             if key not in _KNOWN_KEYS:
                 close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
-                    "known keys: " + ", ".join(sorted(_KNOWN_KEYS))
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "known keys: " + ", ".join(sorted(_KNOWN_KEYS))
+                )
                 raise ConfigError(f"{where}: unknown key '{key}'", hint=hint)
         client = data.get("client")
         name = client.get("name") if isinstance(client, Mapping) else None
         if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where}: key 'client.name': expected the client's name",
-                              hint="client:\n  name: Example Oy")
+            raise ConfigError(
+                f"{where}: key 'client.name': expected the client's name",
+                hint="client:\n  name: Example Oy",
+            )
         period = data.get("period")
         if not isinstance(period, str) or not _PERIOD.match(period):
             raise ConfigError(
-                f"{where}: key 'period': expected a period like 2026-Q4, got {period!r}")
+                f"{where}: key 'period': expected a period like 2026-Q4, got {period!r}"
+            )
         currency = data.get("currency", "EUR")
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
             raise ConfigError(
                 f"{where}: key 'currency': expected an ISO 4217 code like EUR, "
-                f"got {currency!r}")
+                f"got {currency!r}"
+            )
         days = data.get("inactive_days", 90)
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
             raise ConfigError(
                 f"{where}: key 'inactive_days': expected a whole number of days "
-                f"from 1 to 3650, got {days!r}")
+                f"from 1 to 3650, got {days!r}"
+            )
         as_of = data.get("as_of")
         if isinstance(as_of, str):
             try:
@@ -101,12 +119,14 @@ class ClientConfig:
         if as_of is not None and not isinstance(as_of, date):
             raise ConfigError(
                 f"{where}: key 'as_of': expected a date like 2026-11-20, "
-                f"got {data.get('as_of')!r}")
+                f"got {data.get('as_of')!r}"
+            )
         prices_raw = data.get("licence_prices") or {}
         if not isinstance(prices_raw, Mapping):
             raise ConfigError(
                 f"{where}: key 'licence_prices': expected a mapping of SKU part "
-                "number to monthly price")
+                "number to monthly price"
+            )
         prices: dict[str, Decimal] = {}
         for sku, price in prices_raw.items():
             try:
@@ -118,10 +138,17 @@ class ClientConfig:
             except InvalidOperation:
                 raise ConfigError(
                     f"{where}: key 'licence_prices.{sku}': expected a monthly "
-                    f"price like 20.60, got {price!r}") from None
+                    f"price like 20.60, got {price!r}"
+                ) from None
             prices[str(sku).upper()] = value.quantize(Decimal("0.01"))
-        return cls(client_name=name.strip(), period=period, currency=currency,
-                   inactive_days=days, as_of=as_of, licence_prices=prices)
+        return cls(
+            client_name=name.strip(),
+            period=period,
+            currency=currency,
+            inactive_days=days,
+            as_of=as_of,
+            licence_prices=prices,
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -150,14 +177,17 @@ def load_engagement(path: str | Path) -> Engagement:
     """
     root = Path(path)
     if not root.exists():
-        raise ConfigError(f"{root}: engagement folder not found",
-                          hint="give the folder that holds client.yaml")
+        raise ConfigError(
+            f"{root}: engagement folder not found",
+            hint="give the folder that holds client.yaml",
+        )
     if not root.is_dir():
         raise ConfigError(f"{root}: expected an engagement folder, got a file")
     cfg_path = root / CONFIG_NAME
     if not cfg_path.is_file():
-        raise ConfigError(f"{cfg_path}: file not found",
-                          hint="an engagement folder needs client.yaml")
+        raise ConfigError(
+            f"{cfg_path}: file not found", hint="an engagement folder needs client.yaml"
+        )
     try:
         data = yaml.load(cfg_path.read_text(encoding="utf-8-sig"), Loader=_Loader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError:
@@ -167,8 +197,9 @@ def load_engagement(path: str | Path) -> Engagement:
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{cfg_path}{line}: {problem}") from None
-    return Engagement(root=root, config=ClientConfig.from_dict(data or {},
-                                                               where=str(cfg_path)))
+    return Engagement(
+        root=root, config=ClientConfig.from_dict(data or {}, where=str(cfg_path))
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

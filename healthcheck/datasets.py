@@ -19,7 +19,14 @@ from healthcheck.errors import InputError
 from healthcheck.model import Dataset, Rejected, SourceFile
 
 TEXT, BOOL, DATE, DATETIME, INT, FLOAT, CHOICE = (
-    "text", "bool", "date", "datetime", "int", "float", "choice")
+    "text",
+    "bool",
+    "date",
+    "datetime",
+    "int",
+    "float",
+    "choice",
+)
 
 #: Spellings of "no date" that exports use; they read as missing, not as errors.
 NO_DATE = {"", "never", "none", "n/a", "na", "-", "null", "nat"}
@@ -77,78 +84,156 @@ def _c(name: str, kind: str, **kw: object) -> Column:
     return Column(name=name, kind=kind, **kw)  # type: ignore[arg-type]
 
 
-_ANSWERS = {"yes": "yes", "partly": "partly", "partially": "partly", "no": "no",
-            "don't know": "dont_know", "dont know": "dont_know", "dont_know": "dont_know",
-            "unknown": "dont_know"}
+_ANSWERS = {
+    "yes": "yes",
+    "partly": "partly",
+    "partially": "partly",
+    "no": "no",
+    "don't know": "dont_know",
+    "dont know": "dont_know",
+    "dont_know": "dont_know",
+    "unknown": "dont_know",
+}
 
-SCHEMAS: dict[str, Schema] = {s.name: s for s in (
-    Schema(name="users", title="User accounts", key=("upn",), columns=(
-        _c("upn", TEXT, description="user principal name, lower case"),
-        _c("display_name", TEXT, nullable=True),
-        _c("user_type", CHOICE, choices={"member": "member", "guest": "guest"}),
-        _c("enabled", BOOL, description="False when sign-in is blocked"),
-        _c("created", DATETIME, nullable=True),
-        _c("last_activity", DATE, nullable=True, optional=True,
-           description="last sign-in or service activity; empty means never"),
-    )),
-    Schema(name="licence_skus", title="Licence subscriptions", key=("sku",), columns=(
-        _c("sku", TEXT, description="SKU part number, e.g. SPB"),
-        _c("name", TEXT, nullable=True),
-        _c("purchased", INT, description="enabled prepaid units"),
-        _c("assigned", INT, nullable=True),
-    )),
-    Schema(name="licence_assignments", title="Licence assignments",
-           key=("upn", "sku"), columns=(
-        _c("upn", TEXT),
-        _c("sku", TEXT, description="SKU part number, or the product name if unknown"),
-    )),
-    Schema(name="devices", title="Managed devices", key=("device_id",), columns=(
-        _c("device_id", TEXT),
-        _c("name", TEXT),
-        _c("os", TEXT),
-        _c("os_version", TEXT, nullable=True),
-        _c("last_check_in", DATETIME, nullable=True),
-        _c("compliance", TEXT, nullable=True),
-        _c("encrypted", BOOL, nullable=True, optional=True),
-        _c("total_storage_mb", FLOAT, nullable=True, optional=True),
-        _c("free_storage_mb", FLOAT, nullable=True, optional=True),
-        _c("primary_user", TEXT, nullable=True),
-    )),
-    Schema(name="backup_jobs", title="Backup jobs", key=("job",), columns=(
-        _c("job", TEXT),
-        _c("system", TEXT, nullable=True),
-        _c("last_run", DATETIME, nullable=True),
-        _c("last_result", CHOICE, choices={
-            "success": "success", "succeeded": "success", "ok": "success",
-            "completed": "success", "warning": "warning", "failed": "failed",
-            "failure": "failed", "error": "failed"}),
-        _c("last_success", DATETIME, nullable=True),
-    )),
-    Schema(name="role_assignments", title="Privileged role assignments",
-           key=("upn", "role", "assignment"), columns=(
-        _c("upn", TEXT),
-        _c("role", TEXT),
-        _c("assignment", CHOICE, choices={
-            "permanent": "permanent", "active": "permanent", "eligible": "eligible"}),
-    )),
-    Schema(name="mfa_registration", title="MFA registration", key=("upn",), columns=(
-        _c("upn", TEXT),
-        _c("mfa_registered", BOOL),
-        _c("is_admin", BOOL, nullable=True),
-        _c("methods", TEXT, nullable=True),
-    )),
-    Schema(name="interview_answers", title="Interview answers", key=("question_id",),
-           columns=(
-        _c("question_id", TEXT),
-        _c("layer", TEXT),
-        _c("question", TEXT),
-        _c("answer", CHOICE, nullable=True, choices=_ANSWERS,
-           description="empty when not answered"),
-        _c("owner", TEXT, nullable=True),
-        _c("last_reviewed", DATE, nullable=True),
-        _c("notes", TEXT, nullable=True),
-    )),
-)}
+SCHEMAS: dict[str, Schema] = {
+    s.name: s
+    for s in (
+        Schema(
+            name="users",
+            title="User accounts",
+            key=("upn",),
+            columns=(
+                _c("upn", TEXT, description="user principal name, lower case"),
+                _c("display_name", TEXT, nullable=True),
+                _c("user_type", CHOICE, choices={"member": "member", "guest": "guest"}),
+                _c("enabled", BOOL, description="False when sign-in is blocked"),
+                _c("created", DATETIME, nullable=True),
+                _c(
+                    "last_activity",
+                    DATE,
+                    nullable=True,
+                    optional=True,
+                    description="last sign-in or service activity; empty means never",
+                ),
+            ),
+        ),
+        Schema(
+            name="licence_skus",
+            title="Licence subscriptions",
+            key=("sku",),
+            columns=(
+                _c("sku", TEXT, description="SKU part number, e.g. SPB"),
+                _c("name", TEXT, nullable=True),
+                _c("purchased", INT, description="enabled prepaid units"),
+                _c("assigned", INT, nullable=True),
+            ),
+        ),
+        Schema(
+            name="licence_assignments",
+            title="Licence assignments",
+            key=("upn", "sku"),
+            columns=(
+                _c("upn", TEXT),
+                _c(
+                    "sku",
+                    TEXT,
+                    description="SKU part number, or the product name if unknown",
+                ),
+            ),
+        ),
+        Schema(
+            name="devices",
+            title="Managed devices",
+            key=("device_id",),
+            columns=(
+                _c("device_id", TEXT),
+                _c("name", TEXT),
+                _c("os", TEXT),
+                _c("os_version", TEXT, nullable=True),
+                _c("last_check_in", DATETIME, nullable=True),
+                _c("compliance", TEXT, nullable=True),
+                _c("encrypted", BOOL, nullable=True, optional=True),
+                _c("total_storage_mb", FLOAT, nullable=True, optional=True),
+                _c("free_storage_mb", FLOAT, nullable=True, optional=True),
+                _c("primary_user", TEXT, nullable=True),
+            ),
+        ),
+        Schema(
+            name="backup_jobs",
+            title="Backup jobs",
+            key=("job",),
+            columns=(
+                _c("job", TEXT),
+                _c("system", TEXT, nullable=True),
+                _c("last_run", DATETIME, nullable=True),
+                _c(
+                    "last_result",
+                    CHOICE,
+                    choices={
+                        "success": "success",
+                        "succeeded": "success",
+                        "ok": "success",
+                        "completed": "success",
+                        "warning": "warning",
+                        "failed": "failed",
+                        "failure": "failed",
+                        "error": "failed",
+                    },
+                ),
+                _c("last_success", DATETIME, nullable=True),
+            ),
+        ),
+        Schema(
+            name="role_assignments",
+            title="Privileged role assignments",
+            key=("upn", "role", "assignment"),
+            columns=(
+                _c("upn", TEXT),
+                _c("role", TEXT),
+                _c(
+                    "assignment",
+                    CHOICE,
+                    choices={
+                        "permanent": "permanent",
+                        "active": "permanent",
+                        "eligible": "eligible",
+                    },
+                ),
+            ),
+        ),
+        Schema(
+            name="mfa_registration",
+            title="MFA registration",
+            key=("upn",),
+            columns=(
+                _c("upn", TEXT),
+                _c("mfa_registered", BOOL),
+                _c("is_admin", BOOL, nullable=True),
+                _c("methods", TEXT, nullable=True),
+            ),
+        ),
+        Schema(
+            name="interview_answers",
+            title="Interview answers",
+            key=("question_id",),
+            columns=(
+                _c("question_id", TEXT),
+                _c("layer", TEXT),
+                _c("question", TEXT),
+                _c(
+                    "answer",
+                    CHOICE,
+                    nullable=True,
+                    choices=_ANSWERS,
+                    description="empty when not answered",
+                ),
+                _c("owner", TEXT, nullable=True),
+                _c("last_reviewed", DATE, nullable=True),
+                _c("notes", TEXT, nullable=True),
+            ),
+        ),
+    )
+}
 
 
 def schema(name: str) -> Schema:
@@ -166,8 +251,9 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = raw.astype("string").str.strip()
     if col.kind in (DATE, DATETIME):
         missing = text.isna() | text.str.lower().isin(NO_DATE)
-        parsed = pd.to_datetime(text.where(~missing), errors="coerce", format="ISO8601",
-                                utc=True)
+        parsed = pd.to_datetime(
+            text.where(~missing), errors="coerce", format="ISO8601", utc=True
+        )
         # Timestamps are stored naive in UTC: exports rarely carry a zone.
         parsed = parsed.dt.tz_localize(None)
         if col.kind == DATE:
@@ -196,7 +282,9 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     if col.kind == CHOICE:
         choices = col.choices or {}
         low = text.str.lower().str.replace("\u2019", "'", regex=False)
-        values = low.map(lambda v: choices.get(v, pd.NA) if isinstance(v, str) else pd.NA)
+        values = low.map(
+            lambda v: choices.get(v, pd.NA) if isinstance(v, str) else pd.NA
+        )
         values = values.astype("string")
         missing = text.isna() | (text == "")
         bad = values.isna() & ~missing
@@ -239,7 +327,9 @@ def build(
         if col.name not in raw.columns and not col.optional:
             raise InputError(
                 f"required column for {sch.title.lower()} is missing",
-                file=where, column=shown_as.get(col.name, col.name))
+                file=where,
+                column=shown_as.get(col.name, col.name),
+            )
     raw = raw.reset_index(drop=True)
     out: dict[str, pd.Series] = {}
     bad_any = pd.Series(False, index=raw.index)
@@ -253,12 +343,18 @@ def build(
         out[col.name] = values
         for idx in bad[bad & ~bad_any].index:
             cell = raw.at[idx, col.name]
-            shown = "" if cell is None or (isinstance(cell, float) and pd.isna(cell)) \
+            shown = (
+                ""
+                if cell is None or (isinstance(cell, float) and pd.isna(cell))
                 else str(cell)
+            )
             file, line = origin[idx] if idx < len(origin) else (where, idx + 2)
             reasons[idx] = Rejected(
-                source=file, row=line, column=shown_as.get(col.name, col.name),
-                reason=f"expected {col.expected()}, got {shown!r}")
+                source=file,
+                row=line,
+                column=shown_as.get(col.name, col.name),
+                reason=f"expected {col.expected()}, got {shown!r}",
+            )
         bad_any = bad_any | bad
     frame = pd.DataFrame(out)
     if sch.key:
@@ -270,9 +366,11 @@ def build(
         for idx in dup[dup & ~exact].index:
             file, line = origin[idx] if idx < len(origin) else (where, idx + 2)
             reasons[idx] = Rejected(
-                source=file, row=line,
+                source=file,
+                row=line,
                 column=",".join(shown_as.get(k, k) for k in key_cols),
-                reason="duplicate of an earlier row with different values")
+                reason="duplicate of an earlier row with different values",
+            )
         bad_any = bad_any | dup
     frame = frame[~bad_any].reset_index(drop=True)
     all_rejected = tuple(rejected) + tuple(reasons[i] for i in sorted(reasons))
@@ -283,9 +381,16 @@ def build(
             + (f"; first: {first.reason}" if first else ""),
             file=first.source if first else where,
             row=first.row if first else None,
-            column=first.column if first else None)
-    return Dataset(name=name, collector=collector, frame=frame, collected_at=collected_at,
-                   sources=tuple(sources), rejected=all_rejected)
+            column=first.column if first else None,
+        )
+    return Dataset(
+        name=name,
+        collector=collector,
+        frame=frame,
+        collected_at=collected_at,
+        sources=tuple(sources),
+        rejected=all_rejected,
+    )
 
 
 def to_records(name: str, frame: pd.DataFrame) -> list[list[object]]:
@@ -300,6 +405,10 @@ def to_records(name: str, frame: pd.DataFrame) -> list[list[object]]:
         elif kind == DATETIME:
             cols.append([None if pd.isna(v) else v.isoformat() for v in s])
         else:
-            cols.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
-                         for v in s])
+            cols.append(
+                [
+                    None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
+                    for v in s
+                ]
+            )
     return [list(row) for row in zip(*cols, strict=True)] if cols else []

@@ -28,8 +28,18 @@ from healthcheck.model import Finding, Layer, Severity, Status
 log = logging.getLogger(__name__)
 
 RULE_ID = re.compile(r"^(FND|DOC|REV|EXP)-\d{2}$")
-_FIELDS = {"id", "slug", "title", "severity", "weight", "requires", "params",
-           "rationale", "remediation", "references"}
+_FIELDS = {
+    "id",
+    "slug",
+    "title",
+    "severity",
+    "weight",
+    "requires",
+    "params",
+    "rationale",
+    "remediation",
+    "references",
+}
 
 
 class CatalogError(Exception):
@@ -62,8 +72,10 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
         raise CatalogError(f"{where} {rid}: id must look like {layer.code}-01")
     title = str(entry.get("title", ""))
     if not title or len(title) > 120 or title.lower().startswith("ensure"):
-        raise CatalogError(f"{where} {rid}: title must be 1-120 characters, a state "
-                           "rather than 'Ensure ...'")
+        raise CatalogError(
+            f"{where} {rid}: title must be 1-120 characters, a state "
+            "rather than 'Ensure ...'"
+        )
     for key in ("rationale", "remediation", "slug"):
         if not str(entry.get(key, "")).strip():
             raise CatalogError(f"{where} {rid}: '{key}' is required")
@@ -79,17 +91,26 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
         raise CatalogError(f"{where} {rid}: 'requires' names no dataset")
     for req in requires:
         name, _, column = req.partition(".")
-        if name not in SCHEMAS or (column and column not in
-                                   {c.name for c in SCHEMAS[name].columns}):
+        if name not in SCHEMAS or (
+            column and column not in {c.name for c in SCHEMAS[name].columns}
+        ):
             raise CatalogError(f"{where} {rid}: requires unknown dataset '{req}'")
     refs = tuple(entry.get("references", ()))
     if not refs or not all(r.startswith("https://") for r in refs):
         raise CatalogError(f"{where} {rid}: references must be https:// URLs")
-    return Rule(id=rid, slug=entry["slug"], title=title, layer=layer, severity=severity,
-                weight=float(weight), requires=requires,
-                rationale=" ".join(str(entry["rationale"]).split()),
-                remediation=str(entry["remediation"]).strip(), references=refs,
-                params=dict(entry.get("params", {})))
+    return Rule(
+        id=rid,
+        slug=entry["slug"],
+        title=title,
+        layer=layer,
+        severity=severity,
+        weight=float(weight),
+        requires=requires,
+        rationale=" ".join(str(entry["rationale"]).split()),
+        remediation=str(entry["remediation"]).strip(),
+        references=refs,
+        params=dict(entry.get("params", {})),
+    )
 
 
 @cache
@@ -110,20 +131,28 @@ def load_catalog() -> tuple[Rule, ...]:
         raise CatalogError(
             f"catalogue and evaluators differ: without evaluator "
             f"{sorted(set(ids) - set(evaluators))}, without catalogue entry "
-            f"{sorted(set(evaluators) - set(ids))}")
+            f"{sorted(set(evaluators) - set(ids))}"
+        )
     return tuple(sorted(out, key=lambda r: (r.layer.number, r.id)))
 
 
-def _missing(requires: tuple[str, ...], frames: Mapping[str, pd.DataFrame],
-             reasons: Mapping[str, str]) -> str | None:
+def _missing(
+    requires: tuple[str, ...],
+    frames: Mapping[str, pd.DataFrame],
+    reasons: Mapping[str, str],
+) -> str | None:
     for req in requires:
         name, _, column = req.partition(".")
         if name not in frames:
             why = reasons.get(name, "it was not collected")
             return f"No {SCHEMAS[name].title.lower()} data: {why}."
         if column and column not in frames[name].columns:
-            return (f"The {SCHEMAS[name].title.lower()} data has no "
-                    f"'{column}' column: {SCHEMAS[name].column(column).description or 'the source does not carry it'}.")
+            what = SCHEMAS[name].column(column).description
+            return (
+                f"The {SCHEMAS[name].title.lower()} data has no '{column}' column"
+                + (f" ({what})" if what else "")
+                + ": none of the files provided it."
+            )
     return None
 
 
@@ -151,27 +180,49 @@ def evaluate(
         for key, value in (overrides or {}).items():
             if key in params:
                 params[key] = value
-        base = dict(rule_id=rule.id, layer=rule.layer, severity=rule.severity,
-                    weight=rule.weight, title=rule.title, rationale=rule.rationale,
-                    remediation=rule.remediation)
+        base = dict(
+            rule_id=rule.id,
+            layer=rule.layer,
+            severity=rule.severity,
+            weight=rule.weight,
+            title=rule.title,
+            rationale=rule.rationale,
+            remediation=rule.remediation,
+        )
         used = tuple(sorted({r.partition(".")[0] for r in rule.requires}))
         reason = _missing(rule.requires, frames, missing_reasons or {})
         if reason:
-            findings.append(Finding(status=Status.NOT_ASSESSED, reason=reason,
-                                    evidence=used, **base))
+            findings.append(
+                Finding(
+                    status=Status.NOT_ASSESSED, reason=reason, evidence=used, **base
+                )
+            )
             continue
-        ctx = rules.RuleContext(rule_id=rule.id, datasets=frames, params=params,
-                                as_of=as_of, now=now)
+        ctx = rules.RuleContext(
+            rule_id=rule.id, datasets=frames, params=params, as_of=as_of, now=now
+        )
         try:
             outcome = rules.EVALUATORS[rule.id](ctx)
         except Exception:  # noqa: BLE001 - one broken rule must not sink the report
             log.exception("rule %s raised", rule.id)
-            findings.append(Finding(status=Status.NOT_ASSESSED, evidence=used,
-                                    reason="rule error: see the log", **base))
+            findings.append(
+                Finding(
+                    status=Status.NOT_ASSESSED,
+                    evidence=used,
+                    reason="rule error: see the log",
+                    **base,
+                )
+            )
             continue
-        findings.append(Finding(
-            status=outcome.status, detail=outcome.detail,
-            reason=outcome.detail if outcome.status is Status.NOT_ASSESSED else "",
-            affected=outcome.affected, measured=dict(outcome.measured),
-            evidence=tuple(sorted(set(used) | set(outcome.evidence))), **base))
+        findings.append(
+            Finding(
+                status=outcome.status,
+                detail=outcome.detail,
+                reason=outcome.detail if outcome.status is Status.NOT_ASSESSED else "",
+                affected=outcome.affected,
+                measured=dict(outcome.measured),
+                evidence=tuple(sorted(set(used) | set(outcome.evidence))),
+                **base,
+            )
+        )
     return tuple(findings)

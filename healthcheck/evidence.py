@@ -29,10 +29,10 @@ from typing import Any
 import pandas as pd
 
 from healthcheck import SCHEMA_VERSION, __version__, datasets
+from healthcheck.atomic import current_umask
 from healthcheck.config import ClientConfig
 from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
 from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
-from healthcheck.atomic import current_umask
 
 MANIFEST = "manifest.json"
 EVIDENCE_FORMAT = "healthcheck-evidence/1"
@@ -60,16 +60,21 @@ class Evidence:
         """Why each dataset that did not arrive is missing, by dataset name."""
         out: dict[str, str] = {}
         for run in self.runs:
-            if run["status"] != RunStatus.OK.value and run["dataset"] not in self.frames:
+            if (
+                run["status"] != RunStatus.OK.value
+                and run["dataset"] not in self.frames
+            ):
                 text = f"{run['collector']}: {run['reason']}"
-                out[run["dataset"]] = (out[run["dataset"]] + "; " + text
-                                       if run["dataset"] in out else text)
+                out[run["dataset"]] = (
+                    out[run["dataset"]] + "; " + text if run["dataset"] in out else text
+                )
         return out
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-            ).encode("utf-8")
+    return (
+        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    ).encode("utf-8")
 
 
 def _copy_name(path: str, taken: set[str]) -> str:
@@ -82,9 +87,14 @@ def _copy_name(path: str, taken: set[str]) -> str:
     return name
 
 
-def write(dest: Path, *, config: ClientConfig, collected_at: datetime,
-          runs: Iterable[CollectorRun],
-          unrecognised: Iterable[Mapping[str, Any]] = ()) -> Path:
+def write(
+    dest: Path,
+    *,
+    config: ClientConfig,
+    collected_at: datetime,
+    runs: Iterable[CollectorRun],
+    unrecognised: Iterable[Mapping[str, Any]] = (),
+) -> Path:
     """Write an evidence folder at ``dest`` atomically and return ``dest``."""
     runs = list(runs)
     dest = Path(dest)
@@ -101,9 +111,13 @@ def write(dest: Path, *, config: ClientConfig, collected_at: datetime,
             ds = run.dataset
             if ds is None:
                 continue
-            body = _json_bytes({"dataset": ds.name,
-                                "columns": list(ds.frame.columns),
-                                "rows": datasets.to_records(ds.name, ds.frame)})
+            body = _json_bytes(
+                {
+                    "dataset": ds.name,
+                    "columns": list(ds.frame.columns),
+                    "rows": datasets.to_records(ds.name, ds.frame),
+                }
+            )
             rel = f"datasets/{ds.name}.json"
             (tmp / rel).write_bytes(body)
             for src in ds.sources:
@@ -116,8 +130,9 @@ def write(dest: Path, *, config: ClientConfig, collected_at: datetime,
                 "rows": len(ds.frame),
                 "collector": ds.collector,
                 "collected_at": ds.collected_at.isoformat(timespec="seconds"),
-                "sources": [dict(s.to_dict(), copy=copied.get(s.path))
-                            for s in ds.sources],
+                "sources": [
+                    dict(s.to_dict(), copy=copied.get(s.path)) for s in ds.sources
+                ],
                 "rejected": [r.to_dict() for r in ds.rejected],
             }
         manifest = {
@@ -160,15 +175,19 @@ def load(path: str | Path) -> Evidence:
     root = Path(path)
     mpath = root / MANIFEST
     if not mpath.is_file():
-        raise EvidenceError(f"{mpath}: not found",
-                            hint="give the evidence folder a run or collect wrote")
+        raise EvidenceError(
+            f"{mpath}: not found",
+            hint="give the evidence folder a run or collect wrote",
+        )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvidenceError(f"{mpath}: not valid JSON ({exc})") from None
     if manifest.get("format") != EVIDENCE_FORMAT:
-        raise EvidenceError(f"{mpath}: unknown evidence format "
-                            f"{manifest.get('format')!r}, expected {EVIDENCE_FORMAT}")
+        raise EvidenceError(
+            f"{mpath}: unknown evidence format "
+            f"{manifest.get('format')!r}, expected {EVIDENCE_FORMAT}"
+        )
     try:
         config = ClientConfig.from_dict(manifest["client"], where=str(mpath))
         collected_at = datetime.fromisoformat(manifest["collected_at"])
@@ -183,11 +202,16 @@ def load(path: str | Path) -> Evidence:
         if isinstance(exc, HealthcheckError):
             raise EvidenceError(str(exc)) from None
         raise EvidenceError(f"{mpath}: incomplete manifest ({exc!r})") from None
-    return Evidence(config=config, collected_at=collected_at,
-                    runs=tuple(manifest["runs"]), frames=frames,
-                    sources=tuple(sources), rejected=tuple(rejected),
-                    unrecognised=tuple(manifest.get("unrecognised", ())),
-                    manifest=manifest)
+    return Evidence(
+        config=config,
+        collected_at=collected_at,
+        runs=tuple(manifest["runs"]),
+        frames=frames,
+        sources=tuple(sources),
+        rejected=tuple(rejected),
+        unrecognised=tuple(manifest.get("unrecognised", ())),
+        manifest=manifest,
+    )
 
 
 def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFrame:
@@ -199,15 +223,21 @@ def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFra
     except OSError:
         raise EvidenceError(f"{path}: listed in the manifest but missing") from None
     if hashlib.sha256(body).hexdigest() != entry["sha256"]:
-        raise EvidenceError(f"{path}: changed since it was collected (sha256 differs)",
-                            hint="collect again rather than editing evidence")
+        raise EvidenceError(
+            f"{path}: changed since it was collected (sha256 differs)",
+            hint="collect again rather than editing evidence",
+        )
     doc = json.loads(body)
     raw = pd.DataFrame(doc["rows"], columns=doc["columns"], dtype="object")
     # Saved values are already canonical; the validator re-types them, so a
     # rebuilt frame is identical to the one that was scored.
-    ds = datasets.build(name, raw, collector=entry["collector"],
-                        collected_at=datetime.fromisoformat(entry["collected_at"]),
-                        origin=[(str(path), i + 1) for i in range(len(raw))],
-                        sources=[SourceFile.from_dict(s) for s in entry["sources"]],
-                        rejected=[Rejected(**r) for r in entry["rejected"]])
+    ds = datasets.build(
+        name,
+        raw,
+        collector=entry["collector"],
+        collected_at=datetime.fromisoformat(entry["collected_at"]),
+        origin=[(str(path), i + 1) for i in range(len(raw))],
+        sources=[SourceFile.from_dict(s) for s in entry["sources"]],
+        rejected=[Rejected(**r) for r in entry["rejected"]],
+    )
     return ds.frame

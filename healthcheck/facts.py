@@ -49,8 +49,10 @@ def overlapping(assignments: pd.DataFrame) -> pd.DataFrame:
     held: dict[str, set[str]] = {}
     for upn, sku in zip(assignments["upn"], assignments["sku"], strict=True):
         held.setdefault(upn, set()).add(sku)
-    mask = [bool(skus.included_in(sku) & held[upn])
-            for upn, sku in zip(assignments["upn"], assignments["sku"], strict=True)]
+    mask = [
+        bool(skus.included_in(sku) & held[upn])
+        for upn, sku in zip(assignments["upn"], assignments["sku"], strict=True)
+    ]
     return assignments.loc[pd.Series(mask, index=assignments.index, dtype=bool)]
 
 
@@ -64,11 +66,22 @@ class Lifecycle:
 
 @cache
 def _lifecycle() -> list[tuple[str, str, Lifecycle]]:
-    text = resources.files("healthcheck.catalog").joinpath("os_lifecycle.csv") \
+    text = (
+        resources.files("healthcheck.catalog")
+        .joinpath("os_lifecycle.csv")
         .read_text(encoding="utf-8")
-    return [(r["os"], r["build"], Lifecycle(
-        product=r["product"], end_of_support=date.fromisoformat(r["end_of_support"])))
-        for r in csv.DictReader(io.StringIO(text))]
+    )
+    return [
+        (
+            r["os"],
+            r["build"],
+            Lifecycle(
+                product=r["product"],
+                end_of_support=date.fromisoformat(r["end_of_support"]),
+            ),
+        )
+        for r in csv.DictReader(io.StringIO(text))
+    ]
 
 
 def os_lifecycle(os_name: str, version: str | None) -> Lifecycle | None:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Outcome of one rule."""
 
     PASS = "pass"
@@ -25,7 +25,7 @@ class Status(str, enum.Enum):
     NOT_ASSESSED = "not_assessed"
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a failure is; ``factor`` multiplies the rule weight in scores."""
 
     CRITICAL = "critical"
@@ -45,7 +45,7 @@ class Severity(str, enum.Enum):
         return 5 - self.factor
 
 
-class Layer(str, enum.Enum):
+class Layer(enum.StrEnum):
     """The four layers of a self-healing IT environment."""
 
     FOUNDATION = "foundation"
@@ -71,12 +71,15 @@ class Layer(str, enum.Enum):
     @property
     def code(self) -> str:
         """Rule id prefix of the layer."""
-        return {"foundation": "FND", "processes": "DOC", "review": "REV", "expert": "EXP"}[
-            self.value
-        ]
+        return {
+            "foundation": "FND",
+            "processes": "DOC",
+            "review": "REV",
+            "expert": "EXP",
+        }[self.value]
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(enum.StrEnum):
     """Outcome of collecting one dataset."""
 
     OK = "ok"
@@ -95,8 +98,12 @@ class Rejected:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"source": self.source, "row": self.row, "column": self.column,
-                "reason": self.reason}
+        return {
+            "source": self.source,
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,14 +118,23 @@ class SourceFile:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"path": self.path, "format": self.format, "sha256": self.sha256,
-                "rows_read": self.rows_read, "rows_rejected": self.rows_rejected}
+        return {
+            "path": self.path,
+            "format": self.format,
+            "sha256": self.sha256,
+            "rows_read": self.rows_read,
+            "rows_rejected": self.rows_rejected,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SourceFile:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{k: data[k] for k in
-                      ("path", "format", "sha256", "rows_read", "rows_rejected")})
+        return cls(
+            **{
+                k: data[k]
+                for k in ("path", "format", "sha256", "rows_read", "rows_rejected")
+            }
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -145,8 +161,12 @@ class CollectorRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (without the rows: those live in the evidence folder)."""
-        return {"collector": self.collector, "dataset": self.dataset_name,
-                "status": self.status.value, "reason": self.reason}
+        return {
+            "collector": self.collector,
+            "dataset": self.dataset_name,
+            "status": self.status.value,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -262,7 +282,7 @@ class Overall:
         return {"score": self.score, "grade": self.grade, "coverage": self.coverage}
 
 
-class WasteCategory(str, enum.Enum):
+class WasteCategory(enum.StrEnum):
     """Why a paid seat is wasted. A seat is counted in the first that applies."""
 
     UNASSIGNED = "unassigned"
@@ -406,8 +426,11 @@ class Assessment:
             tool_version=data["tool"]["version"],
             catalog_version=data["catalog_version"],
             schema_version=data["schema_version"],
-            overall=Overall(score=overall["score"], grade=overall["grade"],
-                            coverage=overall["coverage"]),
+            overall=Overall(
+                score=overall["score"],
+                grade=overall["grade"],
+                coverage=overall["coverage"],
+            ),
             layers=tuple(LayerScore.from_dict(s) for s in data["layers"]),
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             waste=Waste.from_dict(data["waste"]),

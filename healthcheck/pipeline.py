@@ -57,25 +57,38 @@ def collect(engagement_dir: str | Path, evidence_dir: str | Path) -> Path:
     unrecognised: list[dict[str, object]] = []
     for loaded in collectors():
         if loaded.collector is None:
-            runs += [CollectorRun(collector=loaded.name, dataset_name=name,
-                                  status=RunStatus.FAILED,
-                                  reason=f"collector failed to load: {loaded.error}")
-                     for name in loaded.provides]
+            runs += [
+                CollectorRun(
+                    collector=loaded.name,
+                    dataset_name=name,
+                    status=RunStatus.FAILED,
+                    reason=f"collector failed to load: {loaded.error}",
+                )
+                for name in loaded.provides
+            ]
             continue
         coll = loaded.collector
         if not coll.applies(ctx):
-            runs += [CollectorRun(collector=loaded.name, dataset_name=name,
-                                  status=RunStatus.MISSING,
-                                  reason="no input for this collector in the "
-                                         "engagement folder")
-                     for name in coll.provides]
+            runs += [
+                CollectorRun(
+                    collector=loaded.name,
+                    dataset_name=name,
+                    status=RunStatus.MISSING,
+                    reason="no input for this collector in the engagement folder",
+                )
+                for name in coll.provides
+            ]
             continue
         runs += list(coll.collect(ctx))
         unrecognised += list(getattr(coll, "unrecognised", ()))
     runs = _first_ok_wins(runs)
-    return evidence.write(Path(evidence_dir), config=engagement.config,
-                          collected_at=ctx.collected_at, runs=runs,
-                          unrecognised=unrecognised)
+    return evidence.write(
+        Path(evidence_dir),
+        config=engagement.config,
+        collected_at=ctx.collected_at,
+        runs=runs,
+        unrecognised=unrecognised,
+    )
 
 
 def _first_ok_wins(runs: list[CollectorRun]) -> list[CollectorRun]:
@@ -84,9 +97,14 @@ def _first_ok_wins(runs: list[CollectorRun]) -> list[CollectorRun]:
     out = []
     for run in runs:
         if run.status is RunStatus.OK and run.dataset_name in taken:
-            out.append(CollectorRun(collector=run.collector, dataset_name=run.dataset_name,
-                                    status=RunStatus.MISSING,
-                                    reason="another collector already provided it"))
+            out.append(
+                CollectorRun(
+                    collector=run.collector,
+                    dataset_name=run.dataset_name,
+                    status=RunStatus.MISSING,
+                    reason="another collector already provided it",
+                )
+            )
             continue
         if run.status is RunStatus.OK:
             taken.add(run.dataset_name)
@@ -94,28 +112,50 @@ def _first_ok_wins(runs: list[CollectorRun]) -> list[CollectorRun]:
     return out
 
 
-def assess(ev: evidence.Evidence, *, generated_at: datetime | None = None) -> Assessment:
+def assess(
+    ev: evidence.Evidence, *, generated_at: datetime | None = None
+) -> Assessment:
     """Evaluate rules, score layers and price waste over loaded evidence."""
     cfg = ev.config
     as_of = ev.as_of
     # With an explicit assessment date, "within 24 hours" is measured from the
     # end of that day; otherwise from the moment of collection.
-    now = (datetime.combine(as_of, time()) + timedelta(days=1) - timedelta(seconds=1)
-           if cfg.as_of else ev.collected_at)
-    findings = engine.evaluate(ev.frames, as_of=as_of, now=now,
-                               overrides={"inactive_days": cfg.inactive_days},
-                               missing_reasons=ev.missing_reasons())
+    now = (
+        datetime.combine(as_of, time()) + timedelta(days=1) - timedelta(seconds=1)
+        if cfg.as_of
+        else ev.collected_at
+    )
+    findings = engine.evaluate(
+        ev.frames,
+        as_of=as_of,
+        now=now,
+        overrides={"inactive_days": cfg.inactive_days},
+        missing_reasons=ev.missing_reasons(),
+    )
     layers = scoring.score_layers(findings)
-    waste = cost.compute_waste(ev.frames, prices=cfg.licence_prices,
-                               currency=cfg.currency, as_of=as_of,
-                               inactive_days=cfg.inactive_days)
+    waste = cost.compute_waste(
+        ev.frames,
+        prices=cfg.licence_prices,
+        currency=cfg.currency,
+        as_of=as_of,
+        inactive_days=cfg.inactive_days,
+    )
     return Assessment(
-        client_name=cfg.client_name, period=cfg.period, as_of=as_of,
-        generated_at=generated_at or _now(), tool_version=__version__,
-        catalog_version=CATALOG_VERSION, schema_version=SCHEMA_VERSION,
-        overall=scoring.overall(layers), layers=layers, findings=findings, waste=waste,
-        collector_runs=tuple(ev.runs), sources=tuple(ev.sources),
-        rejected=tuple(ev.rejected))
+        client_name=cfg.client_name,
+        period=cfg.period,
+        as_of=as_of,
+        generated_at=generated_at or _now(),
+        tool_version=__version__,
+        catalog_version=CATALOG_VERSION,
+        schema_version=SCHEMA_VERSION,
+        overall=scoring.overall(layers),
+        layers=layers,
+        findings=findings,
+        waste=waste,
+        collector_runs=tuple(ev.runs),
+        sources=tuple(ev.sources),
+        rejected=tuple(ev.rejected),
+    )
 
 
 def render_all(assessment: Assessment, stage: Path) -> list[str]:

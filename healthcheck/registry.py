@@ -60,20 +60,34 @@ def _load(ep: EntryPoint) -> LoadedCollector:
     version = ep.dist.version if ep.dist else "?"
     try:
         obj = ep.load()()
-        missing = [a for a in ("name", "title", "provides", "permissions", "collect",
-                               "applies") if not hasattr(obj, a)]
+        missing = [
+            a
+            for a in ("name", "title", "provides", "permissions", "collect", "applies")
+            if not hasattr(obj, a)
+        ]
         if missing:
             raise TypeError("lacks " + ", ".join(missing))
         unknown = [d for d in obj.provides if d not in SCHEMAS]
         if unknown:
             raise TypeError("provides unknown datasets " + ", ".join(unknown))
     except Exception as exc:  # noqa: BLE001 - isolation is the point: see module doc
-        log.warning("collector %s from %s %s could not be loaded: %s",
-                    ep.name, dist, version, exc)
-        return LoadedCollector(name=ep.name, distribution=dist, version=version,
-                               collector=None, error=f"{type(exc).__name__}: {exc}")
-    return LoadedCollector(name=ep.name, distribution=dist, version=version,
-                           collector=obj)
+        log.warning(
+            "collector %s from %s %s could not be loaded: %s",
+            ep.name,
+            dist,
+            version,
+            exc,
+        )
+        return LoadedCollector(
+            name=ep.name,
+            distribution=dist,
+            version=version,
+            collector=None,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+    return LoadedCollector(
+        name=ep.name, distribution=dist, version=version, collector=obj
+    )
 
 
 @cache

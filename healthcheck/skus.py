@@ -29,14 +29,20 @@ class Sku:
 @cache
 def catalog() -> dict[str, Sku]:
     """All known SKUs by part number."""
-    text = resources.files("healthcheck.catalog").joinpath("skus.csv").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("healthcheck.catalog")
+        .joinpath("skus.csv")
+        .read_text(encoding="utf-8")
+    )
     out = {}
     for row in csv.DictReader(io.StringIO(text)):
         out[row["sku"]] = Sku(
-            part_number=row["sku"], name=row["name"], free=row["free"] == "yes",
+            part_number=row["sku"],
+            name=row["name"],
+            free=row["free"] == "yes",
             included_in=frozenset(row["included_in"].split()),
-            aliases=tuple(a for a in row["aliases"].split("|") if a))
+            aliases=tuple(a for a in row["aliases"].split("|") if a),
+        )
     return out
 
 

@@ -49,20 +49,38 @@ DEFAULT_OUT = REPO_ROOT / "sample_data" / "aurora-logistics"
 # SKU part number -> (product friendly name, real Microsoft skuId, unassigned seats)
 # The unassigned seats are what the licence-waste check should find.
 SKUS: dict[str, tuple[str, str, int]] = {
-    "SPB": ("Microsoft 365 Business Premium",
-            "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46", 4),
-    "O365_BUSINESS_PREMIUM": ("Microsoft 365 Business Standard",
-                              "f245ecc8-75af-4f8e-b61f-27d8114de5f3", 1),
-    "O365_BUSINESS_ESSENTIALS": ("Microsoft 365 Business Basic",
-                                 "3b555118-da6a-4418-894f-7df1e2096870", 0),
-    "EXCHANGESTANDARD": ("Exchange Online (Plan 1)",
-                         "4b9405b0-7788-4568-add1-99614e613b69", 0),
+    "SPB": (
+        "Microsoft 365 Business Premium",
+        "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46",
+        4,
+    ),
+    "O365_BUSINESS_PREMIUM": (
+        "Microsoft 365 Business Standard",
+        "f245ecc8-75af-4f8e-b61f-27d8114de5f3",
+        1,
+    ),
+    "O365_BUSINESS_ESSENTIALS": (
+        "Microsoft 365 Business Basic",
+        "3b555118-da6a-4418-894f-7df1e2096870",
+        0,
+    ),
+    "EXCHANGESTANDARD": (
+        "Exchange Online (Plan 1)",
+        "4b9405b0-7788-4568-add1-99614e613b69",
+        0,
+    ),
     "POWER_BI_PRO": ("Power BI Pro", "f8a1db68-be16-40ed-86d5-cb42ce701560", 3),
     "VISIOCLIENT": ("Visio Plan 2", "c5928f49-12ba-48f7-ada3-0d743a3601d5", 1),
-    "TEAMS_EXPLORATORY": ("Microsoft Teams Exploratory",
-                          "710779e8-3d4a-4c88-adb9-386c958d1fdf", 1),
-    "FLOW_FREE": ("Microsoft Power Automate Free",
-                  "f30db892-07e9-47e9-837c-80727f46fd3d", 0),
+    "TEAMS_EXPLORATORY": (
+        "Microsoft Teams Exploratory",
+        "710779e8-3d4a-4c88-adb9-386c958d1fdf",
+        1,
+    ),
+    "FLOW_FREE": (
+        "Microsoft Power Automate Free",
+        "f30db892-07e9-47e9-837c-80727f46fd3d",
+        0,
+    ),
 }
 FREE_SKU_PREPAID = {"FLOW_FREE": 10000}  # free SKUs show a fixed pool instead
 # Which workloads each SKU licenses in the usage report (Exchange, OneDrive,
@@ -90,58 +108,151 @@ def upn(local: str) -> str:
 # Business Premium, which already includes it.
 KEY_STAFF = [
     ("Antti", "Mäkinen", "Management", "Chief Executive Officer", ["SPB"]),
-    ("Sanna", "Nieminen", "Finance", "Chief Financial Officer",
-     ["SPB", "POWER_BI_PRO"]),
-    ("Pekka", "Lahtinen", "Operations", "Operations and IT Coordinator",
-     ["SPB", "FLOW_FREE"]),
+    (
+        "Sanna",
+        "Nieminen",
+        "Finance",
+        "Chief Financial Officer",
+        ["SPB", "POWER_BI_PRO"],
+    ),
+    (
+        "Pekka",
+        "Lahtinen",
+        "Operations",
+        "Operations and IT Coordinator",
+        ["SPB", "FLOW_FREE"],
+    ),
     ("Maria", "Virtanen", "HR", "HR Manager", ["SPB"]),
-    ("Mikko", "Heikkinen", "Operations", "Warehouse Systems Specialist",
-     ["SPB", "VISIOCLIENT", "FLOW_FREE"]),
-    ("Laura", "Hämäläinen", "Customer Service", "Customer Service Manager",
-     ["SPB"]),
+    (
+        "Mikko",
+        "Heikkinen",
+        "Operations",
+        "Warehouse Systems Specialist",
+        ["SPB", "VISIOCLIENT", "FLOW_FREE"],
+    ),
+    ("Laura", "Hämäläinen", "Customer Service", "Customer Service Manager", ["SPB"]),
     ("Kaisa", "Laine", "Sales", "Sales Manager", ["SPB", "EXCHANGESTANDARD"]),
-    ("Ville", "Salonen", "Sales", "Key Account Manager",
-     ["SPB", "EXCHANGESTANDARD"]),
-    ("Heidi", "Järvinen", "Customer Service", "Customer Service Team Lead",
-     ["SPB", "EXCHANGESTANDARD"]),
+    ("Ville", "Salonen", "Sales", "Key Account Manager", ["SPB", "EXCHANGESTANDARD"]),
+    (
+        "Heidi",
+        "Järvinen",
+        "Customer Service",
+        "Customer Service Team Lead",
+        ["SPB", "EXCHANGESTANDARD"],
+    ),
 ]
 OVERLAP_UPNS = [upn("kaisa.laine"), upn("ville.salonen"), upn("heidi.jarvinen")]
 
 # Sign-in blocked but still holding paid licences:
 # (first, last, dept, title, SKUs, days since last activity, created)
 DISABLED_LICENSED = [
-    ("Jari", "Koskinen", "IT", "IT Manager", ["SPB"], 210,
-     datetime(2019, 4, 1, 8, 5)),
-    ("Tiina", "Rantanen", "Finance", "Financial Controller",
-     ["SPB", "POWER_BI_PRO"], 95, datetime(2020, 8, 17, 9, 40)),
-    ("Markku", "Leinonen", "Sales", "Sales Representative",
-     ["O365_BUSINESS_PREMIUM"], 160, datetime(2021, 2, 1, 10, 12)),
-    ("Jussi", "Karjalainen", "Warehouse", "Warehouse Operative",
-     ["O365_BUSINESS_ESSENTIALS"], 280, datetime(2022, 5, 9, 7, 30)),
-    ("Riikka", "Saarinen", "Operations", "Transport Planner", ["SPB"], 65,
-     datetime(2023, 1, 16, 9, 2)),
+    ("Jari", "Koskinen", "IT", "IT Manager", ["SPB"], 210, datetime(2019, 4, 1, 8, 5)),
+    (
+        "Tiina",
+        "Rantanen",
+        "Finance",
+        "Financial Controller",
+        ["SPB", "POWER_BI_PRO"],
+        95,
+        datetime(2020, 8, 17, 9, 40),
+    ),
+    (
+        "Markku",
+        "Leinonen",
+        "Sales",
+        "Sales Representative",
+        ["O365_BUSINESS_PREMIUM"],
+        160,
+        datetime(2021, 2, 1, 10, 12),
+    ),
+    (
+        "Jussi",
+        "Karjalainen",
+        "Warehouse",
+        "Warehouse Operative",
+        ["O365_BUSINESS_ESSENTIALS"],
+        280,
+        datetime(2022, 5, 9, 7, 30),
+    ),
+    (
+        "Riikka",
+        "Saarinen",
+        "Operations",
+        "Transport Planner",
+        ["SPB"],
+        65,
+        datetime(2023, 1, 16, 9, 2),
+    ),
 ]
 FORMER_ADMIN_UPN = upn("jari.koskinen")  # disabled, still a Global Administrator
 
 # Enabled and licensed, but no activity for > 120 days. None = never active.
 INACTIVE = [
-    ("Eero", "Lehtonen", "Sales", "Sales Representative", ["SPB"], 140,
-     datetime(2021, 9, 6, 9, 15)),
-    ("Satu", "Kettunen", "Customer Service", "Customer Service Agent",
-     ["O365_BUSINESS_PREMIUM"], 190, datetime(2022, 3, 14, 10, 0)),
-    ("Timo", "Ahonen", "Warehouse", "Warehouse Operative",
-     ["O365_BUSINESS_ESSENTIALS"], 365, datetime(2020, 10, 5, 7, 45)),
-    ("Anne", "Miettinen", "Finance", "Accountant", ["SPB"], 128,
-     datetime(2023, 6, 12, 8, 30)),
-    ("Lauri", "Hiltunen", "Transport", "Driver", ["O365_BUSINESS_ESSENTIALS"],
-     None, datetime(2024, 3, 11, 13, 20)),
-    ("Katja", "Pitkänen", "Sales", "Sales Coordinator", ["O365_BUSINESS_PREMIUM"],
-     None, datetime(2025, 6, 2, 11, 5)),
+    (
+        "Eero",
+        "Lehtonen",
+        "Sales",
+        "Sales Representative",
+        ["SPB"],
+        140,
+        datetime(2021, 9, 6, 9, 15),
+    ),
+    (
+        "Satu",
+        "Kettunen",
+        "Customer Service",
+        "Customer Service Agent",
+        ["O365_BUSINESS_PREMIUM"],
+        190,
+        datetime(2022, 3, 14, 10, 0),
+    ),
+    (
+        "Timo",
+        "Ahonen",
+        "Warehouse",
+        "Warehouse Operative",
+        ["O365_BUSINESS_ESSENTIALS"],
+        365,
+        datetime(2020, 10, 5, 7, 45),
+    ),
+    (
+        "Anne",
+        "Miettinen",
+        "Finance",
+        "Accountant",
+        ["SPB"],
+        128,
+        datetime(2023, 6, 12, 8, 30),
+    ),
+    (
+        "Lauri",
+        "Hiltunen",
+        "Transport",
+        "Driver",
+        ["O365_BUSINESS_ESSENTIALS"],
+        None,
+        datetime(2024, 3, 11, 13, 20),
+    ),
+    (
+        "Katja",
+        "Pitkänen",
+        "Sales",
+        "Sales Coordinator",
+        ["O365_BUSINESS_PREMIUM"],
+        None,
+        datetime(2025, 6, 2, 11, 5),
+    ),
 ]
 
 # Created ten days before AS_OF, no activity yet: must NOT count as inactive.
-NEW_USER = ("Olli", "Kinnunen", "Operations", "Transport Planner", ["SPB"],
-            datetime(2026, 11, 10, 9, 30))
+NEW_USER = (
+    "Olli",
+    "Kinnunen",
+    "Operations",
+    "Transport Planner",
+    ["SPB"],
+    datetime(2026, 11, 10, 9, 30),
+)
 
 # Shared-mailbox style accounts: unlicensed, sign-in blocked (the M365 default).
 SHARED_MAILBOXES = [("reception", "Reception"), ("invoices", "Invoices")]
@@ -187,10 +298,10 @@ EXTRA_FLOW_FREE_USERS = 5  # Power Automate Free for some SPB office staff
 
 # Devices (Intune). Counts of planted device problems; which devices get them
 # is drawn from the seed and printed at the end of a run.
-WIN10_DEVICES = 6         # Windows 10 22H2, out of support since 2025-10-14
-UNENCRYPTED_LAPTOPS = 4   # Windows 11 laptops with Encrypted False
-STALE_DEVICES = 7         # last check-in 35-200 days before AS_OF
-LOW_STORAGE_DEVICES = 5   # under 15 % free
+WIN10_DEVICES = 6  # Windows 10 22H2, out of support since 2025-10-14
+UNENCRYPTED_LAPTOPS = 4  # Windows 11 laptops with Encrypted False
+STALE_DEVICES = 7  # last check-in 35-200 days before AS_OF
+LOW_STORAGE_DEVICES = 5  # under 15 % free
 GRACE_PERIOD_DEVICES = 2
 MAC_USERS = 4
 IPHONE_USERS = 16
@@ -205,39 +316,94 @@ SERVERS = [  # name, OS version, model, total MB
 ]
 
 BACKUP_JOBS = [
-    ("Nightly SRV-FILE01", "SRV-FILE01", "2026-11-20 02:00:00", "Success",
-     "2026-11-20 02:00:00"),
-    ("Nightly SRV-ERP01", "SRV-ERP01", "2026-11-20 02:30:00", "Failed",
-     "2026-11-14 02:30:00"),
-    ("M365 mailboxes", "Microsoft 365 (Exchange Online)", "2026-11-19 23:00:00",
-     "Warning", "2026-11-18 23:00:00"),
+    (
+        "Nightly SRV-FILE01",
+        "SRV-FILE01",
+        "2026-11-20 02:00:00",
+        "Success",
+        "2026-11-20 02:00:00",
+    ),
+    (
+        "Nightly SRV-ERP01",
+        "SRV-ERP01",
+        "2026-11-20 02:30:00",
+        "Failed",
+        "2026-11-14 02:30:00",
+    ),
+    (
+        "M365 mailboxes",
+        "Microsoft 365 (Exchange Online)",
+        "2026-11-19 23:00:00",
+        "Warning",
+        "2026-11-18 23:00:00",
+    ),
 ]
 
 # Interview: (ID, layer, question, answer, owner, last reviewed, notes)
 INTERVIEW = [
-    ("onboarding_documented", "processes",
-     "Is the onboarding of a new employee written down as a checklist?",
-     "Yes", "Maria Virtanen", date(2026, 3, 2), ""),
-    ("offboarding_documented", "processes",
-     "Is offboarding (account block, licence removal, device return) "
-     "written down?",
-     "Partly", "Pekka Lahtinen", date(2024, 5, 15),
-     "Only Pekka knows the full list"),
-    ("restore_documented", "processes",
-     "Is the restore procedure written down and tested in the last 12 months?",
-     "No", "", None, ""),
-    ("incident_response_documented", "processes",
-     "Is there a written incident response plan with contacts?",
-     "", "", None, ""),
-    ("escalation_contact", "expert",
-     "Is there a named escalation contact with an agreed response time (SLA)?",
-     "Yes", "Pekka Lahtinen", date(2025, 12, 1), "Nordic IT Partner, 4h SLA"),
-    ("vendor_register", "expert",
-     "Is there a register of IT vendors and contracts with renewal dates?",
-     "Don't know", "", None, ""),
-    ("independent_advisor", "expert",
-     "Do you get independent IT advice at least yearly?",
-     "", "", None, ""),
+    (
+        "onboarding_documented",
+        "processes",
+        "Is the onboarding of a new employee written down as a checklist?",
+        "Yes",
+        "Maria Virtanen",
+        date(2026, 3, 2),
+        "",
+    ),
+    (
+        "offboarding_documented",
+        "processes",
+        "Is offboarding (account block, licence removal, device return) written down?",
+        "Partly",
+        "Pekka Lahtinen",
+        date(2024, 5, 15),
+        "Only Pekka knows the full list",
+    ),
+    (
+        "restore_documented",
+        "processes",
+        "Is the restore procedure written down and tested in the last 12 months?",
+        "No",
+        "",
+        None,
+        "",
+    ),
+    (
+        "incident_response_documented",
+        "processes",
+        "Is there a written incident response plan with contacts?",
+        "",
+        "",
+        None,
+        "",
+    ),
+    (
+        "escalation_contact",
+        "expert",
+        "Is there a named escalation contact with an agreed response time (SLA)?",
+        "Yes",
+        "Pekka Lahtinen",
+        date(2025, 12, 1),
+        "Nordic IT Partner, 4h SLA",
+    ),
+    (
+        "vendor_register",
+        "expert",
+        "Is there a register of IT vendors and contracts with renewal dates?",
+        "Don't know",
+        "",
+        None,
+        "",
+    ),
+    (
+        "independent_advisor",
+        "expert",
+        "Do you get independent IT advice at least yearly?",
+        "",
+        "",
+        None,
+        "",
+    ),
 ]
 
 # --------------------------------------------------------------------------
@@ -274,16 +440,35 @@ INTUNE_HEADER = (
     "WiFiMacAddress,OS,Ownership,Compliance,Managed by,"
     "Management certificate expiration date,Encrypted"
 ).split(",")
-BACKUP_HEADER = ["Job name", "Protected system", "Last run", "Last result",
-                 "Last success"]
+BACKUP_HEADER = [
+    "Job name",
+    "Protected system",
+    "Last run",
+    "Last result",
+    "Last success",
+]
 ROLES_HEADER = ["Role", "User principal name", "Assignment type"]
 MFA_HEADER = [
-    "User principal name", "Display name", "User type", "Admin", "MFA capable",
-    "MFA registered", "Passwordless capable", "SSPR registered",
-    "Default MFA method", "Methods registered",
+    "User principal name",
+    "Display name",
+    "User type",
+    "Admin",
+    "MFA capable",
+    "MFA registered",
+    "Passwordless capable",
+    "SSPR registered",
+    "Default MFA method",
+    "Methods registered",
 ]
-INTERVIEW_HEADER = ["ID", "Layer", "Question", "Answer", "Owner",
-                    "Last reviewed", "Notes"]
+INTERVIEW_HEADER = [
+    "ID",
+    "Layer",
+    "Question",
+    "Answer",
+    "Owner",
+    "Last reviewed",
+    "Notes",
+]
 
 CLIENT_YAML = """\
 # Engagement settings for healthcheck. Secrets never go in this file.
@@ -303,21 +488,94 @@ licence_prices:            # monthly price per seat, by SKU part number
 """
 
 FIRST_NAMES = [
-    "Juha", "Matti", "Kari", "Jukka", "Mika", "Hannu", "Heikki", "Seppo",
-    "Janne", "Ari", "Sami", "Petri", "Tuomas", "Marko", "Jani", "Joonas", "Niko",
-    "Aleksi", "Teemu", "Risto", "Kalle", "Henri", "Toni", "Esa", "Vesa",
-    "Tuula", "Päivi", "Anna", "Leena", "Sari", "Minna", "Hanna", "Johanna",
-    "Elina", "Noora", "Emmi", "Aino", "Veera", "Jenni", "Outi", "Pirjo", "Milla",
-    "Suvi", "Marjut", "Eveliina",
+    "Juha",
+    "Matti",
+    "Kari",
+    "Jukka",
+    "Mika",
+    "Hannu",
+    "Heikki",
+    "Seppo",
+    "Janne",
+    "Ari",
+    "Sami",
+    "Petri",
+    "Tuomas",
+    "Marko",
+    "Jani",
+    "Joonas",
+    "Niko",
+    "Aleksi",
+    "Teemu",
+    "Risto",
+    "Kalle",
+    "Henri",
+    "Toni",
+    "Esa",
+    "Vesa",
+    "Tuula",
+    "Päivi",
+    "Anna",
+    "Leena",
+    "Sari",
+    "Minna",
+    "Hanna",
+    "Johanna",
+    "Elina",
+    "Noora",
+    "Emmi",
+    "Aino",
+    "Veera",
+    "Jenni",
+    "Outi",
+    "Pirjo",
+    "Milla",
+    "Suvi",
+    "Marjut",
+    "Eveliina",
 ]
 LAST_NAMES = [
-    "Korhonen", "Mäkelä", "Heinonen", "Niemi", "Heikkilä", "Turunen", "Salo",
-    "Laitinen", "Tuominen", "Jokinen", "Mattila", "Savolainen", "Lehtinen",
-    "Salminen", "Räsänen", "Ojala", "Väisänen", "Kallio", "Hirvonen",
-    "Mustonen", "Peltonen", "Aaltonen", "Vainio", "Koivisto", "Lindholm",
-    "Honkanen", "Seppälä", "Nurmi", "Huttunen", "Rautio", "Kivelä", "Anttila",
-    "Manninen", "Toivonen", "Partanen", "Hakala", "Valtonen", "Lampinen",
-    "Leppänen", "Karvonen", "Sirola",
+    "Korhonen",
+    "Mäkelä",
+    "Heinonen",
+    "Niemi",
+    "Heikkilä",
+    "Turunen",
+    "Salo",
+    "Laitinen",
+    "Tuominen",
+    "Jokinen",
+    "Mattila",
+    "Savolainen",
+    "Lehtinen",
+    "Salminen",
+    "Räsänen",
+    "Ojala",
+    "Väisänen",
+    "Kallio",
+    "Hirvonen",
+    "Mustonen",
+    "Peltonen",
+    "Aaltonen",
+    "Vainio",
+    "Koivisto",
+    "Lindholm",
+    "Honkanen",
+    "Seppälä",
+    "Nurmi",
+    "Huttunen",
+    "Rautio",
+    "Kivelä",
+    "Anttila",
+    "Manninen",
+    "Toivonen",
+    "Partanen",
+    "Hakala",
+    "Valtonen",
+    "Lampinen",
+    "Leppänen",
+    "Karvonen",
+    "Sirola",
 ]
 OFFICES = [  # (office, street, postal code, city)
     ("Vantaa HQ", "Revontulentie 12", "01530", "Vantaa"),
@@ -353,8 +611,14 @@ def tf(flag: bool) -> str:
 def rand_dt(start: date, end: date, hours: tuple[int, int] = (7, 17)) -> datetime:
     """A random datetime on a day in [start, end] within working hours."""
     day = start + timedelta(days=rng.randint(0, (end - start).days))
-    return datetime(day.year, day.month, day.day, rng.randint(*hours),
-                    rng.randint(0, 59), rng.randint(0, 59))
+    return datetime(
+        day.year,
+        day.month,
+        day.day,
+        rng.randint(*hours),
+        rng.randint(0, 59),
+        rng.randint(0, 59),
+    )
 
 
 def days_ago(days: int) -> date:
@@ -368,10 +632,20 @@ def local_part(first: str, last: str) -> str:
 class User:
     """One row of the Active users export plus what the other files need."""
 
-    def __init__(self, *, first: str, last: str, department: str, title: str,
-                 skus: list[str], kind: str, created: datetime,
-                 last_activity_days: int | None, display: str | None = None,
-                 local: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        first: str,
+        last: str,
+        department: str,
+        title: str,
+        skus: list[str],
+        kind: str,
+        created: datetime,
+        last_activity_days: int | None,
+        display: str | None = None,
+        local: str | None = None,
+    ) -> None:
         self.first, self.last = first, last
         self.department, self.title = department, title
         self.skus = [s for s in SKUS if s in skus]  # catalogue order
@@ -402,27 +676,72 @@ class User:
 def build_users() -> list[User]:
     users: list[User] = []
     for first, last, dept, title, skus in KEY_STAFF:
-        users.append(User(first=first, last=last, department=dept, title=title,
-                          skus=skus, kind="active",
-                          created=rand_dt(date(2019, 3, 1), date(2022, 12, 31)),
-                          last_activity_days=0))
+        users.append(
+            User(
+                first=first,
+                last=last,
+                department=dept,
+                title=title,
+                skus=skus,
+                kind="active",
+                created=rand_dt(date(2019, 3, 1), date(2022, 12, 31)),
+                last_activity_days=0,
+            )
+        )
     for first, last, dept, title, skus, idle, created in DISABLED_LICENSED:
-        users.append(User(first=first, last=last, department=dept, title=title,
-                          skus=skus, kind="disabled", created=created,
-                          last_activity_days=idle))
+        users.append(
+            User(
+                first=first,
+                last=last,
+                department=dept,
+                title=title,
+                skus=skus,
+                kind="disabled",
+                created=created,
+                last_activity_days=idle,
+            )
+        )
     for first, last, dept, title, skus, idle, created in INACTIVE:
-        users.append(User(first=first, last=last, department=dept, title=title,
-                          skus=skus, kind="inactive", created=created,
-                          last_activity_days=idle))
+        users.append(
+            User(
+                first=first,
+                last=last,
+                department=dept,
+                title=title,
+                skus=skus,
+                kind="inactive",
+                created=created,
+                last_activity_days=idle,
+            )
+        )
     first, last, dept, title, skus, created = NEW_USER
-    users.append(User(first=first, last=last, department=dept, title=title,
-                      skus=skus, kind="new", created=created,
-                      last_activity_days=None))
+    users.append(
+        User(
+            first=first,
+            last=last,
+            department=dept,
+            title=title,
+            skus=skus,
+            kind="new",
+            created=created,
+            last_activity_days=None,
+        )
+    )
     for local, display in SHARED_MAILBOXES:
-        users.append(User(first="", last="", department="", title="", skus=[],
-                          kind="shared", display=display, local=local,
-                          created=rand_dt(date(2019, 3, 1), date(2020, 6, 30)),
-                          last_activity_days=None))
+        users.append(
+            User(
+                first="",
+                last="",
+                department="",
+                title="",
+                skus=[],
+                kind="shared",
+                display=display,
+                local=local,
+                created=rand_dt(date(2019, 3, 1), date(2020, 6, 30)),
+                last_activity_days=None,
+            )
+        )
 
     taken = {(u.first, u.last) for u in users}
     taken_last = {u.last for u in users}
@@ -436,11 +755,18 @@ def build_users() -> list[User]:
                     break
             taken.add((first, last))
             taken_last.add(last)
-            generated.append(User(
-                first=first, last=last, department=dept, title=title,
-                skus=skus, kind="active",
-                created=rand_dt(date(2019, 6, 1), date(2025, 12, 31)),
-                last_activity_days=0))
+            generated.append(
+                User(
+                    first=first,
+                    last=last,
+                    department=dept,
+                    title=title,
+                    skus=skus,
+                    kind="active",
+                    created=rand_dt(date(2019, 6, 1), date(2025, 12, 31)),
+                    last_activity_days=0,
+                )
+            )
     users.extend(generated)
 
     # Power Automate Free for a few office staff with Business Premium.
@@ -456,7 +782,8 @@ def build_users() -> list[User]:
     # MFA registration.
     for user in users:
         if user.kind in ("shared", "new") or (
-                user.kind == "inactive" and user.last_activity_days is None):
+            user.kind == "inactive" and user.last_activity_days is None
+        ):
             user.mfa = False
         if user.upn in GLOBAL_ADMINS_WITHOUT_MFA:
             user.mfa = False
@@ -550,11 +877,9 @@ def activity_dates(u: User, workloads: list[str]) -> dict[str, date | None]:
             if w == "Exchange" or (w == "Teams" and u.office_worker):
                 out[w] = days_ago(rng.randint(1, 20))
             elif w == "Yammer":
-                out[w] = days_ago(rng.randint(1, 20)) if rng.random() < 0.1 \
-                    else None
+                out[w] = days_ago(rng.randint(1, 20)) if rng.random() < 0.1 else None
             else:
-                out[w] = days_ago(rng.randint(1, 20)) if rng.random() < 0.75 \
-                    else None
+                out[w] = days_ago(rng.randint(1, 20)) if rng.random() < 0.75 else None
         return out
     # disabled / inactive: the newest activity is exactly last_activity_days ago
     base = u.last_activity_days
@@ -564,17 +889,18 @@ def activity_dates(u: User, workloads: list[str]) -> dict[str, date | None]:
         elif w == "Yammer":
             out[w] = None
         else:
-            out[w] = days_ago(base + rng.randint(0, 30)) if rng.random() < 0.7 \
-                else None
+            out[w] = days_ago(base + rng.randint(0, 30)) if rng.random() < 0.7 else None
     return out
 
 
 def usage_rows(users: list[User]) -> list[list[str]]:
     rows = []
     for u in sorted((u for u in users if u.skus), key=lambda u: u.upn):
-        workloads = [w for w in ("Exchange", "OneDrive", "SharePoint", "Yammer",
-                                 "Teams")
-                     if any(w in SKU_WORKLOADS.get(s, ()) for s in u.skus)]
+        workloads = [
+            w
+            for w in ("Exchange", "OneDrive", "SharePoint", "Yammer", "Teams")
+            if any(w in SKU_WORKLOADS.get(s, ()) for s in u.skus)
+        ]
         last = activity_dates(u, workloads)
         assigned = u.created.date()
         if u.kind == "active" and rng.random() < 0.3:
@@ -587,8 +913,14 @@ def usage_rows(users: list[User]) -> list[list[str]]:
             "Deleted Date": "",
             "Assigned Products": "+".join(SKUS[s][0].upper() for s in u.skus),
         }
-        for w in ("Exchange", "OneDrive", "SharePoint", "Skype For Business",
-                  "Yammer", "Teams"):
+        for w in (
+            "Exchange",
+            "OneDrive",
+            "SharePoint",
+            "Skype For Business",
+            "Yammer",
+            "Teams",
+        ):
             has = w in workloads
             record[f"Has {w} License"] = tf(has)
             record[f"{w} Last Activity Date"] = fmt_d(last.get(w))
@@ -604,23 +936,30 @@ def subscribed_skus(users: list[User]) -> dict:
     for part, (_name, sku_id, spare) in SKUS.items():
         used = consumed[part]
         prepaid = FREE_SKU_PREPAID.get(part, used + spare)
-        value.append({
-            "accountName": TENANT_NAME,
-            "accountId": account_id,
-            "appliesTo": "User",
-            "capabilityStatus": "Enabled",
-            "consumedUnits": used,
-            "id": f"{account_id}_{sku_id}",
-            "prepaidUnits": {"enabled": prepaid, "suspended": 0, "warning": 0,
-                             "lockedOut": 0},
-            "skuId": sku_id,
-            "skuPartNumber": part,
-            "subscriptionIds": [new_uuid()],
-            "servicePlans": [],
-        })
-    return {"@odata.context":
-            "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus",
-            "value": value}
+        value.append(
+            {
+                "accountName": TENANT_NAME,
+                "accountId": account_id,
+                "appliesTo": "User",
+                "capabilityStatus": "Enabled",
+                "consumedUnits": used,
+                "id": f"{account_id}_{sku_id}",
+                "prepaidUnits": {
+                    "enabled": prepaid,
+                    "suspended": 0,
+                    "warning": 0,
+                    "lockedOut": 0,
+                },
+                "skuId": sku_id,
+                "skuPartNumber": part,
+                "subscriptionIds": [new_uuid()],
+                "servicePlans": [],
+            }
+        )
+    return {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus",
+        "value": value,
+    }
 
 
 def mac_address() -> str:
@@ -638,8 +977,10 @@ def serial(prefix: str, length: int) -> str:
 def management_name(local: str, os_name: str, enrolled: datetime) -> str:
     hour = enrolled.hour % 12 or 12
     ampm = "AM" if enrolled.hour < 12 else "PM"
-    return (f"{local}_{os_name}_{enrolled.month}/{enrolled.day}/{enrolled.year}"
-            f"_{hour}:{enrolled.minute:02d} {ampm}")
+    return (
+        f"{local}_{os_name}_{enrolled.month}/{enrolled.day}/{enrolled.year}"
+        f"_{hour}:{enrolled.minute:02d} {ampm}"
+    )
 
 
 def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
@@ -655,20 +996,17 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
     win_no, mac_no, ios_no, and_no = 1, 1, 1, 1
     for u in office + operatives:
         if u in mac_users:
-            devices.append({"os": "macOS", "user": u,
-                            "name": f"AUR-MB-{mac_no:02d}"})
+            devices.append({"os": "macOS", "user": u, "name": f"AUR-MB-{mac_no:02d}"})
             mac_no += 1
         else:
-            devices.append({"os": "Windows", "user": u,
-                            "name": f"AUR-LT-{win_no:03d}"})
+            devices.append({"os": "Windows", "user": u, "name": f"AUR-LT-{win_no:03d}"})
             win_no += 1
     phone_pool = [u for u in office if u not in supervisors]
     for u in rng.sample(phone_pool, IPHONE_USERS):
         devices.append({"os": "iOS", "user": u, "name": f"AUR-IP-{ios_no:03d}"})
         ios_no += 1
     for u in drivers + supervisors:
-        devices.append({"os": "Android", "user": u,
-                        "name": f"AUR-AN-{and_no:03d}"})
+        devices.append({"os": "Android", "user": u, "name": f"AUR-AN-{and_no:03d}"})
         and_no += 1
 
     windows = [d for d in devices if d["os"] == "Windows"]
@@ -677,15 +1015,23 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
     w23 = rng.sample(win11, WIN11_23H2_DEVICES)
     unencrypted = rng.sample(win11, UNENCRYPTED_LAPTOPS)
     win11_ok = [d for d in win11 if d not in unencrypted]
-    by_os = {o: [d for d in devices if d["os"] == o]
-             for o in ("macOS", "iOS", "Android")}
-    stale = ([win10[0]] + rng.sample(win11_ok, 1) + rng.sample(by_os["macOS"], 1)
-             + rng.sample(by_os["iOS"], 2) + rng.sample(by_os["Android"], 2))
+    by_os = {
+        o: [d for d in devices if d["os"] == o] for o in ("macOS", "iOS", "Android")
+    }
+    stale = (
+        [win10[0]]
+        + rng.sample(win11_ok, 1)
+        + rng.sample(by_os["macOS"], 1)
+        + rng.sample(by_os["iOS"], 2)
+        + rng.sample(by_os["Android"], 2)
+    )
     assert len(stale) == STALE_DEVICES
     fresh = [d for d in devices if d not in stale]
-    low = (rng.sample([d for d in fresh if d["os"] == "Windows"], 3)
-           + rng.sample([d for d in fresh if d["os"] == "macOS"], 1)
-           + rng.sample([d for d in fresh if d["os"] == "iOS"], 1))
+    low = (
+        rng.sample([d for d in fresh if d["os"] == "Windows"], 3)
+        + rng.sample([d for d in fresh if d["os"] == "macOS"], 1)
+        + rng.sample([d for d in fresh if d["os"] == "iOS"], 1)
+    )
     assert len(low) == LOW_STORAGE_DEVICES
     grace_pool = [d for d in win11_ok if d not in stale and d not in low]
     grace = rng.sample(grace_pool, GRACE_PERIOD_DEVICES)
@@ -698,8 +1044,9 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
         else:
             last = rand_dt(days_ago(6), days_ago(1), hours=(6, 22))
         earliest = max(date(2022, 1, 10), u.created.date() + timedelta(days=1))
-        enrolled = rand_dt(earliest, min(date(2026, 9, 30),
-                                         last.date() - timedelta(days=20)))
+        enrolled = rand_dt(
+            earliest, min(date(2026, 9, 30), last.date() - timedelta(days=20))
+        )
         if os_name == "Windows":
             if d in win10:
                 version = "10.0.19045." + rng.choice(["6456", "6332", "5965"])
@@ -707,31 +1054,34 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
                 version = "10.0.22631." + rng.choice(["5909", "6060"])
             else:
                 version = "10.0.26100." + rng.choice(["6899", "7171"])
-            maker, model = rng.choice([
-                ("LENOVO", "ThinkPad T14 Gen 4"), ("LENOVO", "ThinkPad L14 Gen 4"),
-                ("HP", "HP EliteBook 840 G10"), ("Dell Inc.", "Latitude 5440")])
+            maker, model = rng.choice(
+                [
+                    ("LENOVO", "ThinkPad T14 Gen 4"),
+                    ("LENOVO", "ThinkPad L14 Gen 4"),
+                    ("HP", "HP EliteBook 840 G10"),
+                    ("Dell Inc.", "Latitude 5440"),
+                ]
+            )
             total = rng.choice([243840, 487680])
             sn = serial("PF" if maker == "LENOVO" else "5CG", 8)
             ownership = "Corporate"
         elif os_name == "macOS":
             version = rng.choice(["26.1", "15.7.2"])
-            maker, model = "Apple", rng.choice(["MacBook Air (M2)",
-                                                "MacBook Pro (M3)"])
+            maker, model = "Apple", rng.choice(["MacBook Air (M2)", "MacBook Pro (M3)"])
             total, sn, ownership = 494384, serial("C02", 9), "Corporate"
         elif os_name == "iOS":
             version = rng.choice(["26.1", "26.0.1", "18.7.2"])
-            maker, model = "Apple", rng.choice(["iPhone 15", "iPhone 16",
-                                                "iPhone 14"])
+            maker, model = "Apple", rng.choice(["iPhone 15", "iPhone 16", "iPhone 14"])
             total, sn = rng.choice([122070, 244140]), serial("", 10)
             ownership = "Personal" if rng.random() < 0.25 else "Corporate"
         else:
             version = rng.choice(["16", "15", "14"])
-            maker, model = "samsung", rng.choice(["SM-A556B", "SM-G991B",
-                                                  "SM-A546B"])
+            maker, model = "samsung", rng.choice(["SM-A556B", "SM-G991B", "SM-A546B"])
             total, sn, ownership = 122070, serial("R5C", 8), "Corporate"
         if d in stale:
-            version = {"iOS": "18.5", "Android": "14",
-                       "macOS": "14.7.1"}.get(os_name, version)
+            version = {"iOS": "18.5", "Android": "14", "macOS": "14.7.1"}.get(
+                os_name, version
+            )
         free_share = rng.uniform(0.05, 0.14) if d in low else rng.uniform(0.22, 0.7)
         if d in win10 or d in unencrypted or d in stale:
             compliance = "Noncompliant"
@@ -762,14 +1112,17 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
             "Last EAS sync time": "",
             "EAS reason": "",
             "EAS status": "",
-            "Compliance grace period expiration":
-                fmt_dt(datetime(2026, 11, 23, 9, 0) + timedelta(days=rng.randint(0, 3)))
-                if d in grace else "",
+            "Compliance grace period expiration": fmt_dt(
+                datetime(2026, 11, 23, 9, 0) + timedelta(days=rng.randint(0, 3))
+            )
+            if d in grace
+            else "",
             "Security patch level": patch,
             "Wi-Fi MAC": mac,
             "MEID": "",
             "Subscriber carrier": rng.choice(["Elisa", "DNA", "Telia"])
-            if os_name in ("iOS", "Android") else "",
+            if os_name in ("iOS", "Android")
+            else "",
             "Total storage": str(total),
             "Free storage": str(int(total * free_share)),
             "Management name": management_name(local, os_name, enrolled),
@@ -783,8 +1136,9 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
             "Ownership": ownership,
             "Compliance": compliance,
             "Managed by": "Intune",
-            "Management certificate expiration date":
-                fmt_dt(last + timedelta(days=rng.randint(180, 360))),
+            "Management certificate expiration date": fmt_dt(
+                last + timedelta(days=rng.randint(180, 360))
+            ),
             "Encrypted": tf(d not in unencrypted),
         }
 
@@ -793,21 +1147,32 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
         enrolled = rand_dt(date(2023, 2, 1), date(2024, 6, 30))
         maker = "Microsoft Corporation" if model == "Virtual Machine" else "Dell Inc."
         row = {h: "" for h in INTUNE_HEADER}
-        row.update({
-            "Device ID": new_uuid(), "Device name": name,
-            "Enrollment date": fmt_dt(enrolled), "Last check-in": fmt_dt(last),
-            "Azure AD Device ID": new_uuid(), "OS version": version,
-            "Azure AD registered": "True", "Serial number": serial("SRV", 7),
-            "Manufacturer": maker, "Model": model, "EAS activated": "False",
-            "Total storage": str(total),
-            "Free storage": str(int(total * rng.uniform(0.3, 0.6))),
-            "Management name": management_name(name, "Windows", enrolled),
-            "OS": "Windows", "Ownership": "Corporate", "Compliance": "Compliant",
-            "Managed by": "Intune",
-            "Management certificate expiration date":
-                fmt_dt(last + timedelta(days=rng.randint(180, 360))),
-            "Encrypted": "True",
-        })
+        row.update(
+            {
+                "Device ID": new_uuid(),
+                "Device name": name,
+                "Enrollment date": fmt_dt(enrolled),
+                "Last check-in": fmt_dt(last),
+                "Azure AD Device ID": new_uuid(),
+                "OS version": version,
+                "Azure AD registered": "True",
+                "Serial number": serial("SRV", 7),
+                "Manufacturer": maker,
+                "Model": model,
+                "EAS activated": "False",
+                "Total storage": str(total),
+                "Free storage": str(int(total * rng.uniform(0.3, 0.6))),
+                "Management name": management_name(name, "Windows", enrolled),
+                "OS": "Windows",
+                "Ownership": "Corporate",
+                "Compliance": "Compliant",
+                "Managed by": "Intune",
+                "Management certificate expiration date": fmt_dt(
+                    last + timedelta(days=rng.randint(180, 360))
+                ),
+                "Encrypted": "True",
+            }
+        )
         devices.append({"os": "Windows", "name": name, "row": row, "user": None})
 
     devices.sort(key=lambda d: d["name"])
@@ -829,23 +1194,43 @@ def mfa_rows(users: list[User]) -> list[list[str]]:
         if u.mfa:
             roll = rng.random()
             if roll < 0.6:
-                default, methods = "microsoftAuthenticatorPush", \
-                    "microsoftAuthenticatorPush, mobilePhone"
+                default, methods = (
+                    "microsoftAuthenticatorPush",
+                    "microsoftAuthenticatorPush, mobilePhone",
+                )
             elif roll < 0.8:
-                default, methods = "microsoftAuthenticatorPush", \
-                    "microsoftAuthenticatorPush, softwareOneTimePasscode"
+                default, methods = (
+                    "microsoftAuthenticatorPush",
+                    "microsoftAuthenticatorPush, softwareOneTimePasscode",
+                )
             elif roll < 0.9 and u.office_worker:
-                default, methods = "microsoftAuthenticatorPush", (
-                    "microsoftAuthenticatorPush, microsoftAuthenticatorPasswordless, "
-                    "windowsHelloForBusiness")
+                default, methods = (
+                    "microsoftAuthenticatorPush",
+                    (
+                        "microsoftAuthenticatorPush, "
+                        "microsoftAuthenticatorPasswordless, windowsHelloForBusiness"
+                    ),
+                )
             else:
                 default, methods = "mobilePhone", "mobilePhone"
             passwordless = "Passwordless" in methods or "windowsHello" in methods
             sspr = True
         else:
             default, methods, passwordless, sspr = "", "", False, False
-        rows.append([u.upn, u.display, "Member", tf(u.upn in admins), tf(u.mfa),
-                     tf(u.mfa), tf(passwordless), tf(sspr), default, methods])
+        rows.append(
+            [
+                u.upn,
+                u.display,
+                "Member",
+                tf(u.upn in admins),
+                tf(u.mfa),
+                tf(u.mfa),
+                tf(passwordless),
+                tf(sspr),
+                default,
+                methods,
+            ]
+        )
     return rows
 
 
@@ -860,9 +1245,10 @@ def stable_xlsx(data: bytes) -> bytes:
             if info.filename == "docProps/core.xml":
                 payload = re.sub(
                     rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp + rb"\g<2>", payload)
-            zinfo = zipfile.ZipInfo(info.filename,
-                                    date_time=AS_OF_DT.timetuple()[:6])
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    payload,
+                )
+            zinfo = zipfile.ZipInfo(info.filename, date_time=AS_OF_DT.timetuple()[:6])
             zinfo.compress_type = zipfile.ZIP_DEFLATED
             zinfo.external_attr = 0o644 << 16
             dst.writestr(zinfo, payload)
@@ -902,18 +1288,30 @@ def write_interview(path: Path) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for qid, layer, question, answer, owner, reviewed, notes in INTERVIEW:
-        ws.append([qid, layer, question, answer or None, owner or None, reviewed,
-                   notes or None])
+        ws.append(
+            [
+                qid,
+                layer,
+                question,
+                answer or None,
+                owner or None,
+                reviewed,
+                notes or None,
+            ]
+        )
     last_row = ws.max_row
     for row in range(2, last_row + 1):
-        ws.cell(row=row, column=3).alignment = Alignment(wrap_text=True,
-                                                         vertical="top")
+        ws.cell(row=row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=row, column=6).number_format = "yyyy-mm-dd"
     for col, width in zip("ABCDEFG", (30, 12, 70, 13, 20, 14, 36), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    answers = DataValidation(type="list", formula1='"Yes,Partly,No,Don\'t know"',
-                             allow_blank=True, showDropDown=False)
+    answers = DataValidation(
+        type="list",
+        formula1='"Yes,Partly,No,Don\'t know"',
+        allow_blank=True,
+        showDropDown=False,
+    )
     answers.error = "Answer Yes, Partly, No or Don't know."
     answers.errorTitle = "Answer"
     answers.add("D2:D200")
@@ -925,8 +1323,7 @@ def write_interview(path: Path) -> None:
     path.write_bytes(stable_xlsx(buf.getvalue()))
 
 
-def readme_text(sku_doc: dict, facts: dict[str, list[str]],
-                users: list[User]) -> str:
+def readme_text(sku_doc: dict, facts: dict[str, list[str]], users: list[User]) -> str:
     def local(address: str) -> str:
         return "`" + address.removesuffix("@" + DOMAIN) + "`"
 
@@ -940,44 +1337,75 @@ def readme_text(sku_doc: dict, facts: dict[str, list[str]],
         f"{s['skuPartNumber']} {s['prepaidUnits']['enabled'] - s['consumedUnits']}"
         for s in sku_doc["value"]
         if s["skuPartNumber"] not in FREE_SKU_PREPAID
-        and s["prepaidUnits"]["enabled"] > s["consumedUnits"])
-    never = ", ".join(local(upn(local_part(p[0], p[1])))
-                      for p in INACTIVE if p[5] is None)
+        and s["prepaidUnits"]["enabled"] > s["consumedUnits"]
+    )
+    never = ", ".join(
+        local(upn(local_part(p[0], p[1]))) for p in INACTIVE if p[5] is None
+    )
     devices = "`exports/intune_devices.csv`"
     table = [
-        ("Disabled but licensed", "`exports/active_users.csv`",
-         f"{kind('disabled')}; {local(FORMER_ADMIN_UPN)} is the former IT "
-         "manager"),
-        ("Inactive over 120 days", "`exports/usage_active_users_detail.csv`",
-         f"{kind('inactive')}; {never} were created over a year ago and never "
-         "signed in"),
-        ("New user, not a finding", "both user files",
-         f"{kind('new')}: created 2026-11-10, no activity yet"),
-        ("Overlapping licences", "`exports/active_users.csv`",
-         ", ".join(local(u) for u in OVERLAP_UPNS)
-         + ": Exchange Online (Plan 1) on top of Business Premium"),
+        (
+            "Disabled but licensed",
+            "`exports/active_users.csv`",
+            f"{kind('disabled')}; {local(FORMER_ADMIN_UPN)} is the former IT manager",
+        ),
+        (
+            "Inactive over 120 days",
+            "`exports/usage_active_users_detail.csv`",
+            f"{kind('inactive')}; {never} were created over a year ago and never "
+            "signed in",
+        ),
+        (
+            "New user, not a finding",
+            "both user files",
+            f"{kind('new')}: created 2026-11-10, no activity yet",
+        ),
+        (
+            "Overlapping licences",
+            "`exports/active_users.csv`",
+            ", ".join(local(u) for u in OVERLAP_UPNS)
+            + ": Exchange Online (Plan 1) on top of Business Premium",
+        ),
         ("Unassigned seats", "`exports/subscribedSkus.json`", unassigned),
-        ("Six permanent Global Administrators", "`exports/role_assignments.csv`",
-         f"including the disabled {local(FORMER_ADMIN_UPN)} and the IT "
-         "partner's guest account"),
-        ("Global Administrators without MFA", "`exports/mfa_registration.csv`",
-         ", ".join(local(u) for u in GLOBAL_ADMINS_WITHOUT_MFA)
-         + " (about 80 % of all accounts are registered)"),
-        ("Windows 10 (unsupported since 2025-10-14)", devices,
-         listed(facts["windows_10"])),
-        ("Windows 11 23H2 (servicing ended)", devices,
-         listed(facts["windows_11_23h2"])),
+        (
+            "Six permanent Global Administrators",
+            "`exports/role_assignments.csv`",
+            f"including the disabled {local(FORMER_ADMIN_UPN)} and the IT "
+            "partner's guest account",
+        ),
+        (
+            "Global Administrators without MFA",
+            "`exports/mfa_registration.csv`",
+            ", ".join(local(u) for u in GLOBAL_ADMINS_WITHOUT_MFA)
+            + " (about 80 % of all accounts are registered)",
+        ),
+        (
+            "Windows 10 (unsupported since 2025-10-14)",
+            devices,
+            listed(facts["windows_10"]),
+        ),
+        (
+            "Windows 11 23H2 (servicing ended)",
+            devices,
+            listed(facts["windows_11_23h2"]),
+        ),
         ("Server 2016 (support ends 2027-01-12)", devices, "SRV-ERP01"),
         ("Unencrypted laptops", devices, listed(facts["unencrypted"])),
         ("No check-in for 35-200 days", devices, listed(facts["stale"])),
         ("Under 15 % disk free", devices, listed(facts["low_storage"])),
-        ("Backups", "`exports/backup_jobs.csv`",
-         "`Nightly SRV-ERP01` failed (last success 2026-11-14); "
-         "`M365 mailboxes` warning"),
-        ("Processes", "`interview.xlsx`",
-         "offboarding only partly written down (reviewed 2024-05-15); restore "
-         "not written down or tested; incident response and independent advice "
-         "unanswered; vendor register unknown"),
+        (
+            "Backups",
+            "`exports/backup_jobs.csv`",
+            "`Nightly SRV-ERP01` failed (last success 2026-11-14); "
+            "`M365 mailboxes` warning",
+        ),
+        (
+            "Processes",
+            "`interview.xlsx`",
+            "offboarding only partly written down (reviewed 2024-05-15); restore "
+            "not written down or tested; incident response and independent advice "
+            "unanswered; vendor register unknown",
+        ),
     ]
     rows = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in table)
     return f"""\
@@ -1024,12 +1452,16 @@ def validate(out: Path, users: list[User]) -> None:
         if row["Licenses"] != "Unlicensed":
             for name in row["Licenses"].split("+"):
                 held[friendly[name]] += 1
-    skus = json.loads((out / "exports" / "subscribedSkus.json")
-                      .read_text(encoding="utf-8"))
+    skus = json.loads(
+        (out / "exports" / "subscribedSkus.json").read_text(encoding="utf-8")
+    )
     for sku in skus["value"]:
         part = sku["skuPartNumber"]
-        assert sku["consumedUnits"] == held[part], (part, sku["consumedUnits"],
-                                                    held[part])
+        assert sku["consumedUnits"] == held[part], (
+            part,
+            sku["consumedUnits"],
+            held[part],
+        )
         assert sku["prepaidUnits"]["enabled"] >= sku["consumedUnits"], part
         if part not in FREE_SKU_PREPAID:
             spare = sku["prepaidUnits"]["enabled"] - sku["consumedUnits"]
@@ -1037,26 +1469,31 @@ def validate(out: Path, users: list[User]) -> None:
 
     upns = {r["User principal name"] for r in active}
     usage = read_csv("usage_active_users_detail.csv")
-    licensed = {r["User principal name"] for r in active
-                if r["Licenses"] != "Unlicensed"}
+    licensed = {
+        r["User principal name"] for r in active if r["Licenses"] != "Unlicensed"
+    }
     assert {r["User Principal Name"] for r in usage} == licensed
     assert len(usage) == len(licensed)
     mfa = read_csv("mfa_registration.csv")
-    assert [r["User principal name"] for r in mfa] == \
-        [r["User principal name"] for r in active]
+    assert [r["User principal name"] for r in mfa] == [
+        r["User principal name"] for r in active
+    ]
     roles = read_csv("role_assignments.csv")
-    gas = [r["User principal name"] for r in roles
-           if r["Role"] == "Global Administrator"]
+    gas = [
+        r["User principal name"] for r in roles if r["Role"] == "Global Administrator"
+    ]
     assert len(gas) == 6
     assert all(g in upns for g in gas if g != EXTERNAL_PARTNER_UPN)
-    no_mfa = {r["User principal name"] for r in mfa
-              if r["MFA registered"] == "False"}
+    no_mfa = {r["User principal name"] for r in mfa if r["MFA registered"] == "False"}
     assert sorted(g for g in gas if g in no_mfa) == sorted(GLOBAL_ADMINS_WITHOUT_MFA)
     share = 1 - len(no_mfa) / len(mfa)
     assert 0.75 <= share <= 0.85, share
 
-    blocked = {r["User principal name"] for r in active
-               if r["Block credential"] == "True" and r["Licenses"] != "Unlicensed"}
+    blocked = {
+        r["User principal name"]
+        for r in active
+        if r["Block credential"] == "True" and r["Licenses"] != "Unlicensed"
+    }
     assert blocked == {upn(local_part(p[0], p[1])) for p in DISABLED_LICENSED}
     assert FORMER_ADMIN_UPN in blocked and FORMER_ADMIN_UPN in gas
     for u in OVERLAP_UPNS:
@@ -1088,48 +1525,69 @@ def validate(out: Path, users: list[User]) -> None:
     staff = {u.upn for u in users if u.kind == "active"}
     for d in devices:
         assert d["Primary user UPN"] in staff or (
-            d["Device name"].startswith("SRV-") and not d["Primary user UPN"])
+            d["Device name"].startswith("SRV-") and not d["Primary user UPN"]
+        )
         assert datetime.fromisoformat(d["Last check-in"]) < AS_OF_DT
-    stale = [d for d in devices
-             if 35 <= (AS_OF_DT - datetime.fromisoformat(d["Last check-in"])).days
-             <= 200]
+    stale = [
+        d
+        for d in devices
+        if 35 <= (AS_OF_DT - datetime.fromisoformat(d["Last check-in"])).days <= 200
+    ]
     assert len(stale) == STALE_DEVICES
     fresh = [d for d in devices if d not in stale]
-    assert all((AS_OF_DT - datetime.fromisoformat(d["Last check-in"])).days <= 7
-               for d in fresh)
-    low = [d for d in devices
-           if int(d["Free storage"]) / int(d["Total storage"]) < 0.15]
+    assert all(
+        (AS_OF_DT - datetime.fromisoformat(d["Last check-in"])).days <= 7 for d in fresh
+    )
+    low = [
+        d for d in devices if int(d["Free storage"]) / int(d["Total storage"]) < 0.15
+    ]
     assert len(low) == LOW_STORAGE_DEVICES
     assert sum(d["Encrypted"] == "False" for d in devices) == UNENCRYPTED_LAPTOPS
-    assert sum(d["OS version"].startswith("10.0.19045.") for d in devices) == \
-        WIN10_DEVICES
+    assert (
+        sum(d["OS version"].startswith("10.0.19045.") for d in devices) == WIN10_DEVICES
+    )
     assert sum(d["Device name"].startswith("SRV-") for d in devices) == 4
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"output folder (default: {DEFAULT_OUT})",
+    )
     out: Path = parser.parse_args().out
     exports = out / "exports"
 
     rng.seed(SEED)  # the same sequence however often main() runs
     users = build_users()
     write_text(out / "client.yaml", CLIENT_YAML)
-    write_csv(exports / "active_users.csv", ACTIVE_USERS_HEADER,
-              active_users_rows(users))
-    write_csv(exports / "usage_active_users_detail.csv", USAGE_HEADER,
-              usage_rows(users))
+    write_csv(
+        exports / "active_users.csv", ACTIVE_USERS_HEADER, active_users_rows(users)
+    )
+    write_csv(
+        exports / "usage_active_users_detail.csv", USAGE_HEADER, usage_rows(users)
+    )
     sku_doc = subscribed_skus(users)
-    write_text(exports / "subscribedSkus.json",
-               json.dumps(sku_doc, indent=2, ensure_ascii=False) + "\n")
+    write_text(
+        exports / "subscribedSkus.json",
+        json.dumps(sku_doc, indent=2, ensure_ascii=False) + "\n",
+    )
     devices, facts = build_devices(users)
-    write_csv(exports / "intune_devices.csv", INTUNE_HEADER,
-              [[d["row"][h] for h in INTUNE_HEADER] for d in devices])
-    write_csv(exports / "backup_jobs.csv", BACKUP_HEADER,
-              [list(job) for job in BACKUP_JOBS])
-    write_csv(exports / "role_assignments.csv", ROLES_HEADER,
-              [list(r) for r in ROLE_ASSIGNMENTS])
+    write_csv(
+        exports / "intune_devices.csv",
+        INTUNE_HEADER,
+        [[d["row"][h] for h in INTUNE_HEADER] for d in devices],
+    )
+    write_csv(
+        exports / "backup_jobs.csv", BACKUP_HEADER, [list(job) for job in BACKUP_JOBS]
+    )
+    write_csv(
+        exports / "role_assignments.csv",
+        ROLES_HEADER,
+        [list(r) for r in ROLE_ASSIGNMENTS],
+    )
     write_csv(exports / "mfa_registration.csv", MFA_HEADER, mfa_rows(users))
     write_interview(out / "interview.xlsx")
     write_text(out / "README.md", readme_text(sku_doc, facts, users))
@@ -1141,13 +1599,22 @@ def main() -> None:
         print(f"  {kind}: {', '.join(u.upn for u in users if u.kind == kind)}")
     print(f"  overlap: {', '.join(OVERLAP_UPNS)}")
     print(f"  global admins without MFA: {', '.join(GLOBAL_ADMINS_WITHOUT_MFA)}")
-    print("  other staff without MFA: " + ", ".join(
-        u.upn for u in users if not u.mfa and u.kind == "active"
-        and u.upn not in GLOBAL_ADMINS_WITHOUT_MFA))
+    print(
+        "  other staff without MFA: "
+        + ", ".join(
+            u.upn
+            for u in users
+            if not u.mfa
+            and u.kind == "active"
+            and u.upn not in GLOBAL_ADMINS_WITHOUT_MFA
+        )
+    )
     for sku in sku_doc["value"]:
         spare = sku["prepaidUnits"]["enabled"] - sku["consumedUnits"]
-        print(f"  {sku['skuPartNumber']}: consumed {sku['consumedUnits']}, "
-              f"prepaid {sku['prepaidUnits']['enabled']}, unassigned {spare}")
+        print(
+            f"  {sku['skuPartNumber']}: consumed {sku['consumedUnits']}, "
+            f"prepaid {sku['prepaidUnits']['enabled']}, unassigned {spare}"
+        )
     for key, names in facts.items():
         print(f"  devices {key}: {', '.join(names)}")
 

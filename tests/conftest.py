@@ -36,8 +36,14 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]],
-              *, sep: str = ",", encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    sep: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
     """Write a small CSV export the way a portal would (quoted where needed)."""
     import csv
     import io

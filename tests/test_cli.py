@@ -34,10 +34,12 @@ def test_run_writes_every_artefact(sample_run: Path) -> None:
     assert not [p for p in sample_run.iterdir() if p.name.startswith(".")]
 
 
-def test_report_from_evidence_reproduces_assessment(sample_run: Path,
-                                                    tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", str(sample_run / "evidence"),
-                                       "--out", str(tmp_path / "again")])
+def test_report_from_evidence_reproduces_assessment(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        main, ["report", str(sample_run / "evidence"), "--out", str(tmp_path / "again")]
+    )
     assert result.exit_code == 0, result.output
     first, second = _assessment(sample_run), _assessment(tmp_path / "again")
     assert first.pop("generated_at") and second.pop("generated_at")
@@ -45,8 +47,9 @@ def test_report_from_evidence_reproduces_assessment(sample_run: Path,
     assert (tmp_path / "again" / "report.pdf").is_file()
 
 
-def test_tampered_evidence_is_refused(sample_run: Path, tmp_path: Path,
-                                      runner: CliRunner) -> None:
+def test_tampered_evidence_is_refused(
+    sample_run: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     import shutil
 
     ev = tmp_path / "evidence"
@@ -60,16 +63,24 @@ def test_tampered_evidence_is_refused(sample_run: Path, tmp_path: Path,
 
 
 def test_missing_required_column_is_one_line_and_keeps_old_report(
-        engagement: Path, tmp_path: Path, runner: CliRunner) -> None:
+    engagement: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     out = tmp_path / "out"
-    assert runner.invoke(main, ["run", str(engagement), "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(main, ["run", str(engagement), "--out", str(out)]).exit_code == 0
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     csv = engagement / "exports" / "active_users.csv"
     lines = csv.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     drop = header.index("Block credential")
-    csv.write_text("\n".join(",".join(c for i, c in enumerate(line.split(","))
-                                      if i != drop) for line in lines) + "\n")
+    csv.write_text(
+        "\n".join(
+            ",".join(c for i, c in enumerate(line.split(",")) if i != drop)
+            for line in lines
+        )
+        + "\n"
+    )
     result = runner.invoke(main, ["run", str(engagement), "--out", str(out)])
     assert result.exit_code == 2
     lines_out = result.output.strip().splitlines()
@@ -84,8 +95,9 @@ def test_missing_required_column_is_one_line_and_keeps_old_report(
 
 
 def test_missing_engagement_folder(tmp_path: Path, runner: CliRunner) -> None:
-    result = runner.invoke(main, ["run", str(tmp_path / "nope"), "--out",
-                                  str(tmp_path / "o")])
+    result = runner.invoke(
+        main, ["run", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert str(tmp_path / "nope") in result.output
     assert "not found" in result.output
@@ -93,16 +105,18 @@ def test_missing_engagement_folder(tmp_path: Path, runner: CliRunner) -> None:
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
-def test_missing_client_yaml(engagement: Path, tmp_path: Path,
-                             runner: CliRunner) -> None:
+def test_missing_client_yaml(
+    engagement: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     (engagement / "client.yaml").unlink()
     result = runner.invoke(main, ["run", str(engagement), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "client.yaml" in result.output and "not found" in result.output
 
 
-def test_failed_render_keeps_previous_report(engagement: Path, tmp_path: Path,
-                                             runner: CliRunner) -> None:
+def test_failed_render_keeps_previous_report(
+    engagement: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     out = tmp_path / "out"
     runner.invoke(main, ["run", str(engagement), "--out", str(out)])
     old = (out / "assessment.json").read_bytes()
@@ -118,8 +132,9 @@ def test_failed_render_keeps_previous_report(engagement: Path, tmp_path: Path,
     assert (out / "assessment.json").read_bytes() == old
 
 
-def test_collect_then_report(engagement: Path, tmp_path: Path,
-                             runner: CliRunner) -> None:
+def test_collect_then_report(
+    engagement: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     ev = tmp_path / "ev"
     result = runner.invoke(main, ["collect", str(engagement), "--out", str(ev)])
     assert result.exit_code == 0, result.output
@@ -129,8 +144,9 @@ def test_collect_then_report(engagement: Path, tmp_path: Path,
     assert _assessment(tmp_path / "r")["client"]["name"] == "Aurora Logistics Oy"
 
 
-def test_missing_exports_make_rules_not_assessed(engagement: Path, tmp_path: Path,
-                                                  runner: CliRunner) -> None:
+def test_missing_exports_make_rules_not_assessed(
+    engagement: Path, tmp_path: Path, runner: CliRunner
+) -> None:
     (engagement / "exports" / "backup_jobs.csv").unlink()
     (engagement / "interview.xlsx").unlink()
     result = runner.invoke(main, ["run", str(engagement), "--out", str(tmp_path / "o")])
@@ -150,16 +166,32 @@ def test_collectors_and_rules_listings(runner: CliRunner) -> None:
     out = runner.invoke(main, ["rules", "--layer", "review"]).output
     assert "REV-01" in out and "FND-01" not in out
     listed = json.loads(runner.invoke(main, ["rules", "--format", "json"]).output)
-    assert {r["layer"] for r in listed} == {"foundation", "processes", "review",
-                                            "expert"}
+    assert {r["layer"] for r in listed} == {
+        "foundation",
+        "processes",
+        "review",
+        "expert",
+    }
 
 
 def test_python_dash_m_runs_as_a_new_user_would(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "healthcheck", "run",
-                           str(SAMPLE), "--out", str(tmp_path / "report")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "healthcheck",
+            "run",
+            str(SAMPLE),
+            "--out",
+            str(tmp_path / "report"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout and proc.stderr == ""
     assert (tmp_path / "report" / "report.pdf").is_file()

@@ -20,7 +20,11 @@ def _load(tmp_path: Path, text: str):
 def test_minimal_config_has_defaults(tmp_path: Path) -> None:
     cfg = _load(tmp_path, GOOD).config
     assert (cfg.client_name, cfg.period, cfg.currency, cfg.inactive_days) == (
-        "Test Oy", "2026-Q4", "EUR", 90)
+        "Test Oy",
+        "2026-Q4",
+        "EUR",
+        90,
+    )
     assert cfg.as_of is None and dict(cfg.licence_prices) == {}
 
 
@@ -30,14 +34,17 @@ def test_prices_are_exact_decimals(tmp_path: Path) -> None:
     assert str(cfg.licence_prices["X"]) == "0.10"
 
 
-@pytest.mark.parametrize("extra,needle", [
-    ("inactve_days: 30\n", "did you mean 'inactive_days'"),
-    ("inactive_days: soon\n", "'inactive_days'"),
-    ("currency: euro\n", "'currency'"),
-    ("as_of: 2026-13-01\n", "'as_of'"),
-    ("licence_prices:\n  SPB: cheap\n", "'licence_prices.SPB'"),
-    ("licence_prices:\n  SPB: -1\n", "'licence_prices.SPB'"),
-])
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ("inactve_days: 30\n", "did you mean 'inactive_days'"),
+        ("inactive_days: soon\n", "'inactive_days'"),
+        ("currency: euro\n", "'currency'"),
+        ("as_of: 2026-13-01\n", "'as_of'"),
+        ("licence_prices:\n  SPB: cheap\n", "'licence_prices.SPB'"),
+        ("licence_prices:\n  SPB: -1\n", "'licence_prices.SPB'"),
+    ],
+)
 def test_bad_values_name_the_key(tmp_path: Path, extra: str, needle: str) -> None:
     with pytest.raises(ConfigError) as err:
         _load(tmp_path, GOOD + extra)

@@ -47,9 +47,10 @@ def _keys(data: object, prefix: str = "") -> set[str]:
 
 def test_every_assessment_field_is_documented(sample_run: Path) -> None:
     data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
-    section = README[README.index("## assessment.json"):]
+    section = README[README.index("## assessment.json") :]
     for key in sorted(_keys(data)):
         leaf = key.rsplit(".", 1)[-1].removesuffix("[]")
         dotted = key.replace("[]", "")
-        assert f"`{leaf}" in section or f"`{dotted}`" in section, \
+        assert f"`{leaf}" in section or f"`{dotted}`" in section, (
             f"{key} is not documented in README"
+        )

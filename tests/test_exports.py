@@ -8,24 +8,35 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from healthcheck_collectors.exports import ExportsCollector
+from healthcheck_collectors.exports.formats import TABLE_FORMATS
 
 from healthcheck import pipeline
 from healthcheck.config import CollectContext, load_engagement
 from healthcheck.errors import InputError
 from healthcheck.evidence import load
-from healthcheck_collectors.exports import ExportsCollector
-from healthcheck_collectors.exports.formats import TABLE_FORMATS
 from tests.conftest import write_csv
 
 USERS_HEADER = next(f for f in TABLE_FORMATS if f.id == "m365_active_users").headers
 
 
-def _user_row(upn: str, *, blocked: str = "False", licences: str = "Unlicensed",
-              created: str = "2024-01-10 08:00:00") -> list[str]:
+def _user_row(
+    upn: str,
+    *,
+    blocked: str = "False",
+    licences: str = "Unlicensed",
+    created: str = "2024-01-10 08:00:00",
+) -> list[str]:
     cells = dict.fromkeys(USERS_HEADER, "")
-    cells.update({"User principal name": upn, "Display name": upn.split("@")[0],
-                  "Block credential": blocked, "Licenses": licences,
-                  "When created": created})
+    cells.update(
+        {
+            "User principal name": upn,
+            "Display name": upn.split("@")[0],
+            "Block credential": blocked,
+            "Licenses": licences,
+            "When created": created,
+        }
+    )
     return [cells[h] for h in USERS_HEADER]
 
 
@@ -33,59 +44,79 @@ def _engagement(tmp_path: Path) -> Path:
     root = tmp_path / "eng"
     (root / "exports").mkdir(parents=True)
     (root / "client.yaml").write_text(
-        "client:\n  name: Test Oy\nperiod: 2026-Q4\nas_of: 2026-11-20\n")
+        "client:\n  name: Test Oy\nperiod: 2026-Q4\nas_of: 2026-11-20\n"
+    )
     return root
 
 
 def _collect(root: Path) -> tuple[dict, ExportsCollector]:
     coll = ExportsCollector()
-    ctx = CollectContext(engagement=load_engagement(root),
-                         collected_at=datetime(2026, 11, 20, 12))
+    ctx = CollectContext(
+        engagement=load_engagement(root), collected_at=datetime(2026, 11, 20, 12)
+    )
     runs = {r.dataset_name: r for r in coll.collect(ctx)}
     return runs, coll
 
 
 def test_active_users_give_users_and_licences(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "whatever-name.csv", list(USERS_HEADER), [
-        _user_row("A@x.example", licences="Microsoft 365 Business Premium+"
-                  "Exchange Online (Plan 1)"),
-        _user_row("b@x.example", blocked="True", licences="Some Future Product"),
-        _user_row("c@x.example"),
-    ])
+    write_csv(
+        root / "exports" / "whatever-name.csv",
+        list(USERS_HEADER),
+        [
+            _user_row(
+                "A@x.example",
+                licences="Microsoft 365 Business Premium+Exchange Online (Plan 1)",
+            ),
+            _user_row("b@x.example", blocked="True", licences="Some Future Product"),
+            _user_row("c@x.example"),
+        ],
+    )
     runs, _ = _collect(root)
     users = runs["users"].dataset.frame
     assert list(users["upn"]) == ["a@x.example", "b@x.example", "c@x.example"]
     assert list(users["enabled"]) == [True, False, True]
     assert "last_activity" not in users.columns
     lic = runs["licence_assignments"].dataset.frame
-    assert sorted(zip(lic["upn"], lic["sku"])) == [
-        ("a@x.example", "EXCHANGESTANDARD"), ("a@x.example", "SPB"),
-        ("b@x.example", "Some Future Product")]
+    assert sorted(zip(lic["upn"], lic["sku"], strict=True)) == [
+        ("a@x.example", "EXCHANGESTANDARD"),
+        ("a@x.example", "SPB"),
+        ("b@x.example", "Some Future Product"),
+    ]
     assert runs["devices"].status.value == "missing"
     assert "devices" in runs["devices"].reason
 
 
-@pytest.mark.parametrize("sep,encoding", [(",", "utf-8-sig"), (";", "utf-8"),
-                                          ("\t", "utf-16")])
+@pytest.mark.parametrize(
+    "sep,encoding", [(",", "utf-8-sig"), (";", "utf-8"), ("\t", "utf-16")]
+)
 def test_delimiters_and_encodings(tmp_path: Path, sep: str, encoding: str) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER),
-              [_user_row("ä@x.example", licences="Microsoft 365 Business Basic")],
-              sep=sep, encoding=encoding)
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [_user_row("ä@x.example", licences="Microsoft 365 Business Basic")],
+        sep=sep,
+        encoding=encoding,
+    )
     runs, _ = _collect(root)
     assert list(runs["users"].dataset.frame["upn"]) == ["ä@x.example"]
     assert list(runs["licence_assignments"].dataset.frame["sku"]) == [
-        "O365_BUSINESS_ESSENTIALS"]
+        "O365_BUSINESS_ESSENTIALS"
+    ]
 
 
 def test_bad_cells_are_rejected_and_kept_with_reason(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER), [
-        _user_row("a@x.example"),
-        _user_row("b@x.example", created="yesterday"),
-        _user_row("c@x.example", blocked="perhaps"),
-    ])
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [
+            _user_row("a@x.example"),
+            _user_row("b@x.example", created="yesterday"),
+            _user_row("c@x.example", blocked="perhaps"),
+        ],
+    )
     runs, _ = _collect(root)
     ds = runs["users"].dataset
     assert list(ds.frame["upn"]) == ["a@x.example"]
@@ -97,8 +128,11 @@ def test_bad_cells_are_rejected_and_kept_with_reason(tmp_path: Path) -> None:
 
 def test_rejections_reach_the_evidence_and_the_workbook(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER), [
-        _user_row("a@x.example"), _user_row("b@x.example", created="31/13/2026")])
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [_user_row("a@x.example"), _user_row("b@x.example", created="31/13/2026")],
+    )
     out = tmp_path / "out"
     pipeline.run(root, out)
     ev = load(out / "evidence")
@@ -111,8 +145,11 @@ def test_rejections_reach_the_evidence_and_the_workbook(tmp_path: Path) -> None:
 
 def test_all_rows_bad_is_an_error(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER),
-              [_user_row("a@x.example", created="n/a?")])
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [_user_row("a@x.example", created="n/a?")],
+    )
     with pytest.raises(InputError) as err:
         _collect(root)
     text = str(err.value)
@@ -133,8 +170,9 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 def test_unrecognised_file_is_reported_with_closest_format(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "notes.csv", ["Device name", "Colour"],
-              [["x", "blue"]])
+    write_csv(
+        root / "exports" / "notes.csv", ["Device name", "Colour"], [["x", "blue"]]
+    )
     (root / "exports" / "readme.txt").write_text("hello\n")
     runs, coll = _collect(root)
     reasons = {Path(u["path"]).name: u["reason"] for u in coll.unrecognised}
@@ -145,14 +183,26 @@ def test_unrecognised_file_is_reported_with_closest_format(tmp_path: Path) -> No
 
 def test_usage_report_adds_last_activity(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER),
-              [_user_row("a@x.example"), _user_row("b@x.example")])
-    write_csv(root / "exports" / "usage.csv",
-              ["Report Refresh Date", "User Principal Name", "Display Name",
-               "Exchange Last Activity Date", "Teams Last Activity Date",
-               "Assigned Products"],
-              [["2026-11-19", "A@x.example", "a", "2026-10-01", "2026-11-02", ""],
-               ["2026-11-19", "b@x.example", "b", "", "not a date", ""]])
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [_user_row("a@x.example"), _user_row("b@x.example")],
+    )
+    write_csv(
+        root / "exports" / "usage.csv",
+        [
+            "Report Refresh Date",
+            "User Principal Name",
+            "Display Name",
+            "Exchange Last Activity Date",
+            "Teams Last Activity Date",
+            "Assigned Products",
+        ],
+        [
+            ["2026-11-19", "A@x.example", "a", "2026-10-01", "2026-11-02", ""],
+            ["2026-11-19", "b@x.example", "b", "", "not a date", ""],
+        ],
+    )
     runs, _ = _collect(root)
     ds = runs["users"].dataset
     act = dict(zip(ds.frame["upn"], ds.frame["last_activity"], strict=True))
@@ -163,15 +213,31 @@ def test_usage_report_adds_last_activity(tmp_path: Path) -> None:
 
 def test_subscribed_skus_json(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    (root / "exports" / "skus.json").write_text(json.dumps({"value": [
-        {"skuPartNumber": "SPB", "consumedUnits": 3, "prepaidUnits": {"enabled": 5}},
-        {"skuPartNumber": "FLOW_FREE", "consumedUnits": 1,
-         "prepaidUnits": {"enabled": 10000}}]}))
+    (root / "exports" / "skus.json").write_text(
+        json.dumps(
+            {
+                "value": [
+                    {
+                        "skuPartNumber": "SPB",
+                        "consumedUnits": 3,
+                        "prepaidUnits": {"enabled": 5},
+                    },
+                    {
+                        "skuPartNumber": "FLOW_FREE",
+                        "consumedUnits": 1,
+                        "prepaidUnits": {"enabled": 10000},
+                    },
+                ]
+            }
+        )
+    )
     runs, _ = _collect(root)
     frame = runs["licence_skus"].dataset.frame
     assert list(frame["purchased"]) == [5, 10000]
-    assert list(frame["name"]) == ["Microsoft 365 Business Premium",
-                                   "Microsoft Power Automate Free"]
+    assert list(frame["name"]) == [
+        "Microsoft 365 Business Premium",
+        "Microsoft Power Automate Free",
+    ]
 
 
 def test_broken_json_names_the_line(tmp_path: Path) -> None:

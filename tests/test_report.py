@@ -36,8 +36,12 @@ def test_pdf_has_cover_summary_layers_and_remediation(sample_run: Path) -> None:
     assert "Aurora Logistics Oy" in cover and "2026-Q4" in cover
     summary = pages[1]
     assert "Summary" in summary
-    for label in ("Automated foundation", "Documented processes", "Regular review",
-                  "Expert when needed"):
+    for label in (
+        "Automated foundation",
+        "Documented processes",
+        "Regular review",
+        "Expert when needed",
+    ):
         assert label in summary
     assert f"{data['waste']['annual_total']:,.2f}" in summary
     assert "The actions that matter most" in summary
@@ -59,12 +63,23 @@ def test_pdf_metadata(sample_run: Path) -> None:
 
 def test_hostile_tenant_text_stays_text(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
-    write_csv(root / "exports" / "u.csv", list(USERS_HEADER), [
-        _user_row(f"{HOSTILE_NAME}@x.example", blocked="True",
-                  licences="Microsoft 365 Business Premium"),
-        _user_row(f"{FORMULA}@x.example", blocked="True",
-                  licences="Microsoft 365 Business Premium"),
-        _user_row("ok@x.example")])
+    write_csv(
+        root / "exports" / "u.csv",
+        list(USERS_HEADER),
+        [
+            _user_row(
+                f"{HOSTILE_NAME}@x.example",
+                blocked="True",
+                licences="Microsoft 365 Business Premium",
+            ),
+            _user_row(
+                f"{FORMULA}@x.example",
+                blocked="True",
+                licences="Microsoft 365 Business Premium",
+            ),
+            _user_row("ok@x.example"),
+        ],
+    )
     out = tmp_path / "out"
     pipeline.run(root, out)
     assessment = jsonout.read(out / "assessment.json")
@@ -77,8 +92,9 @@ def test_hostile_tenant_text_stays_text(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in text.replace("\r", "").replace("\n", "")
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     cells = [c for row in wb["Affected"].iter_rows(min_row=2) for c in row]
-    formula_cells = [c for c in cells
-                     if isinstance(c.value, str) and "HYPERLINK" in c.value.upper()]
+    formula_cells = [
+        c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value.upper()
+    ]
     assert formula_cells, "the hostile name should be listed"
     for c in formula_cells:
         assert c.data_type == "s" and c.value.startswith("'=")
@@ -120,17 +136,33 @@ def test_renderer_fetches_nothing_outside_the_templates() -> None:
     assert not any(u.endswith("report.css") for u in fetcher.refused)
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=1+1", "'=1+1"), ("+CMD", "'+CMD"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("plain", "plain"), (3, 3)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+CMD", "'+CMD"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("plain", "plain"),
+        (3, 3),
+    ],
+)
 def test_formula_neutralisation(value: object, expected: object) -> None:
     assert xlsx.safe(value) == expected
 
 
 def test_workbook_sheets(sample_run: Path) -> None:
     wb = openpyxl.load_workbook(sample_run / "findings.xlsx")
-    assert wb.sheetnames == ["Summary", "Findings", "Affected", "Waste",
-                             "Waste by user", "Sources", "Rejected rows"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Findings",
+        "Affected",
+        "Waste",
+        "Waste by user",
+        "Sources",
+        "Rejected rows",
+    ]
     findings = wb["Findings"]
     assert findings.freeze_panes == "A2"
     data = json.loads((sample_run / "assessment.json").read_text())

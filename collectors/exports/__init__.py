@@ -26,8 +26,15 @@ from .formats import Part
 
 log = logging.getLogger(__name__)
 
-PROVIDES = ("users", "licence_skus", "licence_assignments", "devices", "backup_jobs",
-            "role_assignments", "mfa_registration")
+PROVIDES = (
+    "users",
+    "licence_skus",
+    "licence_assignments",
+    "devices",
+    "backup_jobs",
+    "role_assignments",
+    "mfa_registration",
+)
 
 
 def _sha256(path: Path) -> str:
@@ -55,28 +62,46 @@ class ExportsCollector:
                 continue
             shown = str(path)
             if path.suffix.lower() not in reader.SUFFIXES:
-                self.unrecognised.append({"path": shown, "reason": "not a CSV, XLSX "
-                                          "or JSON file"})
+                self.unrecognised.append(
+                    {"path": shown, "reason": "not a CSV, XLSX or JSON file"}
+                )
                 continue
             table = reader.read(path)
             if table.json is not None:
                 part = formats.subscribed_skus(table.json, shown)
                 if part is None:
-                    self.unrecognised.append({"path": shown, "reason": "JSON that is "
-                                              "not a saved Graph subscribedSkus response"})
+                    self.unrecognised.append(
+                        {
+                            "path": shown,
+                            "reason": "JSON that is "
+                            "not a saved Graph subscribedSkus response",
+                        }
+                    )
                     continue
-                yield part, SourceFile(path=shown, format="graph_subscribed_skus",
-                                       sha256=_sha256(path), rows_read=len(part.frame),
-                                       rows_rejected=0)
+                yield (
+                    part,
+                    SourceFile(
+                        path=shown,
+                        format="graph_subscribed_skus",
+                        sha256=_sha256(path),
+                        rows_read=len(part.frame),
+                        rows_rejected=0,
+                    ),
+                )
                 continue
             assert table.frame is not None
             fmt, closest, share = formats.recognise(list(table.frame.columns))
             if fmt is None:
                 lacking = closest.missing({c.casefold() for c in table.frame.columns})
-                reason = (f"not a known export; closest is '{closest.title}' "
-                          f"({share:.0%} of its columns)"
-                          + (", lacking " + ", ".join(f"'{c}'" for c in lacking)
-                             if lacking else ""))
+                reason = (
+                    f"not a known export; closest is '{closest.title}' "
+                    f"({share:.0%} of its columns)"
+                    + (
+                        ", lacking " + ", ".join(f"'{c}'" for c in lacking)
+                        if lacking
+                        else ""
+                    )
+                )
                 log.warning("%s: %s", shown, reason)
                 self.unrecognised.append({"path": shown, "reason": reason})
                 continue
@@ -84,12 +109,21 @@ class ExportsCollector:
             if lacking:
                 raise InputError(
                     f"looks like '{fmt.title}' but the required column is missing",
-                    file=shown, column=lacking[0],
-                    hint="export again with all default columns")
+                    file=shown,
+                    column=lacking[0],
+                    hint="export again with all default columns",
+                )
             for part in fmt.convert(table.frame, shown, table.first_row):
-                yield part, SourceFile(path=shown, format=fmt.id, sha256=_sha256(path),
-                                       rows_read=len(table.frame),
-                                       rows_rejected=len(part.rejected))
+                yield (
+                    part,
+                    SourceFile(
+                        path=shown,
+                        format=fmt.id,
+                        sha256=_sha256(path),
+                        rows_read=len(table.frame),
+                        rows_rejected=len(part.rejected),
+                    ),
+                )
 
     def collect(self, ctx: CollectContext) -> Iterator[CollectorRun]:
         """Read every file, then build one canonical dataset per kind found."""
@@ -101,9 +135,12 @@ class ExportsCollector:
             parts = found.get(name)
             if not parts:
                 yield CollectorRun(
-                    collector=self.name, dataset_name=name, status=RunStatus.MISSING,
+                    collector=self.name,
+                    dataset_name=name,
+                    status=RunStatus.MISSING,
                     reason=f"no file in exports/ was recognised as "
-                           f"{datasets.schema(name).title.lower()}")
+                    f"{datasets.schema(name).title.lower()}",
+                )
                 continue
             raw = pd.concat([p.frame for p, _ in parts], ignore_index=True)
             origin = [(src.path, row) for p, src in parts for row in p.rows]
@@ -114,11 +151,21 @@ class ExportsCollector:
                 rejected += extra
                 sources += [src for _, src in activity]
             dataset = datasets.build(
-                name, raw, collector=self.name, collected_at=ctx.collected_at,
-                origin=origin, sources=_dedupe(sources), rejected=rejected,
-                source_columns=parts[0][0].source_columns)
-            yield CollectorRun(collector=self.name, dataset_name=name,
-                               status=RunStatus.OK, dataset=dataset)
+                name,
+                raw,
+                collector=self.name,
+                collected_at=ctx.collected_at,
+                origin=origin,
+                sources=_dedupe(sources),
+                rejected=rejected,
+                source_columns=parts[0][0].source_columns,
+            )
+            yield CollectorRun(
+                collector=self.name,
+                dataset_name=name,
+                status=RunStatus.OK,
+                dataset=dataset,
+            )
 
 
 def _dedupe(sources: list[SourceFile]) -> list[SourceFile]:
@@ -128,8 +175,9 @@ def _dedupe(sources: list[SourceFile]) -> list[SourceFile]:
     return list(seen.values())
 
 
-def _join_activity(users: pd.DataFrame, activity: list[tuple[Part, SourceFile]]
-                   ) -> tuple[pd.DataFrame, list[Rejected]]:
+def _join_activity(
+    users: pd.DataFrame, activity: list[tuple[Part, SourceFile]]
+) -> tuple[pd.DataFrame, list[Rejected]]:
     """Add ``last_activity`` from usage reports; users absent there stay empty."""
     act = pd.concat([p.frame for p, _ in activity], ignore_index=True)
     act["upn"] = act["upn"].astype("string").str.strip().str.lower()
@@ -138,5 +186,7 @@ def _join_activity(users: pd.DataFrame, activity: list[tuple[Part, SourceFile]]
     lookup = dict(zip(act["upn"], act["last_activity"], strict=True))
     keys = users["upn"].astype("string").str.strip().str.lower()
     out = users.copy()
-    out["last_activity"] = [lookup.get(k, "") if isinstance(k, str) else "" for k in keys]
+    out["last_activity"] = [
+        lookup.get(k, "") if isinstance(k, str) else "" for k in keys
+    ]
     return out, [r for p, _ in activity for r in p.rejected]

@@ -62,8 +62,13 @@ def _col(frame: pd.DataFrame, header: str) -> pd.Series:
     return pd.Series("", index=frame.index, dtype="string")
 
 
-def _mapped(frame: pd.DataFrame, dataset: str, mapping: Mapping[str, str],
-            first_row: int, **extra: pd.Series) -> Part:
+def _mapped(
+    frame: pd.DataFrame,
+    dataset: str,
+    mapping: Mapping[str, str],
+    first_row: int,
+    **extra: pd.Series,
+) -> Part:
     raw = pd.DataFrame({canon: _col(frame, src) for canon, src in mapping.items()})
     for name, series in extra.items():
         raw[name] = series
@@ -81,10 +86,20 @@ def _active_users(frame: pd.DataFrame, source: str, first_row: int) -> list[Part
     blocked = _col(frame, "Block credential").astype("string").str.strip()
     enabled = blocked.map(lambda v: _NEGATE.get(str(v).lower(), v))
     user_type = upn.str.contains("#EXT#", regex=False).map(
-        {True: "guest", False: "member"})
-    users = _mapped(frame, "users", {
-        "upn": "User principal name", "display_name": "Display name",
-        "created": "When created"}, first_row, enabled=enabled, user_type=user_type)
+        {True: "guest", False: "member"}
+    )
+    users = _mapped(
+        frame,
+        "users",
+        {
+            "upn": "User principal name",
+            "display_name": "Display name",
+            "created": "When created",
+        },
+        first_row,
+        enabled=enabled,
+        user_type=user_type,
+    )
     users.source_columns["enabled"] = "Block credential"
     lic_rows: list[tuple[str, str, int]] = []
     for i, (who, cell) in enumerate(zip(upn, _col(frame, "Licenses"), strict=True)):
@@ -94,9 +109,11 @@ def _active_users(frame: pd.DataFrame, source: str, first_row: int) -> list[Part
                 lic_rows.append((str(who or ""), skus.part_number(name), first_row + i))
     lic = pd.DataFrame(lic_rows, columns=["upn", "sku", "_row"], dtype="object")
     assignments = Part(
-        dataset="licence_assignments", frame=lic[["upn", "sku"]],
+        dataset="licence_assignments",
+        frame=lic[["upn", "sku"]],
         rows=[int(r) for r in lic["_row"]],
-        source_columns={"upn": "User principal name", "sku": "Licenses"})
+        source_columns={"upn": "User principal name", "sku": "Licenses"},
+    )
     return [users, assignments]
 
 
@@ -115,91 +132,209 @@ def _usage_activity(frame: pd.DataFrame, source: str, first_row: int) -> list[Pa
         parsed = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
         for idx in parsed[parsed.isna() & ~blank].index:
             # One unreadable service date: that cell is ignored, the row kept.
-            rejected.append(Rejected(
-                source=source, row=first_row + int(idx), column=c,
-                reason=f"expected a date like 2026-03-31, got {frame.at[idx, c]!r}; "
-                       "cell ignored"))
+            rejected.append(
+                Rejected(
+                    source=source,
+                    row=first_row + int(idx),
+                    column=c,
+                    reason="expected a date like 2026-03-31, got "
+                    f"{frame.at[idx, c]!r}; cell ignored",
+                )
+            )
         parsed_cols.append(parsed)
-    latest = (pd.concat(parsed_cols, axis=1).max(axis=1) if parsed_cols
-              else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
+    latest = (
+        pd.concat(parsed_cols, axis=1).max(axis=1)
+        if parsed_cols
+        else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    )
     activity = latest.dt.strftime("%Y-%m-%d").fillna("")
-    part = _mapped(frame, "user_activity", {"upn": "User Principal Name"}, first_row,
-                   last_activity=activity)
+    part = _mapped(
+        frame,
+        "user_activity",
+        {"upn": "User Principal Name"},
+        first_row,
+        last_activity=activity,
+    )
     part.rejected.extend(rejected)
     return [part]
 
 
 def _intune_devices(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
     # Intune admin center > Devices > All devices > Export.
-    return [_mapped(frame, "devices", {
-        "device_id": "Device ID", "name": "Device name", "os": "OS",
-        "os_version": "OS version", "last_check_in": "Last check-in",
-        "compliance": "Compliance", "encrypted": "Encrypted",
-        "total_storage_mb": "Total storage", "free_storage_mb": "Free storage",
-        "primary_user": "Primary user UPN"}, first_row)]
+    return [
+        _mapped(
+            frame,
+            "devices",
+            {
+                "device_id": "Device ID",
+                "name": "Device name",
+                "os": "OS",
+                "os_version": "OS version",
+                "last_check_in": "Last check-in",
+                "compliance": "Compliance",
+                "encrypted": "Encrypted",
+                "total_storage_mb": "Total storage",
+                "free_storage_mb": "Free storage",
+                "primary_user": "Primary user UPN",
+            },
+            first_row,
+        )
+    ]
 
 
 def _simple(dataset: str, mapping: Mapping[str, str]) -> Converter:
     def convert(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
         return [_mapped(frame, dataset, mapping, first_row)]
+
     return convert
 
 
-_BACKUP = {"job": "Job name", "system": "Protected system", "last_run": "Last run",
-           "last_result": "Last result", "last_success": "Last success"}
-_ROLES = {"role": "Role", "upn": "User principal name",
-          "assignment": "Assignment type"}
-_MFA = {"upn": "User principal name", "mfa_registered": "MFA registered",
-        "is_admin": "Admin", "methods": "Methods registered"}
+_BACKUP = {
+    "job": "Job name",
+    "system": "Protected system",
+    "last_run": "Last run",
+    "last_result": "Last result",
+    "last_success": "Last success",
+}
+_ROLES = {"role": "Role", "upn": "User principal name", "assignment": "Assignment type"}
+_MFA = {
+    "upn": "User principal name",
+    "mfa_registered": "MFA registered",
+    "is_admin": "Admin",
+    "methods": "Methods registered",
+}
 
 TABLE_FORMATS: tuple[TableFormat, ...] = (
     TableFormat(
-        id="m365_active_users", title="Microsoft 365 admin center: Active users",
-        headers=("Block credential", "City", "Country/Region", "Department",
-                 "DirSyncEnabled", "Display name", "Fax", "First name",
-                 "Last dirsync time", "Last name", "Last password change time stamp",
-                 "License reconciliation needed", "Licenses", "Mobile Phone",
-                 "Object Id", "Office", "Password never expires", "Phone number",
-                 "Postal code", "Preferred data location", "Preferred language",
-                 "Proxy addresses", "Release track", "Soft deletion time stamp",
-                 "State", "Street address", "Strong password required", "Title",
-                 "Usage location", "User principal name", "When created"),
-        required=("User principal name", "Display name", "Block credential",
-                  "Licenses", "When created"),
-        datasets=("users", "licence_assignments"), convert=_active_users),
+        id="m365_active_users",
+        title="Microsoft 365 admin center: Active users",
+        headers=(
+            "Block credential",
+            "City",
+            "Country/Region",
+            "Department",
+            "DirSyncEnabled",
+            "Display name",
+            "Fax",
+            "First name",
+            "Last dirsync time",
+            "Last name",
+            "Last password change time stamp",
+            "License reconciliation needed",
+            "Licenses",
+            "Mobile Phone",
+            "Object Id",
+            "Office",
+            "Password never expires",
+            "Phone number",
+            "Postal code",
+            "Preferred data location",
+            "Preferred language",
+            "Proxy addresses",
+            "Release track",
+            "Soft deletion time stamp",
+            "State",
+            "Street address",
+            "Strong password required",
+            "Title",
+            "Usage location",
+            "User principal name",
+            "When created",
+        ),
+        required=(
+            "User principal name",
+            "Display name",
+            "Block credential",
+            "Licenses",
+            "When created",
+        ),
+        datasets=("users", "licence_assignments"),
+        convert=_active_users,
+    ),
     TableFormat(
-        id="m365_usage_active_users", title="Microsoft 365 usage report: Active users detail",
-        headers=("Report Refresh Date", "User Principal Name", "Display Name",
-                 "Is Deleted", "Deleted Date", "Has Exchange License",
-                 "Has OneDrive License", "Has SharePoint License", "Has Teams License",
-                 "Exchange Last Activity Date", "OneDrive Last Activity Date",
-                 "SharePoint Last Activity Date", "Teams Last Activity Date",
-                 "Assigned Products"),
+        id="m365_usage_active_users",
+        title="Microsoft 365 usage report: Active users detail",
+        headers=(
+            "Report Refresh Date",
+            "User Principal Name",
+            "Display Name",
+            "Is Deleted",
+            "Deleted Date",
+            "Has Exchange License",
+            "Has OneDrive License",
+            "Has SharePoint License",
+            "Has Teams License",
+            "Exchange Last Activity Date",
+            "OneDrive Last Activity Date",
+            "SharePoint Last Activity Date",
+            "Teams Last Activity Date",
+            "Assigned Products",
+        ),
         required=("User Principal Name", "Exchange Last Activity Date"),
-        datasets=("users",), convert=_usage_activity),
+        datasets=("users",),
+        convert=_usage_activity,
+    ),
     TableFormat(
-        id="intune_devices", title="Intune: All devices",
-        headers=("Device ID", "Device name", "Enrollment date", "Last check-in",
-                 "Azure AD Device ID", "OS version", "Serial number", "Manufacturer",
-                 "Model", "Total storage", "Free storage", "Primary user UPN", "OS",
-                 "Ownership", "Compliance", "Managed by", "Encrypted"),
+        id="intune_devices",
+        title="Intune: All devices",
+        headers=(
+            "Device ID",
+            "Device name",
+            "Enrollment date",
+            "Last check-in",
+            "Azure AD Device ID",
+            "OS version",
+            "Serial number",
+            "Manufacturer",
+            "Model",
+            "Total storage",
+            "Free storage",
+            "Primary user UPN",
+            "OS",
+            "Ownership",
+            "Compliance",
+            "Managed by",
+            "Encrypted",
+        ),
         required=("Device ID", "Device name", "Last check-in", "OS", "OS version"),
-        datasets=("devices",), convert=_intune_devices),
+        datasets=("devices",),
+        convert=_intune_devices,
+    ),
     TableFormat(
-        id="backup_jobs", title="Backup jobs (healthcheck generic list)",
-        headers=tuple(_BACKUP.values()), required=("Job name", "Last result"),
-        datasets=("backup_jobs",), convert=_simple("backup_jobs", _BACKUP)),
+        id="backup_jobs",
+        title="Backup jobs (healthcheck generic list)",
+        headers=tuple(_BACKUP.values()),
+        required=("Job name", "Last result"),
+        datasets=("backup_jobs",),
+        convert=_simple("backup_jobs", _BACKUP),
+    ),
     TableFormat(
-        id="role_assignments", title="Entra ID role assignments",
-        headers=tuple(_ROLES.values()), required=tuple(_ROLES.values()),
-        datasets=("role_assignments",), convert=_simple("role_assignments", _ROLES)),
+        id="role_assignments",
+        title="Entra ID role assignments",
+        headers=tuple(_ROLES.values()),
+        required=tuple(_ROLES.values()),
+        datasets=("role_assignments",),
+        convert=_simple("role_assignments", _ROLES),
+    ),
     TableFormat(
-        id="mfa_registration", title="Entra ID: User registration details",
-        headers=("User principal name", "Display name", "User type", "Admin",
-                 "MFA capable", "MFA registered", "Passwordless capable",
-                 "SSPR registered", "Default MFA method", "Methods registered"),
+        id="mfa_registration",
+        title="Entra ID: User registration details",
+        headers=(
+            "User principal name",
+            "Display name",
+            "User type",
+            "Admin",
+            "MFA capable",
+            "MFA registered",
+            "Passwordless capable",
+            "SSPR registered",
+            "Default MFA method",
+            "Methods registered",
+        ),
         required=("User principal name", "MFA registered"),
-        datasets=("mfa_registration",), convert=_simple("mfa_registration", _MFA)),
+        datasets=("mfa_registration",),
+        convert=_simple("mfa_registration", _MFA),
+    ),
 )
 
 #: A file is a format when it has this share of the documented headers, or
@@ -212,12 +347,14 @@ MATCH_WITH_REQUIRED = 0.3
 def recognise(headers: list[str]) -> tuple[TableFormat | None, TableFormat, float]:
     """Return (recognised format or None, closest format, its match share)."""
     present = {h.strip().casefold() for h in headers}
-    scored = sorted(TABLE_FORMATS, key=lambda f: (f.match(present),
-                                                  len(f.headers)), reverse=True)
+    scored = sorted(
+        TABLE_FORMATS, key=lambda f: (f.match(present), len(f.headers)), reverse=True
+    )
     best = scored[0]
     share = best.match(present)
     ok = share >= MATCH_THRESHOLD or (
-        share >= MATCH_WITH_REQUIRED and not best.missing(present))
+        share >= MATCH_WITH_REQUIRED and not best.missing(present)
+    )
     return (best if ok else None), best, share
 
 
@@ -230,19 +367,33 @@ def subscribed_skus(doc: Any, source: str) -> Part | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
         return None
     items = doc["value"]
-    if not items or not all(isinstance(i, dict) and "skuPartNumber" in i for i in items):
+    if not items or not all(
+        isinstance(i, dict) and "skuPartNumber" in i for i in items
+    ):
         return None
     rows = []
     for item in items:
         part = str(item.get("skuPartNumber", ""))
         prepaid = item.get("prepaidUnits") or {}
-        rows.append({"sku": part, "name": skus.display_name(part),
-                     "purchased": "" if prepaid.get("enabled") is None
-                     else str(prepaid.get("enabled")),
-                     "assigned": "" if item.get("consumedUnits") is None
-                     else str(item.get("consumedUnits"))})
-    return Part(dataset="licence_skus", frame=pd.DataFrame(rows, dtype="object"),
-                rows=list(range(1, len(rows) + 1)),
-                source_columns={"sku": "skuPartNumber",
-                                "purchased": "prepaidUnits.enabled",
-                                "assigned": "consumedUnits"})
+        rows.append(
+            {
+                "sku": part,
+                "name": skus.display_name(part),
+                "purchased": ""
+                if prepaid.get("enabled") is None
+                else str(prepaid.get("enabled")),
+                "assigned": ""
+                if item.get("consumedUnits") is None
+                else str(item.get("consumedUnits")),
+            }
+        )
+    return Part(
+        dataset="licence_skus",
+        frame=pd.DataFrame(rows, dtype="object"),
+        rows=list(range(1, len(rows) + 1)),
+        source_columns={
+            "sku": "skuPartNumber",
+            "purchased": "prepaidUnits.enabled",
+            "assigned": "consumedUnits",
+        },
+    )

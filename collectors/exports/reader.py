@@ -59,22 +59,30 @@ def read(path: Path) -> Table:
         try:
             return Table(path=path, json=json.loads(_decode(path.read_bytes(), path)))
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", file=path, row=exc.lineno) \
-                from None
+            raise InputError(
+                f"invalid JSON: {exc.msg}", file=path, row=exc.lineno
+            ) from None
     if suffix == ".xlsx":
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False,
-                                  engine="openpyxl")
+            frame = pd.read_excel(
+                path, dtype=str, keep_default_na=False, engine="openpyxl"
+            )
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-            raise InputError(f"cannot be read as an Excel workbook ({exc})",
-                             file=path) from None
+            raise InputError(
+                f"cannot be read as an Excel workbook ({exc})", file=path
+            ) from None
         return Table(path=path, frame=frame.fillna(""))
     text = _decode(path.read_bytes(), path)
     first = text.split("\n", 1)[0]
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            sep=_delimiter(first), skipinitialspace=False,
-                            quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            sep=_delimiter(first),
+            skipinitialspace=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
     except pd.errors.ParserError as exc:
         raise InputError(f"cannot be read as CSV ({exc})", file=path) from None
     except pd.errors.EmptyDataError:

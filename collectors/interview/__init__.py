@@ -19,9 +19,15 @@ from healthcheck.errors import InputError
 from healthcheck.model import CollectorRun, RunStatus, SourceFile
 
 SHEET = "Interview"
-HEADERS = {"question_id": "ID", "layer": "Layer", "question": "Question",
-           "answer": "Answer", "owner": "Owner", "last_reviewed": "Last reviewed",
-           "notes": "Notes"}
+HEADERS = {
+    "question_id": "ID",
+    "layer": "Layer",
+    "question": "Question",
+    "answer": "Answer",
+    "owner": "Owner",
+    "last_reviewed": "Last reviewed",
+    "notes": "Notes",
+}
 ALLOWED = ("Yes", "Partly", "No", "Don't know")
 
 
@@ -51,20 +57,27 @@ class InterviewCollector:
         """Read and validate the Interview sheet."""
         path = ctx.engagement.interview_path
         if not path.is_file():
-            yield CollectorRun(collector=self.name, dataset_name="interview_answers",
-                               status=RunStatus.MISSING,
-                               reason=f"no interview workbook at {path}")
+            yield CollectorRun(
+                collector=self.name,
+                dataset_name="interview_answers",
+                status=RunStatus.MISSING,
+                reason=f"no interview workbook at {path}",
+            )
             return
         shown = str(path)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-            raise InputError(f"cannot be read as an Excel workbook ({exc})",
-                             file=shown) from None
+            raise InputError(
+                f"cannot be read as an Excel workbook ({exc})", file=shown
+            ) from None
         try:
             if SHEET not in wb.sheetnames:
-                raise InputError(f"sheet '{SHEET}' is missing", file=shown,
-                                 hint="sheets found: " + ", ".join(wb.sheetnames))
+                raise InputError(
+                    f"sheet '{SHEET}' is missing",
+                    file=shown,
+                    hint="sheets found: " + ", ".join(wb.sheetnames),
+                )
             rows = list(wb[SHEET].iter_rows(values_only=True))
         finally:
             wb.close()
@@ -74,8 +87,11 @@ class InterviewCollector:
         index = {}
         for canon, label in HEADERS.items():
             if label.casefold() not in header:
-                raise InputError(f"sheet '{SHEET}' has no header '{label}' in row 1",
-                                 file=shown, column=label)
+                raise InputError(
+                    f"sheet '{SHEET}' has no header '{label}' in row 1",
+                    file=shown,
+                    column=label,
+                )
             index[canon] = header.index(label.casefold())
         records, origin = [], []
         answer_col = openpyxl.utils.get_column_letter(index["answer"] + 1)
@@ -87,15 +103,32 @@ class InterviewCollector:
             if answer and answer.casefold() not in {a.casefold() for a in ALLOWED}:
                 raise InputError(
                     f"sheet '{SHEET}', cell {answer_col}{n}: expected one of "
-                    + ", ".join(ALLOWED) + f", got {cells['answer']!r}", file=shown)
+                    + ", ".join(ALLOWED)
+                    + f", got {cells['answer']!r}",
+                    file=shown,
+                )
             records.append(cells)
             origin.append((f"{shown} [{SHEET}]", n))
         raw = pd.DataFrame(records, columns=list(HEADERS), dtype="object")
-        source = SourceFile(path=shown, format="healthcheck_interview",
-                            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                            rows_read=len(records), rows_rejected=0)
-        dataset = datasets.build("interview_answers", raw, collector=self.name,
-                                 collected_at=ctx.collected_at, origin=origin,
-                                 sources=[source], source_columns=HEADERS)
-        yield CollectorRun(collector=self.name, dataset_name="interview_answers",
-                           status=RunStatus.OK, dataset=dataset)
+        source = SourceFile(
+            path=shown,
+            format="healthcheck_interview",
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            rows_read=len(records),
+            rows_rejected=0,
+        )
+        dataset = datasets.build(
+            "interview_answers",
+            raw,
+            collector=self.name,
+            collected_at=ctx.collected_at,
+            origin=origin,
+            sources=[source],
+            source_columns=HEADERS,
+        )
+        yield CollectorRun(
+            collector=self.name,
+            dataset_name="interview_answers",
+            status=RunStatus.OK,
+            dataset=dataset,
+        )

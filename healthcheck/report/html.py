@@ -25,12 +25,17 @@ def templates_dir() -> Path:
 def environment(extra_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
     """A jinja2 environment over override folders, then the packaged templates."""
     packaged = jinja2.FileSystemLoader(str(templates_dir()))
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d))
-                                        for d in extra_dirs]
+    loaders: list[jinja2.BaseLoader] = [
+        jinja2.FileSystemLoader(str(d)) for d in extra_dirs
+    ]
     loaders += [jinja2.PrefixLoader({"default": packaged}), packaged]
-    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render(assessment: Assessment, *, view: dict[str, Any] | None = None) -> str:

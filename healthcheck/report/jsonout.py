@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from healthcheck.model import Assessment
 from healthcheck.atomic import write_atomic
+from healthcheck.model import Assessment
 
 
 def dumps(assessment: Assessment) -> str:

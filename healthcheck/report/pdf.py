@@ -14,10 +14,10 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from healthcheck.atomic import write_atomic
 from healthcheck.errors import RenderError
 from healthcheck.model import Assessment
 from healthcheck.report import html
-from healthcheck.atomic import write_atomic
 
 
 class PackagedOnlyFetcher(URLFetcher):
@@ -35,8 +35,9 @@ class PackagedOnlyFetcher(URLFetcher):
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(r) for r in self.roots) and path.is_file():
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, body=path.read_bytes(),
-                                          headers={"Content-Type": mime})
+                return URLFetcherResponse(
+                    url, body=path.read_bytes(), headers={"Content-Type": mime}
+                )
         self.refused.append(url)
         raise ValueError("only packaged report assets may be loaded")
 
@@ -46,8 +47,9 @@ def html_to_pdf(document: str) -> tuple[bytes, PackagedOnlyFetcher]:
     root = html.templates_dir()
     fetcher = PackagedOnlyFetcher((root,))
     try:
-        pdf = weasyprint.HTML(string=document, base_url=root.as_uri() + "/",
-                              url_fetcher=fetcher).write_pdf()
+        pdf = weasyprint.HTML(
+            string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher
+        ).write_pdf()
     except Exception as exc:  # noqa: BLE001 - surface as one line, keep old report
         raise RenderError(f"the PDF could not be rendered: {exc}") from exc
     assert pdf is not None

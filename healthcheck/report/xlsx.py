@@ -18,8 +18,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from healthcheck.model import Assessment
 from healthcheck.atomic import write_atomic
+from healthcheck.model import Assessment
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -34,9 +34,15 @@ def safe(value: Any) -> Any:
     return value
 
 
-def _sheet(wb: Workbook, title: str, headers: Sequence[str],
-           rows: Iterable[Sequence[Any]], widths: Sequence[int],
-           money_cols: Sequence[int] = (), currency: str = "") -> Worksheet:
+def _sheet(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[int],
+    money_cols: Sequence[int] = (),
+    currency: str = "",
+) -> Worksheet:
     ws = wb.create_sheet(title)
     ws.append(list(headers))
     for cell in ws[1]:
@@ -62,51 +68,145 @@ def build(a: Assessment) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     cur = a.waste.currency
-    summary = [("Client", a.client_name), ("Period", a.period),
-               ("Assessment date", a.as_of.isoformat()),
-               ("Overall grade", a.overall.grade or "not assessed"),
-               ("Overall score", a.overall.score),
-               ("Evidence coverage", a.overall.coverage)]
-    summary += [(f"{s.layer.number}. {s.layer.label}",
-                 f"{s.grade} ({s.score:.0f})" if s.score is not None
-                 else "not assessed") for s in a.layers]
-    summary += [("Annual licence waste", a.waste.annual_total if a.waste.assessed
-                 else "not assessed"),
-                ("Monthly licence waste", a.waste.monthly_total if a.waste.assessed
-                 else "not assessed")]
+    summary = [
+        ("Client", a.client_name),
+        ("Period", a.period),
+        ("Assessment date", a.as_of.isoformat()),
+        ("Overall grade", a.overall.grade or "not assessed"),
+        ("Overall score", a.overall.score),
+        ("Evidence coverage", a.overall.coverage),
+    ]
+    summary += [
+        (
+            f"{s.layer.number}. {s.layer.label}",
+            f"{s.grade} ({s.score:.0f})" if s.score is not None else "not assessed",
+        )
+        for s in a.layers
+    ]
+    summary += [
+        (
+            "Annual licence waste",
+            a.waste.annual_total if a.waste.assessed else "not assessed",
+        ),
+        (
+            "Monthly licence waste",
+            a.waste.monthly_total if a.waste.assessed else "not assessed",
+        ),
+    ]
     ws = _sheet(wb, "Summary", ["Item", "Value"], summary, [34, 40])
     for row in ws.iter_rows(min_row=ws.max_row - 1, max_row=ws.max_row, min_col=2):
         for cell in row:
             if isinstance(cell.value, float):
                 cell.number_format = MONEY.format(cur=cur)
-    _sheet(wb, "Findings",
-           ["Rule", "Layer", "Severity", "Status", "Title", "Detail", "Affected",
-            "Remediation"],
-           [(f.rule_id, f.layer.label, f.severity.value, f.status.value, f.title,
-             f.detail or f.reason, len(f.affected), f.remediation) for f in a.findings],
-           [9, 22, 10, 13, 50, 70, 9, 70])
-    _sheet(wb, "Affected", ["Rule", "Title", "Affected object"],
-           [(f.rule_id, f.title, obj) for f in a.findings for obj in f.affected],
-           [9, 50, 48])
-    _sheet(wb, "Waste",
-           ["Category", "SKU", "Licence", "Seats", "Unit price / month",
-            "Monthly cost", "Annual cost"],
-           [(i.category.value, i.sku, i.sku_name, i.count, i.unit_price,
-             i.monthly_cost, i.annual_cost) for i in a.waste.items],
-           [16, 26, 36, 8, 18, 16, 16], money_cols=(5, 6, 7), currency=cur)
-    _sheet(wb, "Waste by user", ["Category", "SKU", "Licence", "User", "Monthly cost"],
-           [(i.category.value, i.sku, i.sku_name, u, i.unit_price)
-            for i in a.waste.items for u in i.users],
-           [16, 26, 36, 44, 14], money_cols=(5,), currency=cur)
-    _sheet(wb, "Sources",
-           ["File", "Format", "Dataset", "Rows read", "Rows rejected", "SHA-256"],
-           [(s.get("path"), s.get("format"), s.get("dataset"), s.get("rows_read"),
-             s.get("rows_rejected"), s.get("sha256")) for s in a.sources],
-           [50, 26, 20, 10, 12, 66])
-    _sheet(wb, "Rejected rows", ["Dataset", "File", "Row", "Column", "Reason"],
-           [(r.get("dataset"), r.get("source"), r.get("row"), r.get("column"),
-             r.get("reason")) for r in a.rejected],
-           [20, 50, 8, 24, 70])
+    _sheet(
+        wb,
+        "Findings",
+        [
+            "Rule",
+            "Layer",
+            "Severity",
+            "Status",
+            "Title",
+            "Detail",
+            "Affected",
+            "Remediation",
+        ],
+        [
+            (
+                f.rule_id,
+                f.layer.label,
+                f.severity.value,
+                f.status.value,
+                f.title,
+                f.detail or f.reason,
+                len(f.affected),
+                f.remediation,
+            )
+            for f in a.findings
+        ],
+        [9, 22, 10, 13, 50, 70, 9, 70],
+    )
+    _sheet(
+        wb,
+        "Affected",
+        ["Rule", "Title", "Affected object"],
+        [(f.rule_id, f.title, obj) for f in a.findings for obj in f.affected],
+        [9, 50, 48],
+    )
+    _sheet(
+        wb,
+        "Waste",
+        [
+            "Category",
+            "SKU",
+            "Licence",
+            "Seats",
+            "Unit price / month",
+            "Monthly cost",
+            "Annual cost",
+        ],
+        [
+            (
+                i.category.value,
+                i.sku,
+                i.sku_name,
+                i.count,
+                i.unit_price,
+                i.monthly_cost,
+                i.annual_cost,
+            )
+            for i in a.waste.items
+        ],
+        [16, 26, 36, 8, 18, 16, 16],
+        money_cols=(5, 6, 7),
+        currency=cur,
+    )
+    _sheet(
+        wb,
+        "Waste by user",
+        ["Category", "SKU", "Licence", "User", "Monthly cost"],
+        [
+            (i.category.value, i.sku, i.sku_name, u, i.unit_price)
+            for i in a.waste.items
+            for u in i.users
+        ],
+        [16, 26, 36, 44, 14],
+        money_cols=(5,),
+        currency=cur,
+    )
+    _sheet(
+        wb,
+        "Sources",
+        ["File", "Format", "Dataset", "Rows read", "Rows rejected", "SHA-256"],
+        [
+            (
+                s.get("path"),
+                s.get("format"),
+                s.get("dataset"),
+                s.get("rows_read"),
+                s.get("rows_rejected"),
+                s.get("sha256"),
+            )
+            for s in a.sources
+        ],
+        [50, 26, 20, 10, 12, 66],
+    )
+    _sheet(
+        wb,
+        "Rejected rows",
+        ["Dataset", "File", "Row", "Column", "Reason"],
+        [
+            (
+                r.get("dataset"),
+                r.get("source"),
+                r.get("row"),
+                r.get("column"),
+                r.get("reason"),
+            )
+            for r in a.rejected
+        ],
+        [20, 50, 8, 24, 70],
+    )
     return wb
 
 

@@ -54,12 +54,14 @@ EVALUATORS: dict[str, Evaluator] = {}
 
 def evaluates(*rule_ids: str) -> Callable[[Evaluator], Evaluator]:
     """Register a function as the evaluator of the given catalogue ids."""
+
     def register(fn: Evaluator) -> Evaluator:
         for rule_id in rule_ids:
             if rule_id in EVALUATORS:
                 raise ValueError(f"{rule_id} has two evaluators")
             EVALUATORS[rule_id] = fn
         return fn
+
     return register
 
 
@@ -70,12 +72,16 @@ def passed(detail: str, **measured: Any) -> Outcome:
 
 def failed(detail: str, affected: Iterable[str] = (), **measured: Any) -> Outcome:
     """A failing outcome; ``affected`` are the objects to fix, sorted for stability."""
-    return Outcome(status=Status.FAIL, detail=detail,
-                   affected=tuple(sorted({str(a) for a in affected})), measured=measured)
+    return Outcome(
+        status=Status.FAIL,
+        detail=detail,
+        affected=tuple(sorted({str(a) for a in affected})),
+        measured=measured,
+    )
 
 
 def not_assessed(detail: str) -> Outcome:
-    """The data arrived but cannot answer the question (e.g. an unanswered interview)."""
+    """The data arrived but cannot answer the question (an unanswered interview)."""
     return Outcome(status=Status.NOT_ASSESSED, detail=detail)
 
 

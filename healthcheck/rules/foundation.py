@@ -7,8 +7,15 @@ from datetime import timedelta
 import pandas as pd
 
 from healthcheck import facts
-from healthcheck.rules import (Outcome, RuleContext, evaluates, failed, not_assessed,
-                               passed, plural)
+from healthcheck.rules import (
+    Outcome,
+    RuleContext,
+    evaluates,
+    failed,
+    not_assessed,
+    passed,
+    plural,
+)
 
 
 @evaluates("FND-01")
@@ -17,13 +24,22 @@ def devices_checking_in(ctx: RuleContext) -> Outcome:
     devices = ctx.frame("devices")
     days = int(ctx.params["stale_days"])
     cutoff = pd.Timestamp(ctx.now - timedelta(days=days))
-    stale = devices[devices["last_check_in"].isna() | (devices["last_check_in"] < cutoff)]
+    stale = devices[
+        devices["last_check_in"].isna() | (devices["last_check_in"] < cutoff)
+    ]
     if stale.empty:
-        return passed(f"All {plural(len(devices), 'device')} checked in within "
-                      f"{days} days.", devices=len(devices), stale=0)
-    return failed(f"{plural(len(stale), 'device')} of {len(devices)} have not checked "
-                  f"in for more than {days} days.", stale["name"],
-                  devices=len(devices), stale=len(stale))
+        return passed(
+            f"All {plural(len(devices), 'device')} checked in within {days} days.",
+            devices=len(devices),
+            stale=0,
+        )
+    return failed(
+        f"{plural(len(stale), 'device')} of {len(devices)} have not checked "
+        f"in for more than {days} days.",
+        stale["name"],
+        devices=len(devices),
+        stale=len(stale),
+    )
 
 
 @evaluates("FND-02")
@@ -35,14 +51,24 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
         return not_assessed("The device export carries no encryption state.")
     plain = known[known["encrypted"].eq(False)]
     unknown = len(devices) - len(known)
-    note = f" Encryption state unknown for {plural(unknown, 'device')}." if unknown else ""
+    note = (
+        f" Encryption state unknown for {plural(unknown, 'device')}." if unknown else ""
+    )
     if plain.empty:
-        return passed(f"All {plural(len(known), 'device')} with a known state are "
-                      f"encrypted.{note}", devices=len(known), unencrypted=0,
-                      unknown=unknown)
-    return failed(f"{plural(len(plain), 'device')} of {len(known)} are not "
-                  f"encrypted.{note}", plain["name"], devices=len(known),
-                  unencrypted=len(plain), unknown=unknown)
+        return passed(
+            f"All {plural(len(known), 'device')} with a known state are "
+            f"encrypted.{note}",
+            devices=len(known),
+            unencrypted=0,
+            unknown=unknown,
+        )
+    return failed(
+        f"{plural(len(plain), 'device')} of {len(known)} are not encrypted.{note}",
+        plain["name"],
+        devices=len(known),
+        unencrypted=len(plain),
+        unknown=unknown,
+    )
 
 
 @evaluates("FND-03")
@@ -51,19 +77,28 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
     devices = ctx.frame("devices")
     bad: list[str] = []
     products: dict[str, int] = {}
-    for name, os_name, version in zip(devices["name"], devices["os"],
-                                      devices["os_version"], strict=True):
+    for name, os_name, version in zip(
+        devices["name"], devices["os"], devices["os_version"], strict=True
+    ):
         life = facts.os_lifecycle(os_name, version)
         if life and life.end_of_support <= ctx.as_of:
             bad.append(name)
             key = f"{life.product} (ended {life.end_of_support.isoformat()})"
             products[key] = products.get(key, 0) + 1
     if not bad:
-        return passed(f"No device of {len(devices)} runs an OS past end of support.",
-                      devices=len(devices), unsupported=0)
+        return passed(
+            f"No device of {len(devices)} runs an OS past end of support.",
+            devices=len(devices),
+            unsupported=0,
+        )
     what = "; ".join(f"{n} on {p}" for p, n in sorted(products.items()))
-    return failed(f"{plural(len(bad), 'device')} run an unsupported OS: {what}.", bad,
-                  devices=len(devices), unsupported=len(bad), products=products)
+    return failed(
+        f"{plural(len(bad), 'device')} run an unsupported OS: {what}.",
+        bad,
+        devices=len(devices),
+        unsupported=len(bad),
+        products=products,
+    )
 
 
 @evaluates("FND-04")
@@ -74,16 +109,25 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
     cutoff = pd.Timestamp(ctx.now - timedelta(hours=hours))
     last_ok = jobs["last_success"].where(
         jobs["last_success"].notna(),
-        jobs["last_run"].where(jobs["last_result"].eq("success")))
+        jobs["last_run"].where(jobs["last_result"].eq("success")),
+    )
     bad = jobs[jobs["last_result"].ne("success") | last_ok.isna() | (last_ok < cutoff)]
     if bad.empty:
-        return passed(f"All {plural(len(jobs), 'backup job')} succeeded within "
-                      f"{hours} hours.", jobs=len(jobs), failing=0)
-    results = ", ".join(f"{j} ({r})" for j, r in zip(bad["job"], bad["last_result"],
-                                                      strict=True))
-    return failed(f"{plural(len(bad), 'backup job')} of {len(jobs)} have no success "
-                  f"within {hours} hours: {results}.", bad["job"], jobs=len(jobs),
-                  failing=len(bad))
+        return passed(
+            f"All {plural(len(jobs), 'backup job')} succeeded within {hours} hours.",
+            jobs=len(jobs),
+            failing=0,
+        )
+    results = ", ".join(
+        f"{j} ({r})" for j, r in zip(bad["job"], bad["last_result"], strict=True)
+    )
+    return failed(
+        f"{plural(len(bad), 'backup job')} of {len(jobs)} have no success "
+        f"within {hours} hours: {results}.",
+        bad["job"],
+        jobs=len(jobs),
+        failing=len(bad),
+    )
 
 
 @evaluates("FND-05")
@@ -98,8 +142,15 @@ def disk_free_space(ctx: RuleContext) -> Outcome:
     share = known["free_storage_mb"] / known["total_storage_mb"] * 100
     low = known[share < limit]
     if low.empty:
-        return passed(f"All {plural(len(known), 'device')} have at least {limit:g} % "
-                      "free disk.", devices=len(known), low=0)
-    return failed(f"{plural(len(low), 'device')} of {len(known)} have less than "
-                  f"{limit:g} % free disk.", low["name"], devices=len(known),
-                  low=len(low))
+        return passed(
+            f"All {plural(len(known), 'device')} have at least {limit:g} % free disk.",
+            devices=len(known),
+            low=0,
+        )
+    return failed(
+        f"{plural(len(low), 'device')} of {len(known)} have less than "
+        f"{limit:g} % free disk.",
+        low["name"],
+        devices=len(known),
+        low=len(low),
+    )

@@ -22,12 +22,21 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
         with_roles = set(roles.loc[roles["upn"].isin(disabled), "upn"])
     leftovers = licensed | with_roles
     if not leftovers:
-        return passed(f"None of the {plural(len(disabled), 'disabled account')} holds "
-                      "a paid licence" + (" or an admin role." if ctx.has(
-                          "role_assignments") else "."), disabled=len(disabled))
-    parts = [f"{plural(len(licensed), 'account')} with paid licences"] if licensed else []
+        return passed(
+            f"None of the {plural(len(disabled), 'disabled account')} holds "
+            "a paid licence"
+            + (" or an admin role." if ctx.has("role_assignments") else "."),
+            disabled=len(disabled),
+        )
+    parts = (
+        [f"{plural(len(licensed), 'account')} with paid licences"] if licensed else []
+    )
     if with_roles:
         parts.append(f"{plural(len(with_roles), 'account')} with admin roles")
-    return failed(f"Of {plural(len(disabled), 'disabled account')}: "
-                  + " and ".join(parts) + ".", leftovers, disabled=len(disabled),
-                  licensed=len(licensed), with_roles=len(with_roles))
+    return failed(
+        f"Of {plural(len(disabled), 'disabled account')}: " + " and ".join(parts) + ".",
+        leftovers,
+        disabled=len(disabled),
+        licensed=len(licensed),
+        with_roles=len(with_roles),
+    )

@@ -25,7 +25,7 @@ CONFIG_NAME = "client.yaml"
 INTERVIEW_NAME = "interview.xlsx"
 EXPORTS_DIR = "exports"
 
-_KNOWN_KEYS = {
+_CORE_KEYS = {
     "client",
     "period",
     "as_of",
@@ -33,6 +33,13 @@ _KNOWN_KEYS = {
     "inactive_days",
     "licence_prices",
 }
+
+#: Sections validated by the module that owns them (a collector, the engine,
+#: the cost model); here they are only carried, and saved with the evidence.
+#: They must never hold a secret: name an environment variable instead.
+SECTIONS: dict[str, str] = {}
+
+_KNOWN_KEYS = _CORE_KEYS | set(SECTIONS)
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
 
 
@@ -56,6 +63,13 @@ class ClientConfig:
     inactive_days: int = 90
     as_of: date | None = None
     licence_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> Any:
+        """A section listed in ``SECTIONS``, as parsed (None when absent)."""
+        if name not in SECTIONS:
+            raise KeyError(f"{name} is not a registered config section")
+        return self.extra.get(name)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, saved with the evidence so a report rebuilds offline."""
@@ -66,6 +80,7 @@ class ClientConfig:
             "inactive_days": self.inactive_days,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "licence_prices": {k: str(v) for k, v in self.licence_prices.items()},
+            **{k: v for k, v in self.extra.items()},
         }
 
     @classmethod
@@ -142,6 +157,7 @@ class ClientConfig:
                 ) from None
             prices[str(sku).upper()] = value.quantize(Decimal("0.01"))
         return cls(
+            extra={k: data[k] for k in SECTIONS if k in data},
             client_name=name.strip(),
             period=period,
             currency=currency,

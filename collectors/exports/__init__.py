@@ -21,7 +21,7 @@ from healthcheck.config import CollectContext
 from healthcheck.errors import InputError
 from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
 
-from . import formats, reader
+from . import formats, graph_json, reader
 from .formats import Part
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class ExportsCollector:
         return ctx.engagement.exports_dir.is_dir()
 
     def _parts(self, ctx: CollectContext) -> Iterator[tuple[Part, SourceFile]]:
+        tables: list[tuple[Path, str, reader.Table]] = []
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
@@ -66,64 +67,84 @@ class ExportsCollector:
                     {"path": shown, "reason": "not a CSV, XLSX or JSON file"}
                 )
                 continue
-            table = reader.read(path)
+            tables.append((path, shown, reader.read(path)))
+        # Users in Graph JSON carry licence ids only; saved subscribedSkus
+        # responses name them, wherever they sort among the files.
+        sku_ids: dict[str, str] = {}
+        for _, _, table in tables:
+            if graph_json.recognise(table.json) == "subscribedSkus":
+                sku_ids |= graph_json.sku_ids(table.json["value"])
+        for path, shown, table in tables:
             if table.json is not None:
-                part = formats.subscribed_skus(table.json, shown)
-                if part is None:
-                    self.unrecognised.append(
-                        {
-                            "path": shown,
-                            "reason": "JSON that is "
-                            "not a saved Graph subscribedSkus response",
-                        }
-                    )
-                    continue
-                yield (
-                    part,
-                    SourceFile(
-                        path=shown,
-                        format="graph_subscribed_skus",
-                        sha256=_sha256(path),
-                        rows_read=len(part.frame),
-                        rows_rejected=0,
-                    ),
+                yield from self._json_parts(path, shown, table.json, sku_ids)
+            else:
+                yield from self._table_parts(path, shown, table)
+
+    def _json_parts(
+        self, path: Path, shown: str, doc: object, sku_ids: dict[str, str]
+    ) -> Iterator[tuple[Part, SourceFile]]:
+        resource = graph_json.recognise(doc)
+        if resource is None:
+            self.unrecognised.append(
+                {
+                    "path": shown,
+                    "reason": "JSON that is not a saved Microsoft Graph "
+                    "collection response (" + ", ".join(graph_json.MAPPERS) + ")",
+                }
+            )
+            return
+        assert isinstance(doc, dict)
+        parts = graph_json.MAPPERS[resource](doc["value"], shown, {"sku_ids": sku_ids})
+        for part in parts:
+            yield (
+                part,
+                SourceFile(
+                    path=shown,
+                    format=f"graph_{resource}",
+                    sha256=_sha256(path),
+                    rows_read=len(doc["value"]),
+                    rows_rejected=len(part.rejected),
+                ),
+            )
+
+    def _table_parts(
+        self, path: Path, shown: str, table: reader.Table
+    ) -> Iterator[tuple[Part, SourceFile]]:
+        assert table.frame is not None
+        fmt, closest, share = formats.recognise(list(table.frame.columns))
+        if fmt is None:
+            lacking = closest.missing({c.casefold() for c in table.frame.columns})
+            reason = (
+                f"not a known export; closest is '{closest.title}' "
+                f"({share:.0%} of its columns)"
+                + (
+                    ", lacking " + ", ".join(f"'{c}'" for c in lacking)
+                    if lacking
+                    else ""
                 )
-                continue
-            assert table.frame is not None
-            fmt, closest, share = formats.recognise(list(table.frame.columns))
-            if fmt is None:
-                lacking = closest.missing({c.casefold() for c in table.frame.columns})
-                reason = (
-                    f"not a known export; closest is '{closest.title}' "
-                    f"({share:.0%} of its columns)"
-                    + (
-                        ", lacking " + ", ".join(f"'{c}'" for c in lacking)
-                        if lacking
-                        else ""
-                    )
-                )
-                log.warning("%s: %s", shown, reason)
-                self.unrecognised.append({"path": shown, "reason": reason})
-                continue
-            lacking = fmt.missing({c.casefold() for c in table.frame.columns})
-            if lacking:
-                raise InputError(
-                    f"looks like '{fmt.title}' but the required column is missing",
-                    file=shown,
-                    column=lacking[0],
-                    hint="export again with all default columns",
-                )
-            for part in fmt.convert(table.frame, shown, table.first_row):
-                yield (
-                    part,
-                    SourceFile(
-                        path=shown,
-                        format=fmt.id,
-                        sha256=_sha256(path),
-                        rows_read=len(table.frame),
-                        rows_rejected=len(part.rejected),
-                    ),
-                )
+            )
+            log.warning("%s: %s", shown, reason)
+            self.unrecognised.append({"path": shown, "reason": reason})
+            return
+        lacking = fmt.missing({c.casefold() for c in table.frame.columns})
+        if lacking:
+            raise InputError(
+                f"looks like '{fmt.title}' but the required column is missing",
+                file=shown,
+                column=lacking[0],
+                hint="export again with all default columns",
+            )
+        for part in fmt.convert(table.frame, shown, table.first_row):
+            yield (
+                part,
+                SourceFile(
+                    path=shown,
+                    format=fmt.id,
+                    sha256=_sha256(path),
+                    rows_read=len(table.frame),
+                    rows_rejected=len(part.rejected),
+                ),
+            )
 
     def collect(self, ctx: CollectContext) -> Iterator[CollectorRun]:
         """Read every file, then build one canonical dataset per kind found."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -356,44 +355,3 @@ def recognise(headers: list[str]) -> tuple[TableFormat | None, TableFormat, floa
         share >= MATCH_WITH_REQUIRED and not best.missing(present)
     )
     return (best if ok else None), best, share
-
-
-def subscribed_skus(doc: Any, source: str) -> Part | None:
-    """A saved Graph ``GET /subscribedSkus`` response, or None if ``doc`` is not one.
-
-    Shape: https://learn.microsoft.com/graph/api/resources/subscribedsku
-    (``skuPartNumber``, ``prepaidUnits.enabled``, ``consumedUnits``).
-    """
-    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-        return None
-    items = doc["value"]
-    if not items or not all(
-        isinstance(i, dict) and "skuPartNumber" in i for i in items
-    ):
-        return None
-    rows = []
-    for item in items:
-        part = str(item.get("skuPartNumber", ""))
-        prepaid = item.get("prepaidUnits") or {}
-        rows.append(
-            {
-                "sku": part,
-                "name": skus.display_name(part),
-                "purchased": ""
-                if prepaid.get("enabled") is None
-                else str(prepaid.get("enabled")),
-                "assigned": ""
-                if item.get("consumedUnits") is None
-                else str(item.get("consumedUnits")),
-            }
-        )
-    return Part(
-        dataset="licence_skus",
-        frame=pd.DataFrame(rows, dtype="object"),
-        rows=list(range(1, len(rows) + 1)),
-        source_columns={
-            "sku": "skuPartNumber",
-            "purchased": "prepaidUnits.enabled",
-            "assigned": "consumedUnits",
-        },
-    )

@@ -89,8 +89,8 @@ def os_lifecycle(os_name: str, version: str | None) -> Lifecycle | None:
 
     Windows versions look like 10.0.19045.5011: the third part is the build.
     """
-    if not version or not isinstance(os_name, str):
-        return None
+    if not isinstance(version, str) or not version or not isinstance(os_name, str):
+        return None  # an empty cell arrives as pd.NA
     parts = str(version).split(".")
     if len(parts) < 3 or not parts[2].isdigit():
         return None

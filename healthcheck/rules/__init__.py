@@ -85,6 +85,11 @@ def not_assessed(detail: str) -> Outcome:
     return Outcome(status=Status.NOT_ASSESSED, detail=detail)
 
 
+def verb(n: int, one: str, many: str) -> str:
+    """'has' for 1, 'have' otherwise."""
+    return one if n == 1 else many
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 device', '3 devices'."""
     return f"{n} {word if n == 1 else (words or word + 's')}"

@@ -15,6 +15,7 @@ from healthcheck.rules import (
     not_assessed,
     passed,
     plural,
+    verb,
 )
 
 
@@ -34,7 +35,8 @@ def devices_checking_in(ctx: RuleContext) -> Outcome:
             stale=0,
         )
     return failed(
-        f"{plural(len(stale), 'device')} of {len(devices)} have not checked "
+        f"{plural(len(stale), 'device')} of {len(devices)} "
+        f"{verb(len(stale), 'has', 'have')} not checked "
         f"in for more than {days} days.",
         stale["name"],
         devices=len(devices),
@@ -63,7 +65,8 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
             unknown=unknown,
         )
     return failed(
-        f"{plural(len(plain), 'device')} of {len(known)} are not encrypted.{note}",
+        f"{plural(len(plain), 'device')} of {len(known)} "
+        f"{verb(len(plain), 'is', 'are')} not encrypted.{note}",
         plain["name"],
         devices=len(known),
         unencrypted=len(plain),
@@ -81,7 +84,7 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
         devices["name"], devices["os"], devices["os_version"], strict=True
     ):
         life = facts.os_lifecycle(os_name, version)
-        if life and life.end_of_support <= ctx.as_of:
+        if life and life.end_of_support < ctx.as_of:  # the end date is still supported
             bad.append(name)
             key = f"{life.product} (ended {life.end_of_support.isoformat()})"
             products[key] = products.get(key, 0) + 1
@@ -93,7 +96,8 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
         )
     what = "; ".join(f"{n} on {p}" for p, n in sorted(products.items()))
     return failed(
-        f"{plural(len(bad), 'device')} run an unsupported OS: {what}.",
+        f"{plural(len(bad), 'device')} {verb(len(bad), 'runs', 'run')} an "
+        f"unsupported OS: {what}.",
         bad,
         devices=len(devices),
         unsupported=len(bad),
@@ -122,7 +126,8 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
         f"{j} ({r})" for j, r in zip(bad["job"], bad["last_result"], strict=True)
     )
     return failed(
-        f"{plural(len(bad), 'backup job')} of {len(jobs)} have no success "
+        f"{plural(len(bad), 'backup job')} of {len(jobs)} "
+        f"{verb(len(bad), 'has', 'have')} no success "
         f"within {hours} hours: {results}.",
         bad["job"],
         jobs=len(jobs),
@@ -148,7 +153,8 @@ def disk_free_space(ctx: RuleContext) -> Outcome:
             low=0,
         )
     return failed(
-        f"{plural(len(low), 'device')} of {len(known)} have less than "
+        f"{plural(len(low), 'device')} of {len(known)} "
+        f"{verb(len(low), 'has', 'have')} less than "
         f"{limit:g} % free disk.",
         low["name"],
         devices=len(known),

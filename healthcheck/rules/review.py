@@ -11,6 +11,7 @@ from healthcheck.rules import (
     not_assessed,
     passed,
     plural,
+    verb,
 )
 
 GLOBAL_ADMIN = {"global administrator", "company administrator"}
@@ -21,6 +22,8 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
     """Paid subscriptions with more purchased than assigned seats."""
     subs = ctx.frame("licence_skus")
     paid = subs[~subs["sku"].map(skus.is_free).astype(bool) & subs["assigned"].notna()]
+    if paid.empty:
+        return not_assessed("No paid subscription reports how many seats are assigned.")
     spare = paid[paid["purchased"] > paid["assigned"]]
     if spare.empty:
         return passed(
@@ -37,7 +40,8 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
     total = sum(seats.values())
     listed = ", ".join(f"{skus.display_name(s)} {n}" for s, n in seats.items())
     return failed(
-        f"{plural(total, 'purchased seat')} are unassigned: {listed}.",
+        f"{plural(total, 'purchased seat')} {verb(total, 'is', 'are')} unassigned: "
+        f"{listed}.",
         [f"{s}: {n} unassigned" for s, n in seats.items()],
         unassigned=total,
         by_sku=seats,
@@ -59,8 +63,9 @@ def inactive_licensed_users(ctx: RuleContext) -> Outcome:
             inactive=0,
         )
     return failed(
-        f"{plural(len(inactive), 'licensed account')} have had no activity "
-        f"for {days} days or more.",
+        f"{plural(len(inactive), 'licensed account')} "
+        f"{verb(len(inactive), 'has', 'have')} had no activity "
+        f"for more than {days} days.",
         inactive,
         licensed=len(licensed),
         inactive=len(inactive),
@@ -77,10 +82,14 @@ def global_admin_count(ctx: RuleContext) -> Outcome:
     low, high = int(ctx.params["min_admins"]), int(ctx.params["max_admins"])
     n = len(admins)
     if low <= n <= high:
-        return passed(f"{plural(n, 'account')} hold Global Administrator.", admins=n)
+        return passed(
+            f"{plural(n, 'account')} {verb(n, 'holds', 'hold')} Global Administrator.",
+            admins=n,
+        )
     if n < low:
         return failed(
-            f"Only {plural(n, 'account')} hold Global Administrator; at least "
+            f"Only {plural(n, 'account')} {verb(n, 'holds', 'hold')} Global "
+            "Administrator; at least "
             f"{low} are needed so that one lost account cannot lock you out.",
             admins,
             admins=n,
@@ -107,7 +116,8 @@ def admins_have_mfa(ctx: RuleContext) -> Outcome:
             without_mfa=0,
         )
     return failed(
-        f"{plural(len(missing), 'admin account')} of {len(admins)} have not "
+        f"{plural(len(missing), 'admin account')} of {len(admins)} "
+        f"{verb(len(missing), 'has', 'have')} not "
         "registered MFA.",
         missing,
         admins=len(admins),

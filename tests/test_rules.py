@@ -1,0 +1,979 @@
+"""Rule evaluators through the engine, on frames built by the canonical validator.
+
+Every case builds its datasets from raw string cells with ``datasets.build``
+(so the data has passed the same validator as a real export), runs the whole
+catalogue with ``engine.evaluate`` and looks at one finding by rule id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from healthcheck import datasets, engine, rules
+from healthcheck.model import Finding, Status
+
+AS_OF = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 23, 59, 59)
+COLLECTED = datetime(2026, 11, 20)
+
+Rows = list[dict[str, str]]
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def frame(name: str, rows: Rows) -> pd.DataFrame:
+    """A canonical frame built the real way, from string cells."""
+    ds = datasets.build(
+        name,
+        pd.DataFrame(rows),
+        collector="test",
+        collected_at=COLLECTED,
+        origin=[("t.csv", i + 2) for i in range(len(rows))],
+    )
+    # Test data is meant to be valid: a silently rejected row would make a
+    # case test something other than what it says.
+    assert ds.rejected == (), ds.rejected
+    assert len(ds.frame) == len(rows)
+    return ds.frame
+
+
+def run(
+    data: Mapping[str, Rows],
+    *,
+    as_of: date = AS_OF,
+    now: datetime = NOW,
+    overrides: Mapping[str, Any] | None = None,
+    missing_reasons: Mapping[str, str] | None = None,
+) -> dict[str, Finding]:
+    """Evaluate the whole catalogue; findings by rule id."""
+    frames = {name: frame(name, rows) for name, rows in data.items()}
+    findings = engine.evaluate(
+        frames,
+        as_of=as_of,
+        now=now,
+        overrides=overrides,
+        missing_reasons=missing_reasons,
+    )
+    by_id = {f.rule_id: f for f in findings}
+    assert len(by_id) == len(findings)
+    return by_id
+
+
+def user(
+    upn: str,
+    *,
+    enabled: str = "True",
+    user_type: str = "Member",
+    created: str = "2024-01-15 09:00:00",
+    last_activity: str | None = None,
+) -> dict[str, str]:
+    """A users row; ``last_activity`` None leaves the optional column out."""
+    row = {
+        "upn": upn,
+        "display_name": upn.split("@")[0].title(),
+        "user_type": user_type,
+        "enabled": enabled,
+        "created": created,
+    }
+    if last_activity is not None:
+        row["last_activity"] = last_activity
+    return row
+
+
+def assign(upn: str, sku: str) -> dict[str, str]:
+    """A licence_assignments row."""
+    return {"upn": upn, "sku": sku}
+
+
+def sub(sku: str, purchased: str, assigned: str) -> dict[str, str]:
+    """A licence_skus row."""
+    return {"sku": sku, "name": "", "purchased": purchased, "assigned": assigned}
+
+
+def device(
+    name: str,
+    *,
+    os: str = "Windows",
+    os_version: str = "10.0.26100.2314",
+    last_check_in: str = "2026-11-19 08:00:00",
+    encrypted: str | None = None,
+    total_mb: str | None = None,
+    free_mb: str | None = None,
+) -> dict[str, str]:
+    """A devices row; optional columns are left out when None."""
+    row = {
+        "device_id": f"id-{name}",
+        "name": name,
+        "os": os,
+        "os_version": os_version,
+        "last_check_in": last_check_in,
+        "compliance": "compliant",
+        "primary_user": "",
+    }
+    if encrypted is not None:
+        row["encrypted"] = encrypted
+    if total_mb is not None:
+        row["total_storage_mb"] = total_mb
+    if free_mb is not None:
+        row["free_storage_mb"] = free_mb
+    return row
+
+
+def job(
+    name: str, result: str, *, last_run: str = "", last_success: str = ""
+) -> dict[str, str]:
+    """A backup_jobs row."""
+    return {
+        "job": name,
+        "system": "Veeam",
+        "last_run": last_run,
+        "last_result": result,
+        "last_success": last_success,
+    }
+
+
+def role(upn: str, name: str = "Global Administrator", kind: str = "Active"):
+    """A role_assignments row."""
+    return {"upn": upn, "role": name, "assignment": kind}
+
+
+def mfa(upn: str, registered: str = "True", is_admin: str = "") -> dict[str, str]:
+    """An mfa_registration row."""
+    return {
+        "upn": upn,
+        "mfa_registered": registered,
+        "is_admin": is_admin,
+        "methods": "microsoftAuthenticatorPush" if registered == "True" else "",
+    }
+
+
+def answer(
+    qid: str,
+    value: str = "Yes",
+    *,
+    owner: str = "Pekka",
+    last_reviewed: str = "2026-06-01",
+    notes: str = "",
+) -> dict[str, str]:
+    """An interview_answers row."""
+    return {
+        "question_id": qid,
+        "layer": "processes",
+        "question": f"Is {qid} in place?",
+        "answer": value,
+        "owner": owner,
+        "last_reviewed": last_reviewed,
+        "notes": notes,
+    }
+
+
+# ----------------------------------------------------------------- case table
+
+CASES: list[dict[str, Any]] = []
+
+
+def case(
+    rule: str,
+    name: str,
+    data: Mapping[str, Rows],
+    status: Status,
+    detail: str,
+    affected: tuple[str, ...] = (),
+    **kw: Any,
+) -> None:
+    """Add a case: ``kw`` may carry as_of, now and overrides for ``run``."""
+    CASES.append(
+        dict(
+            id=f"{rule}-{status.value}-{name}",
+            rule=rule,
+            data=data,
+            status=status,
+            detail=detail,
+            affected=affected,
+            run=kw,
+        )
+    )
+
+
+P, F = Status.PASS, Status.FAIL
+
+# FND-01: devices checking in within 30 days (cutoff 2026-10-21 23:59:59).
+case(
+    "FND-01",
+    "recent",
+    {
+        "devices": [
+            device("pc-1", last_check_in="2026-11-19 08:00:00"),
+            device("pc-2", last_check_in="2026-10-25"),
+        ]
+    },
+    P,
+    "All 2 devices checked in within 30 days.",
+)
+case(
+    "FND-01",
+    "old-and-never",
+    {
+        "devices": [
+            device("pc-ok", last_check_in="2026-11-19 08:00:00"),
+            device("pc-old", last_check_in="2026-09-01 12:00:00"),
+            device("pc-never", last_check_in=""),
+        ]
+    },
+    F,
+    "2 devices of 3 have not checked in for more than 30 days.",
+    ("pc-never", "pc-old"),
+)
+case(
+    "FND-01",
+    "no-check-in-date-is-stale",
+    {"devices": [device("pc-never", last_check_in="Never")]},
+    F,
+    "1 device of 1 has not checked in",
+    ("pc-never",),
+)
+
+# FND-02: disk encryption; devices with an unknown state are noted, not failed.
+case(
+    "FND-02",
+    "encrypted-some-unknown",
+    {
+        "devices": [
+            device("pc-1", encrypted="True"),
+            device("pc-2", encrypted="Yes"),
+            device("pc-3", encrypted=""),
+        ]
+    },
+    P,
+    "All 2 devices with a known state are encrypted. "
+    "Encryption state unknown for 1 device.",
+)
+case(
+    "FND-02",
+    "one-plain",
+    {
+        "devices": [
+            device("pc-1", encrypted="True"),
+            device("pc-2", encrypted="False"),
+        ]
+    },
+    F,
+    "1 device of 2 is not encrypted.",
+    ("pc-2",),
+)
+
+# FND-03: OS end of support against os_lifecycle.csv.
+case(
+    "FND-03",
+    "win11-mac-server2016",
+    {
+        "devices": [
+            device("pc-11", os_version="10.0.26100.2314"),
+            device("mac-1", os="macOS", os_version="15.1.0"),
+            device("srv-2016", os_version="10.0.14393.7515"),
+        ]
+    },
+    P,
+    "No device of 3 runs an OS past end of support.",
+)
+case(
+    "FND-03",
+    "win10",
+    {
+        "devices": [
+            device("pc-10", os_version="10.0.19045.5011"),
+            device("pc-11", os_version="10.0.26100.2314"),
+        ]
+    },
+    F,
+    "1 device runs an unsupported OS: 1 on Windows 10 (ended 2025-10-14).",
+    ("pc-10",),
+)
+case(
+    "FND-03",
+    "win10-before-end",
+    {"devices": [device("pc-10", os_version="10.0.19045.5011")]},
+    P,
+    "No device of 1 runs an OS past end of support.",
+    as_of=date(2025, 10, 13),
+)
+case(
+    "FND-03",
+    "win10-day-after-end",
+    {"devices": [device("pc-10", os_version="10.0.19045.5011")]},
+    F,
+    "1 on Windows 10 (ended 2025-10-14)",
+    ("pc-10",),
+    as_of=date(2025, 10, 15),
+)
+case(
+    "FND-03",
+    "server2016-after-2027-01-12",
+    {
+        "devices": [
+            device("srv-2016", os_version="10.0.14393.7515"),
+            device("pc-11", os_version="10.0.26100.2314"),
+        ]
+    },
+    F,
+    "1 on Windows Server 2016 (ended 2027-01-12)",
+    ("srv-2016",),
+    as_of=date(2027, 2, 1),
+)
+
+# FND-04: every backup job succeeded within 26 hours (cutoff 2026-11-19 21:59:59).
+case(
+    "FND-04",
+    "fresh",
+    {
+        "backup_jobs": [
+            job(
+                "Mail",
+                "Success",
+                last_run="2026-11-20 02:00:00",
+                last_success="2026-11-20 02:00:00",
+            ),
+            # No last_success column value: a successful last run counts.
+            job("Files", "Completed", last_run="2026-11-20 01:00:00"),
+        ]
+    },
+    P,
+    "All 2 backup jobs succeeded within 26 hours.",
+)
+case(
+    "FND-04",
+    "failed-and-stale",
+    {
+        "backup_jobs": [
+            job(
+                "Files",
+                "Failed",
+                last_run="2026-11-20 01:00:00",
+                last_success="2026-11-10 01:00:00",
+            ),
+            job(
+                "Mail",
+                "Success",
+                last_run="2026-11-18 02:00:00",
+                last_success="2026-11-18 02:00:00",
+            ),
+            job(
+                "Web",
+                "OK",
+                last_run="2026-11-20 03:00:00",
+                last_success="2026-11-20 03:00:00",
+            ),
+        ]
+    },
+    F,
+    "2 backup jobs of 3 have no success within 26 hours: "
+    "Files (failed), Mail (success).",
+    ("Files", "Mail"),
+)
+case(
+    "FND-04",
+    "warning-fails",
+    {
+        "backup_jobs": [
+            job(
+                "SQL",
+                "Warning",
+                last_run="2026-11-20 01:00:00",
+                last_success="2026-11-20 01:00:00",
+            )
+        ]
+    },
+    F,
+    "SQL (warning)",
+    ("SQL",),
+)
+
+# FND-05: at least 20 % free disk; exactly 20 % is enough.
+case(
+    "FND-05",
+    "enough",
+    {
+        "devices": [
+            device("pc-1", total_mb="500000", free_mb="100000"),
+            device("pc-2", total_mb="250000", free_mb="125000"),
+        ]
+    },
+    P,
+    "All 2 devices have at least 20 % free disk.",
+)
+case(
+    "FND-05",
+    "one-full",
+    {
+        "devices": [
+            device("pc-1", total_mb="500000", free_mb="49999"),
+            device("pc-2", total_mb="250000", free_mb="125000"),
+            # Unknown size: not counted either way.
+            device("pc-3", total_mb="", free_mb=""),
+        ]
+    },
+    F,
+    "1 device of 2 has less than 20 % free disk.",
+    ("pc-1",),
+)
+
+# DOC-05: disabled accounts hold no paid licences or admin roles.
+case(
+    "DOC-05",
+    "free-sku-only",
+    {
+        "users": [user("ann@x.fi"), user("bob@x.fi", enabled="False")],
+        "licence_assignments": [
+            assign("ann@x.fi", "SPB"),
+            assign("bob@x.fi", "FLOW_FREE"),
+        ],
+    },
+    P,
+    "None of the 1 disabled account holds a paid licence.",
+)
+case(
+    "DOC-05",
+    "with-roles-known",
+    {
+        "users": [user("ann@x.fi"), user("bob@x.fi", enabled="False")],
+        "licence_assignments": [assign("ann@x.fi", "SPB")],
+        "role_assignments": [role("ann@x.fi")],
+    },
+    P,
+    "holds a paid licence or an admin role.",
+)
+case(
+    "DOC-05",
+    "licence-and-role",
+    {
+        "users": [
+            user("ann@x.fi"),
+            user("Bob@X.fi", enabled="False"),
+            user("cid@x.fi", enabled="Disabled"),
+        ],
+        "licence_assignments": [
+            assign("ann@x.fi", "SPB"),
+            assign("BOB@x.fi", "SPB"),
+            assign("cid@x.fi", "TEAMS_EXPLORATORY"),
+        ],
+        "role_assignments": [role("ann@x.fi"), role("cid@x.fi", "User Administrator")],
+    },
+    F,
+    "Of 2 disabled accounts: 1 account with paid licences and "
+    "1 account with admin roles.",
+    ("bob@x.fi", "cid@x.fi"),
+)
+
+# REV-01: paid seats all assigned; free SKUs never count.
+case(
+    "REV-01",
+    "all-assigned-free-spare",
+    {
+        "licence_skus": [
+            sub("SPB", "10", "10"),
+            sub("FLOW_FREE", "10000", "2"),
+            sub("TEAMS_EXPLORATORY", "100", "1"),
+        ]
+    },
+    P,
+    "All seats of 1 paid subscription are assigned.",
+)
+case(
+    "REV-01",
+    "spare",
+    {
+        "licence_skus": [
+            sub("SPB", "12", "10"),
+            sub("EXCHANGESTANDARD", "3", "1"),
+            sub("O365_BUSINESS_ESSENTIALS", "2", "3"),
+            sub("FLOW_FREE", "10000", "3"),
+        ]
+    },
+    F,
+    "4 purchased seats are unassigned: Microsoft 365 Business Premium 2, "
+    "Exchange Online (Plan 1) 2.",
+    ("EXCHANGESTANDARD: 2 unassigned", "SPB: 2 unassigned"),
+)
+
+# REV-02: licensed accounts used within 90 days (cutoff 2026-08-22).
+case(
+    "REV-02",
+    "active",
+    {
+        "users": [
+            user("ann@x.fi", last_activity="2026-11-18"),
+            # Inactive, but holds no paid licence.
+            user("bob@x.fi", last_activity="2025-01-01"),
+        ],
+        "licence_assignments": [
+            assign("ann@x.fi", "SPB"),
+            assign("bob@x.fi", "FLOW_FREE"),
+        ],
+    },
+    P,
+    "Every licensed account was active within 90 days.",
+)
+case(
+    "REV-02",
+    "new-account-never-active",
+    {
+        "users": [
+            user("new@x.fi", created="2026-10-01 09:00:00", last_activity=""),
+            user("ann@x.fi", last_activity="2026-11-18"),
+        ],
+        "licence_assignments": [
+            assign("new@x.fi", "SPB"),
+            assign("ann@x.fi", "SPB"),
+        ],
+    },
+    P,
+    "Every licensed account was active within 90 days.",
+)
+case(
+    "REV-02",
+    "quiet-and-never",
+    {
+        "users": [
+            user("ann@x.fi", last_activity="2026-11-18"),
+            user("old@x.fi", last_activity="2026-05-01"),
+            user("never@x.fi", created="2023-03-01 08:00:00", last_activity="never"),
+            # Disabled accounts are DOC-05's business, not REV-02's.
+            user("gone@x.fi", enabled="False", last_activity="2025-01-01"),
+        ],
+        "licence_assignments": [
+            assign("ann@x.fi", "SPB"),
+            assign("old@x.fi", "SPB"),
+            assign("never@x.fi", "O365_BUSINESS_ESSENTIALS"),
+            assign("gone@x.fi", "SPB"),
+        ],
+    },
+    F,
+    "2 licensed accounts have had no activity for more than 90 days.",
+    ("never@x.fi", "old@x.fi"),
+)
+# 50 days quiet: fine under the default 90, inactive under a client's 30.
+_FIFTY_DAYS = {
+    "users": [user("ann@x.fi", last_activity="2026-10-01")],
+    "licence_assignments": [assign("ann@x.fi", "SPB")],
+}
+case(
+    "REV-02",
+    "fifty-days-default",
+    _FIFTY_DAYS,
+    P,
+    "active within 90 days",
+)
+case(
+    "REV-02",
+    "fifty-days-override-30",
+    _FIFTY_DAYS,
+    F,
+    "1 licensed account has had no activity for more than 30 days.",
+    ("ann@x.fi",),
+    overrides={"inactive_days": 30},
+)
+
+# REV-03: two to four distinct Global Administrators.
+case(
+    "REV-03",
+    "two",
+    {
+        "role_assignments": [
+            role("ann@x.fi", kind="Permanent"),
+            role("ann@x.fi", kind="Eligible"),
+            role("bob@x.fi", "company administrator", "Eligible"),
+            role("cid@x.fi", "Exchange Administrator"),
+        ]
+    },
+    P,
+    "2 accounts hold Global Administrator.",
+)
+case(
+    "REV-03",
+    "one",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("bob@x.fi", "User Administrator"),
+        ]
+    },
+    F,
+    "Only 1 account holds Global Administrator; at least 2 are needed",
+    ("ann@x.fi",),
+)
+case(
+    "REV-03",
+    "five",
+    {"role_assignments": [role(f"a{i}@x.fi") for i in range(5)]},
+    F,
+    "5 accounts hold Global Administrator; at most 4 are recommended.",
+    tuple(f"a{i}@x.fi" for i in range(5)),
+)
+
+# REV-04: every role holder has registered MFA.
+case(
+    "REV-04",
+    "all-registered",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("bob@x.fi", "Helpdesk Administrator", "Eligible"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi"), mfa("bob@x.fi"), mfa("cid@x.fi", "No")],
+    },
+    P,
+    "All 2 admin accounts have registered MFA.",
+)
+case(
+    "REV-04",
+    "missing",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("cid@x.fi"),
+            role("dan@x.fi", "Security Administrator", "Eligible"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi"), mfa("cid@x.fi", "False")],
+    },
+    F,
+    "2 admin accounts of 3 have not registered MFA.",
+    ("cid@x.fi", "dan@x.fi"),
+)
+
+# REV-05: at least 95 % of enabled member accounts have MFA; 19 of 20 is 95 %.
+_MEMBERS = [user(f"u{i:02d}@x.fi") for i in range(20)]
+case(
+    "REV-05",
+    "ninety-five",
+    {
+        "users": [
+            *_MEMBERS,
+            user("guest@y.fi", user_type="Guest"),
+            user("gone@x.fi", enabled="False"),
+        ],
+        "mfa_registration": [mfa(f"u{i:02d}@x.fi") for i in range(19)],
+    },
+    P,
+    "95 % of 20 enabled accounts have MFA.",
+)
+case(
+    "REV-05",
+    "seventy-five",
+    {
+        "users": [user(f"u{i}@x.fi") for i in range(4)],
+        "mfa_registration": [
+            mfa("u0@x.fi"),
+            mfa("u1@x.fi"),
+            mfa("u2@x.fi"),
+            mfa("u3@x.fi", "No"),
+        ],
+    },
+    F,
+    "Only 75 % of 4 enabled accounts have MFA (target 95 %).",
+    ("u3@x.fi",),
+)
+
+# Interview rules: "Yes" with an owner and a review within 365 days passes.
+INTERVIEW = {
+    "DOC-01": "onboarding_documented",
+    "DOC-02": "offboarding_documented",
+    "DOC-03": "restore_documented",
+    "DOC-04": "incident_response_documented",
+    "EXP-01": "escalation_contact",
+    "EXP-02": "vendor_register",
+    "EXP-03": "independent_advisor",
+}
+_FAILS: list[tuple[str, dict[str, str], str]] = [
+    ("no", {"value": "No", "notes": "Only Pekka knows"}, "Answered 'No'."),
+    ("partly", {"value": "Partially"}, "Answered 'Partly'."),
+    ("dont-know", {"value": "Don't know"}, "Nobody interviewed could say."),
+    ("dont-know-curly", {"value": "Don\u2019t know"}, "Nobody interviewed could say."),
+    ("no-owner", {"owner": ""}, "Answered 'Yes', but no owner is named."),
+    ("no-date", {"last_reviewed": ""}, "(owner Pekka), but no review date is given."),
+    (
+        "stale-366-days",
+        {"last_reviewed": "2025-11-19"},
+        "Owned by Pekka, but last reviewed 366 days ago (2025-11-19), more than 365.",
+    ),
+]
+for _n, (_rule, _qid) in enumerate(INTERVIEW.items()):
+    case(
+        _rule,
+        "yes-owned-current",
+        {"interview_answers": [answer(_qid, notes="In SharePoint")]},
+        P,
+        "Owned by Pekka, last reviewed 2026-06-01. Note: In SharePoint",
+    )
+    # Every rule gets a fail; the kinds of failure rotate over the rules.
+    _name, _kw, _detail = _FAILS[_n % len(_FAILS)]
+    case(_rule, _name, {"interview_answers": [answer(_qid, **_kw)]}, F, _detail)
+# The edge cases once more on one rule, so each is pinned whatever the rotation.
+for _name, _kw, _detail in _FAILS:
+    case(
+        "DOC-03",
+        f"edge-{_name}",
+        {"interview_answers": [answer("restore_documented", **_kw)]},
+        F,
+        _detail,
+    )
+case(
+    "DOC-03",
+    "reviewed-exactly-365-days-ago",
+    {"interview_answers": [answer("restore_documented", last_reviewed="2025-11-20")]},
+    P,
+    "last reviewed 2025-11-20.",
+)
+
+
+# ----------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c["id"] for c in CASES])
+def test_rule_case(c: dict[str, Any]) -> None:
+    f = run(c["data"], **c["run"])[c["rule"]]
+    assert f.status is c["status"], (f.status, f.detail, f.reason)
+    assert c["detail"] in f.detail
+    assert f.affected == c["affected"]
+    if f.status is Status.PASS:
+        assert f.affected == ()
+    assert f.reason == ""
+
+
+def test_every_catalogue_rule_has_a_pass_and_a_fail_case() -> None:
+    ids = {r.id for r in engine.load_catalog()}
+    expected = {
+        f"{p}-{n:02d}"
+        for p, k in (("FND", 5), ("DOC", 5), ("REV", 5), ("EXP", 3))
+        for n in range(1, k + 1)
+    }
+    assert ids >= expected
+    covered = {s: {c["rule"] for c in CASES if c["status"] is s} for s in (P, F)}
+    assert ids - covered[P] == set(), "rules without a pass case"
+    assert ids - covered[F] == set(), "rules without a fail case"
+    assert {c["rule"] for c in CASES} <= ids, "cases for unknown rules"
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+# --------------------------------------------------------------- not assessed
+
+
+def test_missing_dataset_names_title_and_given_reason() -> None:
+    why = "the backup portal export was not in the inbox"
+    f = run({}, missing_reasons={"backup_jobs": why})["FND-04"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == f"No backup jobs data: {why}."
+    assert datasets.schema("backup_jobs").title.lower() in f.reason
+    assert f.detail == ""
+    assert f.affected == ()
+    assert f.evidence == ("backup_jobs",)
+
+
+def test_missing_dataset_without_a_given_reason() -> None:
+    f = run({})["DOC-01"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == "No interview answers data: it was not collected."
+
+
+def test_second_required_dataset_missing() -> None:
+    data = {"role_assignments": [role("ann@x.fi"), role("bob@x.fi")]}
+    found = run(data, missing_reasons={"mfa_registration": "no Entra P1 licence"})
+    f = found["REV-04"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason.lower() == "no mfa registration data: no entra p1 licence."
+    assert f.evidence == ("mfa_registration", "role_assignments")
+    # The same data still answers the rule that needs only role assignments.
+    assert found["REV-03"].status is Status.PASS
+
+
+def test_missing_dataset_reason_keeps_the_acronym_in_the_title() -> None:
+    f = run({})["REV-05"]
+    assert "MFA registration" in f.reason
+
+
+def test_missing_optional_column_last_activity() -> None:
+    data = {
+        "users": [user("ann@x.fi"), user("bob@x.fi")],
+        "licence_assignments": [assign("ann@x.fi", "SPB")],
+    }
+    found = run(data)
+    f = found["REV-02"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "'last_activity'" in f.reason
+    assert "user accounts" in f.reason
+    assert "none of the files provided it" in f.reason
+    assert f.evidence == ("licence_assignments", "users")
+    # DOC-05 needs no activity dates and is assessed on the same data.
+    assert found["DOC-05"].status is Status.PASS
+
+
+def test_missing_optional_column_encrypted() -> None:
+    found = run({"devices": [device("pc-1")]})
+    f = found["FND-02"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "'encrypted'" in f.reason
+    assert "managed devices" in f.reason
+    assert found["FND-05"].status is Status.NOT_ASSESSED
+    assert "_storage_mb'" in found["FND-05"].reason
+    assert found["FND-01"].status is Status.PASS
+
+
+def test_encrypted_column_present_but_all_empty() -> None:
+    data = {"devices": [device("pc-1", encrypted=""), device("pc-2", encrypted="")]}
+    f = run(data)["FND-02"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == "The device export carries no encryption state."
+
+
+def test_no_enabled_members_for_mfa_coverage() -> None:
+    data = {
+        "users": [user("guest@y.fi", user_type="Guest")],
+        "mfa_registration": [mfa("guest@y.fi")],
+    }
+    f = run(data)["REV-05"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "No enabled member accounts" in f.reason
+
+
+def test_unanswered_interview_question() -> None:
+    rows = [answer("onboarding_documented", "", owner="", last_reviewed="")]
+    f = run({"interview_answers": rows})["DOC-01"]
+    assert f.status is Status.NOT_ASSESSED
+    assert (
+        f.reason
+        == "Question 'onboarding_documented' was not answered in the interview."
+    )
+    assert f.reason == f.detail
+
+
+def test_question_missing_from_workbook() -> None:
+    rows = [answer("onboarding_documented")]
+    found = run({"interview_answers": rows})
+    assert found["DOC-01"].status is Status.PASS
+    f = found["DOC-02"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "'offboarding_documented' is not in the interview workbook" in f.reason
+
+
+# ----------------------------------------------------------------- rule error
+
+_NO_VERSION = {
+    "devices": [
+        device("pc-1", os_version=""),
+        device("pc-2", os_version="10.0.26100.2314"),
+    ]
+}
+
+
+def test_evaluator_that_raises_is_not_assessed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The engine takes its catalogue and evaluators as arguments, so a broken
+    # evaluator is given to it rather than patched into the real registry.
+    catalog = engine.load_catalog()
+    broken = dict(rules.EVALUATORS)
+
+    def explode(ctx: rules.RuleContext) -> rules.Outcome:
+        raise ZeroDivisionError("boom")
+
+    broken["FND-03"] = explode
+    frames = {"devices": frame("devices", _NO_VERSION["devices"])}
+    with caplog.at_level(logging.ERROR, logger="healthcheck.engine"):
+        found = {
+            f.rule_id: f
+            for f in engine.evaluate(
+                frames, as_of=AS_OF, now=NOW, catalog=catalog, evaluators=broken
+            )
+        }
+    f = found["FND-03"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason.startswith("rule error")
+    assert f.evidence == ("devices",)
+    assert f.affected == ()
+    assert any(
+        "FND-03" in r.getMessage() and r.exc_info is not None for r in caplog.records
+    )
+    # One broken rule does not sink the others on the same data.
+    assert found["FND-01"].status is Status.PASS
+    assert len(found) == len(catalog)
+
+
+def test_fnd03_device_without_os_version_is_not_an_error() -> None:
+    f = run(_NO_VERSION)["FND-03"]
+    assert f.status is Status.PASS
+    assert "No device of 2 runs an OS past end of support." in f.detail
+
+
+def test_rev01_without_any_assigned_count_is_not_a_pass() -> None:
+    data = {"licence_skus": [sub("SPB", "10", ""), sub("VISIOCLIENT", "2", "")]}
+    f = run(data)["REV-01"]
+    assert f.status is not Status.PASS, f.detail
+
+
+def test_fnd04_without_any_backup_job_is_not_a_pass() -> None:
+    cols = [c.name for c in datasets.schema("backup_jobs").columns]
+    header_only = pd.DataFrame({c: pd.Series([], dtype=str) for c in cols})
+    ds = datasets.build(
+        "backup_jobs",
+        header_only,
+        collector="test",
+        collected_at=COLLECTED,
+        origin=[],
+    )
+    assert ds.frame.empty
+    found = engine.evaluate({"backup_jobs": ds.frame}, as_of=AS_OF, now=NOW)
+    f = next(f for f in found if f.rule_id == "FND-04")
+    assert f.status is not Status.PASS, f.detail
+
+
+# ------------------------------------------------------------ other behaviour
+
+
+def test_override_applies_to_every_rule_with_that_param() -> None:
+    rows = [answer(q, last_reviewed="2026-06-01") for q in INTERVIEW.values()]
+    data = {
+        "interview_answers": rows,
+        "users": [user("ann@x.fi", last_activity="2026-10-01")],
+        "licence_assignments": [assign("ann@x.fi", "SPB")],
+        "devices": [device("pc-1", last_check_in="2026-10-01")],
+    }
+    default = run(data)
+    # Reviewed 172 days before 2026-11-20: current under 365, stale under 100.
+    tuned = run(
+        data, overrides={"max_review_age_days": 100, "inactive_days": 30, "x": 1}
+    )
+    for rule in INTERVIEW:
+        assert default[rule].status is Status.PASS, rule
+        assert tuned[rule].status is Status.FAIL, rule
+        assert "last reviewed 172 days ago (2026-06-01), more than 100." in (
+            tuned[rule].detail
+        )
+    assert default["REV-02"].status is Status.PASS
+    assert tuned["REV-02"].status is Status.FAIL
+    # FND-01 reads stale_days, which was not overridden (50 days > 30 anyway).
+    assert default["FND-01"].status is tuned["FND-01"].status is Status.FAIL
+    assert default["FND-01"].detail == tuned["FND-01"].detail
+
+
+def test_findings_come_in_catalogue_order_with_catalogue_text() -> None:
+    findings = engine.evaluate({}, as_of=AS_OF, now=NOW)
+    catalog = engine.load_catalog()
+    assert [f.rule_id for f in findings] == [r.id for r in catalog]
+    for f, r in zip(findings, catalog, strict=True):
+        assert (f.layer, f.severity, f.weight, f.title) == (
+            r.layer,
+            r.severity,
+            r.weight,
+            r.title,
+        )
+        assert f.status is Status.NOT_ASSESSED

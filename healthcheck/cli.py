@@ -158,3 +158,22 @@ def rules(layer: str | None, fmt: str) -> None:
         return
     for r in chosen:
         click.echo(f"{r.id}  {r.severity.value:<8}  w{r.weight:g}  {r.title}")
+
+
+@main.command()
+@click.argument("previous", type=click.Path(path_type=Path))
+@click.argument("current", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+    show_default=True,
+)
+def compare(previous: Path, current: Path, fmt: str) -> None:
+    """Compare two quarters, each a report folder or an assessment.json."""
+    from healthcheck import compare as cmp
+
+    with user_errors():
+        result = cmp.compare(cmp.load(previous), cmp.load(current))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(cmp.render_text(result))

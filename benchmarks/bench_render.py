@@ -1,0 +1,63 @@
+"""Benchmark: rendering the report, against WeasyPrint's own floor.
+
+Prints, for the sample and for the sample inflated to 50,000 affected objects
+per failed rule: our whole PDF render (view-model + jinja2 + WeasyPrint), the
+floor (WeasyPrint alone on the same HTML), their ratio, and the page count.
+
+    .venv/bin/python benchmarks/bench_render.py [path/to/assessment.json]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pypdfium2
+import weasyprint
+
+from healthcheck import pipeline
+from healthcheck.report import html, jsonout, pdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.test_report_scale import inflate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def best_of(fn, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        sample = jsonout.read(sys.argv[1])
+    else:
+        out = Path(tempfile.mkdtemp()) / "out"
+        pipeline.run(ROOT / "sample_data" / "aurora-logistics", out)
+        sample = jsonout.read(out / "assessment.json")
+    root = html.templates_dir()
+    for label, a in (("sample", sample), ("50k objects", inflate(sample, 50_000))):
+        document = html.render(a)
+        fetcher = pdf.PackagedOnlyFetcher((root,))
+        ours = best_of(lambda a=a: pdf.render_bytes(a))
+        floor = best_of(
+            lambda d=document, f=fetcher: weasyprint.HTML(
+                string=d, base_url=root.as_uri() + "/", url_fetcher=f
+            ).write_pdf()
+        )
+        pages = len(pypdfium2.PdfDocument(pdf.render_bytes(a)[0]))
+        print(
+            f"{label:<12} ours {ours:6.2f} s  floor {floor:6.2f} s  "
+            f"ratio {ours / floor:5.2f}  pages {pages}"
+        )
+
+
+if __name__ == "__main__":
+    main()

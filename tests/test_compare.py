@@ -1,0 +1,121 @@
+"""Quarter over quarter: new, resolved, still open and no longer assessed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from healthcheck import compare, evidence, pipeline
+from healthcheck.cli import main
+from healthcheck.errors import InputError
+from healthcheck.model import Assessment
+from healthcheck.report import jsonout
+from tests.conftest import SAMPLE
+
+
+def _assess(root: Path, tmp: Path) -> Assessment:
+    ev = pipeline.collect(root, tmp / f"ev-{root.name}")
+    return pipeline.assess(evidence.load(ev))
+
+
+@pytest.fixture(scope="module")
+def quarters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Assessment, Assessment]:
+    tmp = tmp_path_factory.mktemp("quarters")
+    before, now = tmp / "q3", tmp / "q4"
+    shutil.copytree(SAMPLE, before)
+    shutil.copytree(SAMPLE, now)
+    cfg = before / "client.yaml"
+    cfg.write_text(cfg.read_text().replace("period: 2026-Q4", "period: 2026-Q3"))
+    # Last quarter every backup job succeeded, and onboarding was undocumented.
+    jobs = before / "exports" / "backup_jobs.csv"
+    lines = jobs.read_text().splitlines()
+    jobs.write_text(
+        "\n".join(
+            [lines[0]]
+            + [
+                ",".join(cells[:3] + ["Success", cells[2]])
+                for cells in (line.split(",") for line in lines[1:])
+            ]
+        )
+        + "\n"
+    )
+    wb = openpyxl.load_workbook(before / "interview.xlsx")
+    sheet = wb["Interview"]
+    row = next(
+        r for r in sheet.iter_rows(min_row=2) if r[0].value == "onboarding_documented"
+    )
+    row[3].value = "No"
+    wb.save(before / "interview.xlsx")
+    # This quarter the MFA export is missing.
+    (now / "exports" / "mfa_registration.csv").unlink()
+    return _assess(before, tmp), _assess(now, tmp)
+
+
+def test_new_resolved_persisting_and_unassessed(quarters) -> None:
+    before, now = quarters
+    c = compare.compare(before, now)
+    assert [f.rule_id for f in c.new] == ["FND-04"]
+    assert [f.rule_id for f in c.resolved] == ["DOC-01"]
+    assert [f.rule_id for f in c.no_longer_assessed] == ["REV-04", "REV-05"]
+    persisting = {f.rule_id for f in c.persisting}
+    assert {"FND-01", "FND-02", "REV-03"} <= persisting
+    assert not persisting & {"FND-04", "DOC-01", "REV-04", "REV-05"}
+    assert (c.previous_period, c.current_period) == ("2026-Q3", "2026-Q4")
+    assert c.warnings == ()
+
+
+def test_layer_deltas_and_waste(quarters) -> None:
+    before, now = quarters
+    c = compare.compare(before, now)
+    by_layer = {layer.layer: layer for layer in c.layers}
+    foundation_before = next(s for s in before.layers if s.layer.value == "foundation")
+    foundation_now = next(s for s in now.layers if s.layer.value == "foundation")
+    assert by_layer["foundation"].delta == round(
+        foundation_now.score - foundation_before.score, 1
+    )
+    assert c.waste_delta == now.waste.annual_total - before.waste.annual_total
+
+
+def test_affected_objects_that_came_and_went(quarters) -> None:
+    before, now = quarters
+    c = compare.compare(now, before)  # swapped: FND-04 failed, then passed
+    (fixed,) = [f for f in c.resolved if f.rule_id == "FND-04"]
+    assert fixed.removed == ("M365 mailboxes", "Nightly SRV-ERP01")
+    assert any("later than" in w for w in c.warnings) is False
+
+
+def test_cli_compare_json_and_text(quarters, tmp_path: Path) -> None:
+    before, now = quarters
+    jsonout.write(before, tmp_path / "q3" / "assessment.json")
+    jsonout.write(now, tmp_path / "q4" / "assessment.json")
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            str(tmp_path / "q3"),
+            str(tmp_path / "q4" / "assessment.json"),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [f["rule_id"] for f in data["new"]] == ["FND-04"]
+    text = runner.invoke(
+        main, ["compare", str(tmp_path / "q3"), str(tmp_path / "q4")]
+    ).output
+    assert "2026-Q3 -> 2026-Q4" in text and "resolved: 1" in text
+
+
+def test_unreadable_input_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "assessment.json").write_text("{not json")
+    with pytest.raises(InputError, match="assessment.json, row 1"):
+        compare.load(tmp_path)
+    result = CliRunner().invoke(main, ["compare", str(tmp_path), str(tmp_path / "x")])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -171,14 +171,33 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 def test_unrecognised_file_is_reported_with_closest_format(tmp_path: Path) -> None:
     root = _engagement(tmp_path)
     write_csv(
-        root / "exports" / "notes.csv", ["Device name", "Colour"], [["x", "blue"]]
+        root / "exports" / "notes.csv",
+        ["Device name", "OS", "OS version", "Colour"],
+        [["x", "Windows", "10.0", "blue"]],
     )
     (root / "exports" / "readme.txt").write_text("hello\n")
+    write_csv(root / "exports" / "users.csv", list(USERS_HEADER), [_user_row("a@x")])
     runs, coll = _collect(root)
     reasons = {Path(u["path"]).name: u["reason"] for u in coll.unrecognised}
     assert "Intune: All devices" in reasons["notes.csv"]
     assert "'Device ID'" in reasons["notes.csv"]
-    assert all(r.status.value == "missing" for r in runs.values())
+    assert "'Last check-in'" in reasons["notes.csv"]
+    assert "no header belongs to a known format" in reasons["readme.txt"]
+    assert runs["devices"].status.value == "missing"
+    assert runs["users"].status.value == "ok"
+
+
+def test_nothing_usable_in_exports_is_an_error(tmp_path: Path) -> None:
+    root = _engagement(tmp_path)
+    write_csv(
+        root / "exports" / "notes.csv",
+        ["Device name", "OS", "OS version", "Colour"],
+        [["x", "Windows", "10.0", "blue"]],
+    )
+    with pytest.raises(InputError) as err:
+        _collect(root)
+    assert "notes.csv" in str(err.value) and "Intune: All devices" in str(err.value)
+    assert "'Device ID'" in str(err.value)
 
 
 def test_usage_report_adds_last_activity(tmp_path: Path) -> None:

@@ -1,28 +1,48 @@
 """The exports collector: CSV, XLSX and JSON files dropped in ``exports/``.
 
-Files are recognised by their headers (see :mod:`.formats`). A file that
-matches no format is reported with the closest format and what it lacks, and
-is otherwise left alone. A recognised file that lacks a required column stops
-the run with the file and column named, because scoring without it would be
-guessing.
+Files are recognised by their headers (see :mod:`.formats`), or by the
+column mappings in client.yaml (see :mod:`.mappings`). A file that matches
+no format is reported with the closest format and the columns it lacks, and
+is otherwise left alone. A recognised file that lacks a required column
+stops the run with the file and column named, because scoring without it
+would be guessing.
+
+Rows are never dropped silently. A row that cannot be read is rejected and
+kept in the evidence with its file, row, column and reason. Rows that are not
+data are skipped and listed the same way, with a reason that starts with
+"skipped": trailing summary lines ("Total: 42") and exact repeats of an
+earlier row. Only blank lines vanish. The run stops with exit code 2 only
+when nothing usable remains: every row of a dataset rejected, or files in
+``exports/`` of which none could be used.
+
+Dates: numeric dates such as 03/04/2026 are read in the day/month order that
+the column's own values prove (a first number above 12 is a day), else that
+other date columns of the same file prove, else the one client.yaml gives for
+that format, else the one the format documents, else client.yaml's
+``column_mappings.date_order``. A column that none of these settles stops the
+run naming the file and column: a silent guess could be wrong by months.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthcheck import datasets
-from healthcheck.config import CollectContext
+from healthcheck.config import CONFIG_NAME, CollectContext
 from healthcheck.errors import InputError
 from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
 
-from . import formats, graph_json, reader
-from .formats import Part
+from . import arm_json, formats, graph_json, mappings, reader
+from .formats import Part, TableFormat, View
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +54,175 @@ PROVIDES = (
     "backup_jobs",
     "role_assignments",
     "mfa_registration",
+    "patch_status",
+)
+
+#: Which format wins when two kinds of export give the same dataset: rows of
+#: a later one are used only for keys the earlier ones lack.
+_PRIORITY = {f.id: n for n, f in enumerate(formats.TABLE_FORMATS)}
+
+#: First cells of lines that summarise rather than record.
+_SUMMARY = re.compile(
+    r"^\s*(grand\s+)?(total|totals|sum|count|summary|rows?|records?|items?|"
+    r"generated|exported|report\s+(generated|date|run)|number\s+of)\b",
+    re.IGNORECASE,
 )
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _Dates:
+    """Decides the day/month order of one file's date columns (module doc)."""
+
+    def __init__(
+        self, frame: pd.DataFrame, source: str, fmt: TableFormat, cfg: Any
+    ) -> None:
+        self.frame = frame
+        self.source = source
+        self.fmt = fmt
+        self.explicit: str | None = cfg.overrides.get(fmt.id)
+        self.default: str | None = cfg.date_order
+        self._file_order: str | None = None
+        self._looked = False
+
+    def file_order(self) -> str | None:
+        """The order other columns of this file prove, if they agree."""
+        if not self._looked:
+            self._looked = True
+            proven = set()
+            for col in self.frame.columns:
+                head = self.frame[col].iloc[:200].astype("string")
+                if not head.str.match(r"\s*\d{1,2}[./-]\d{1,2}[./-]\d").any():
+                    continue
+                ev = datasets.date_evidence(self.frame[col])
+                if ev.decided:
+                    proven.add(ev.decided)
+            self._file_order = proven.pop() if len(proven) == 1 else None
+        return self._file_order
+
+    def choose(self, ev: datasets.DateEvidence, column: str) -> str:
+        if ev.conflicting:
+            if self.explicit:
+                return self.explicit
+            raise InputError(
+                "mixes day-first and month-first dates (some values have a "
+                "first number above 12, others a second)",
+                file=self.source,
+                column=column,
+                hint="export again from one machine, or set date_order for "
+                f"this format under column_mappings in {CONFIG_NAME} to reject "
+                "the values that do not fit",
+            )
+        if ev.decided:
+            if self.explicit and self.explicit != ev.decided:
+                raise InputError(
+                    f"the dates are {_ORDER_WORDS[ev.decided]} but "
+                    f"{CONFIG_NAME} says {self.explicit}",
+                    file=self.source,
+                    column=column,
+                )
+            return ev.decided
+        if not ev.needs_order:
+            return datasets.DAY_FIRST  # every value reads the same either way
+        for order, why in (
+            (self.file_order(), "other date columns of the same file"),
+            (self.explicit, f"{CONFIG_NAME} for this format"),
+            (self.fmt.date_order, "the format's documentation"),
+            (self.default, f"{CONFIG_NAME} column_mappings.date_order"),
+        ):
+            if order:
+                log.info(
+                    "%s, column '%s': dates such as %r read %s, as %s say(s)",
+                    self.source,
+                    column,
+                    ev.example,
+                    _ORDER_WORDS[order],
+                    why,
+                )
+                return order
+        raise InputError(
+            f"dates such as {ev.example!r} could be day-first or month-first, "
+            "and no value in the file settles it",
+            file=self.source,
+            column=column,
+            hint=f"add 'column_mappings: {{date_order: DMY}}' (or MDY) to "
+            f"{CONFIG_NAME}",
+        )
+
+    def __call__(self, cells: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+        return datasets.read_dates(cells, order=lambda ev: self.choose(ev, column))
+
+
+_ORDER_WORDS = {datasets.DAY_FIRST: "day-first", datasets.MONTH_FIRST: "month-first"}
+
+
+def _trailing_summary(frame: pd.DataFrame, fmt: TableFormat, cols: dict) -> int:
+    """How many rows at the end are summary or blank lines, not records."""
+    keys = [cols[k] for k in fmt.key if k in cols] or list(frame.columns[:1])
+    width = len(frame.columns)
+    n = 0
+    for i in range(len(frame) - 1, -1, -1):
+        cells = [str(c).strip() for c in frame.iloc[i].tolist()]
+        filled = [c for c in cells if c and c.lower() != "nan"]
+        if not filled:
+            n += 1
+            continue
+        key_blank = all(
+            not str(frame.iat[i, frame.columns.get_loc(k)]).strip() for k in keys
+        )
+        summary_word = bool(_SUMMARY.match(filled[0]))
+        sparse = len(filled) <= max(2, width // 4)
+        # "Total: 42" and the like, or a lone cell under an empty key column
+        # ("1234 items"); a real record fills more cells than that.
+        lone = key_blank and len(filled) == 1 and width > 2
+        if (summary_word and sparse) or lone:
+            n += 1
+            continue
+        break
+    return n
+
+
+def _skip_repeats(part: Part, source: str) -> tuple[Part, list[Rejected]]:
+    """Drop exact repeats of an earlier row of the same part, and say so."""
+    frame = part.frame
+    if frame.empty:
+        return part, []
+    # A repeat repeats the first column too: look at the rest only then.
+    maybe = frame.iloc[:, 0].duplicated(keep=False).to_numpy()
+    if not maybe.any():
+        return part, []
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[maybe] = frame[maybe].duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return part, []
+    rows = np.asarray(part.rows)
+    first: dict[tuple, int] = {}
+    for i, rec in enumerate(frame.itertuples(index=False, name=None)):
+        if not dup[i]:
+            first.setdefault(rec, int(rows[i]))
+    skipped = [
+        Rejected(
+            source=source,
+            row=int(rows[i]),
+            column=None,
+            reason=f"skipped: repeats row {first.get(rec, '?')} exactly",
+        )
+        for i, rec in enumerate(frame.itertuples(index=False, name=None))
+        if dup[i]
+    ]
+    keep = ~dup
+    return (
+        Part(
+            dataset=part.dataset,
+            frame=frame[keep].reset_index(drop=True),
+            rows=rows[keep],
+            source_columns=part.source_columns,
+            rejected=part.rejected,
+        ),
+        skipped,
+    )
 
 
 class ExportsCollector:
@@ -56,7 +240,9 @@ class ExportsCollector:
         """True when the engagement has an ``exports/`` folder."""
         return ctx.engagement.exports_dir.is_dir()
 
-    def _parts(self, ctx: CollectContext) -> Iterator[tuple[Part, SourceFile]]:
+    def _parts(
+        self, ctx: CollectContext, cfg: mappings.Mappings
+    ) -> Iterator[tuple[Part, SourceFile, str]]:
         tables: list[tuple[Path, str, reader.Table]] = []
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
@@ -64,7 +250,7 @@ class ExportsCollector:
             shown = str(path)
             if path.suffix.lower() not in reader.SUFFIXES:
                 self.unrecognised.append(
-                    {"path": shown, "reason": "not a CSV, XLSX or JSON file"}
+                    {"path": shown, "reason": "not a CSV, TXT, XLSX or JSON file"}
                 )
                 continue
             tables.append((path, shown, reader.read(path)))
@@ -78,42 +264,64 @@ class ExportsCollector:
             if table.json is not None:
                 yield from self._json_parts(path, shown, table.json, sku_ids)
             else:
-                yield from self._table_parts(path, shown, table)
+                yield from self._table_parts(path, shown, table, cfg)
 
     def _json_parts(
         self, path: Path, shown: str, doc: object, sku_ids: dict[str, str]
-    ) -> Iterator[tuple[Part, SourceFile]]:
-        resource = graph_json.recognise(doc)
-        if resource is None:
-            self.unrecognised.append(
-                {
-                    "path": shown,
-                    "reason": "JSON that is not a saved Microsoft Graph "
-                    "collection response (" + ", ".join(graph_json.MAPPERS) + ")",
-                }
+    ) -> Iterator[tuple[Part, SourceFile, str]]:
+        if arm_json.recognise(doc):
+            assert isinstance(doc, dict)
+            parts = arm_json.backup_jobs(doc["value"], shown)
+            fmt_id = "arm_backup_jobs"
+        else:
+            resource = graph_json.recognise(doc)
+            if resource is None:
+                self.unrecognised.append(
+                    {
+                        "path": shown,
+                        "reason": "JSON that is not a saved Microsoft Graph "
+                        "collection response ("
+                        + ", ".join(graph_json.MAPPERS)
+                        + ") nor an Azure Backup job list",
+                    }
+                )
+                return
+            assert isinstance(doc, dict)
+            parts = graph_json.MAPPERS[resource](
+                doc["value"], shown, {"sku_ids": sku_ids}
             )
-            return
+            fmt_id = f"graph_{resource}"
         assert isinstance(doc, dict)
-        parts = graph_json.MAPPERS[resource](doc["value"], shown, {"sku_ids": sku_ids})
+        digest = _sha256(path)
         for part in parts:
             yield (
                 part,
                 SourceFile(
                     path=shown,
-                    format=f"graph_{resource}",
-                    sha256=_sha256(path),
+                    format=fmt_id,
+                    sha256=digest,
                     rows_read=len(doc["value"]),
                     rows_rejected=len(part.rejected),
                 ),
+                fmt_id,
             )
 
     def _table_parts(
-        self, path: Path, shown: str, table: reader.Table
-    ) -> Iterator[tuple[Part, SourceFile]]:
+        self, path: Path, shown: str, table: reader.Table, cfg: mappings.Mappings
+    ) -> Iterator[tuple[Part, SourceFile, str]]:
         assert table.frame is not None
-        fmt, closest, share = formats.recognise(list(table.frame.columns))
+        headers = list(table.frame.columns)
+        fmt, closest, share = formats.recognise(headers, cfg.formats)
+        if fmt is None and share == 0:
+            reason = "not a known export: no header belongs to a known format"
+            log.warning("%s: %s", shown, reason)
+            self.unrecognised.append({"path": shown, "reason": reason})
+            return
         if fmt is None:
-            lacking = closest.missing({c.casefold() for c in table.frame.columns})
+            lacking = (
+                closest.missing(headers)
+                or [h for h in closest.headers if h not in closest.resolve(headers)][:5]
+            )
             reason = (
                 f"not a known export; closest is '{closest.title}' "
                 f"({share:.0%} of its columns)"
@@ -124,9 +332,16 @@ class ExportsCollector:
                 )
             )
             log.warning("%s: %s", shown, reason)
-            self.unrecognised.append({"path": shown, "reason": reason})
+            self.unrecognised.append(
+                {
+                    "path": shown,
+                    "reason": reason,
+                    "closest": closest.id,
+                    "lacking": lacking,
+                }
+            )
             return
-        lacking = fmt.missing({c.casefold() for c in table.frame.columns})
+        lacking = fmt.missing(headers)
         if lacking:
             raise InputError(
                 f"looks like '{fmt.title}' but the required column is missing",
@@ -134,43 +349,129 @@ class ExportsCollector:
                 column=lacking[0],
                 hint="export again with all default columns",
             )
-        for part in fmt.convert(table.frame, shown, table.first_row):
+        cols = fmt.resolve(headers)
+        # No fillna here: the reader keeps blanks as "" (na_filter off), and
+        # every later step reads NaN as blank anyway.
+        frame = table.frame
+        rows = table.rows
+        skipped: list[Rejected] = list(table.rejected)
+        # Trailing summary lines ("Total: 42") are not records.
+        tail = _trailing_summary(frame, fmt, cols)
+        if tail:
+            for i in range(len(frame) - tail, len(frame)):
+                cells = [str(c).strip() for c in frame.iloc[i].tolist()]
+                text = " | ".join(c for c in cells if c)
+                if text:
+                    skipped.append(
+                        Rejected(
+                            source=shown,
+                            row=int(rows[i]),
+                            column=None,
+                            reason=f"skipped: a summary line, not a record ({text!r})",
+                        )
+                    )
+            frame, rows = frame.iloc[: len(frame) - tail], rows[: len(frame) - tail]
+        # Blank lines in the middle hold nothing: dropped without a note.
+        key_cols = [cols[k] for k in fmt.key if k in cols]
+        if key_cols:
+            # Only rows with an empty key can be blank: look at those alone.
+            maybe = np.ones(len(frame), dtype=bool)
+            for k in key_cols:
+                col = frame[k].to_numpy(dtype=object)
+                maybe &= pd.isna(col) | (col == "")
+            if maybe.any():
+                sub = frame[maybe]
+                empty = np.ones(len(sub), dtype=bool)
+                for c in sub.columns:
+                    empty &= datasets.text_values(sub[c]) == None  # noqa: E711
+                blank = np.zeros(len(frame), dtype=bool)
+                blank[np.flatnonzero(maybe)[empty]] = True
+                frame, rows = frame[~blank], rows[~blank]
+        frame = frame.reset_index(drop=True)
+        view = View(
+            frame=frame,
+            source=shown,
+            rows=np.asarray(rows),
+            columns=cols,
+            resolve_dates=_Dates(frame, shown, fmt, cfg),
+        )
+        parts = fmt.convert(view)
+        digest = table.sha256 or _sha256(path)
+        for n, part in enumerate(parts):
+            part, repeats = _skip_repeats(part, shown)
+            notes = (skipped if n == 0 else []) + repeats
+            part.rejected.extend(notes)
             yield (
                 part,
                 SourceFile(
                     path=shown,
                     format=fmt.id,
-                    sha256=_sha256(path),
-                    rows_read=len(table.frame),
+                    sha256=digest,
+                    rows_read=len(table.rows) + len(table.rejected),
                     rows_rejected=len(part.rejected),
                 ),
+                fmt.id,
             )
 
     def collect(self, ctx: CollectContext) -> Iterator[CollectorRun]:
         """Read every file, then build one canonical dataset per kind found."""
-        found: dict[str, list[tuple[Part, SourceFile]]] = {}
-        for part, source in self._parts(ctx):
-            found.setdefault(part.dataset, []).append((part, source))
+        where = str(ctx.engagement.root / CONFIG_NAME)
+        cfg = mappings.load(ctx.engagement.config.section(mappings.SECTION), where)
+        found: dict[str, list[tuple[Part, SourceFile, str]]] = {}
+        for part, source, fmt_id in self._parts(ctx, cfg):
+            found.setdefault(part.dataset, []).append((part, source, fmt_id))
         activity = found.pop("user_activity", [])
+        sign_ins = found.pop("sign_in_activity", [])
+        if not found and not activity and not sign_ins and self.unrecognised:
+            listed = "; ".join(
+                f"{Path(str(u['path'])).name}: {u['reason']}" for u in self.unrecognised
+            )
+            raise InputError(
+                f"no file in exports/ could be used ({listed})",
+                file=ctx.engagement.exports_dir,
+                hint="see README, 'Files in exports/', or map the columns under "
+                f"column_mappings in {CONFIG_NAME}",
+            )
+        runs = []
         for name in PROVIDES:
             parts = found.get(name)
             if not parts:
-                yield CollectorRun(
-                    collector=self.name,
-                    dataset_name=name,
-                    status=RunStatus.MISSING,
-                    reason=f"no file in exports/ was recognised as "
-                    f"{datasets.schema(name).title.lower()}",
+                runs.append(
+                    CollectorRun(
+                        collector=self.name,
+                        dataset_name=name,
+                        status=RunStatus.MISSING,
+                        reason=f"no file in exports/ was recognised as "
+                        f"{datasets.schema(name).title.lower()}",
+                    )
                 )
                 continue
-            raw = pd.concat([p.frame for p, _ in parts], ignore_index=True)
-            origin = [(src.path, row) for p, src in parts for row in p.rows]
-            rejected: list[Rejected] = [r for p, _ in parts for r in p.rejected]
-            sources = [src for _, src in parts]
+            parts = _prefer(name, parts)
+            raw = pd.concat([p.frame for p, _, _ in parts], ignore_index=True)
+            origin = [
+                pair
+                for p, src, _ in parts
+                for pair in zip(repeat(src.path), np.asarray(p.rows).tolist())
+            ]
+            rejected: list[Rejected] = [r for p, _, _ in parts for r in p.rejected]
+            sources = [src for _, src, _ in parts]
             if name == "users" and activity:
-                raw, extra = _join_activity(raw, activity)
+                raw, extra = _join_activity(raw, activity, sign_ins)
                 rejected += extra
-                sources += [src for _, src in activity]
+                sources += [src for _, src, _ in activity + sign_ins]
+            elif name == "users" and sign_ins:
+                for _, src, _ in sign_ins:
+                    self.unrecognised.append(
+                        {
+                            "path": src.path,
+                            "reason": "a sign-in log covers 30 days at most, so "
+                            "alone it cannot show who has been inactive for "
+                            "longer; add the Microsoft 365 Active users detail "
+                            "usage report to use it",
+                        }
+                    )
+            if raw.empty:
+                _nothing_usable(name, rejected)
             dataset = datasets.build(
                 name,
                 raw,
@@ -181,12 +482,89 @@ class ExportsCollector:
                 rejected=rejected,
                 source_columns=parts[0][0].source_columns,
             )
-            yield CollectorRun(
-                collector=self.name,
-                dataset_name=name,
-                status=RunStatus.OK,
-                dataset=dataset,
+            runs.append(
+                CollectorRun(
+                    collector=self.name,
+                    dataset_name=name,
+                    status=RunStatus.OK,
+                    dataset=dataset,
+                )
             )
+        yield from runs
+
+
+def _nothing_usable(name: str, rejected: list[Rejected]) -> None:
+    """Stop the run: every row of a dataset was rejected (nothing to score)."""
+    bad = [r for r in rejected if not r.reason.startswith("skipped")]
+    if not bad:
+        return
+    first = bad[0]
+    title = datasets.schema(name).title.lower()
+    raise InputError(
+        f"no usable {title} rows: all {len(bad)} rows were rejected; "
+        f"first: {first.reason}",
+        file=first.source,
+        row=first.row,
+        column=first.column,
+    )
+
+
+def _prefer(
+    name: str, parts: list[tuple[Part, SourceFile, str]]
+) -> list[tuple[Part, SourceFile, str]]:
+    """When different kinds of export give one dataset, the preferred one wins.
+
+    Rows of a less preferred format whose key an earlier one already gave are
+    skipped and listed; rows with new keys are kept.
+    """
+    kinds = {fmt for _, _, fmt in parts}
+    key = list(datasets.schema(name).key)
+    if len(kinds) < 2 or not key:
+        return parts
+    ordered = sorted(parts, key=lambda p: _PRIORITY.get(p[2], -1))
+    seen: dict[tuple, str] = {}
+    best = ordered[0][2]
+    out = []
+    for part, src, fmt in ordered:
+        cols = [k for k in key if k in part.frame.columns]
+        keys = list(
+            part.frame[cols]
+            .astype("string")
+            .apply(lambda s: s.str.lower())
+            .itertuples(index=False, name=None)
+        )
+        if fmt == best:
+            for k in keys:
+                seen.setdefault(k, src.path)
+            out.append((part, src, fmt))
+            continue
+        dup = np.array([k in seen for k in keys], dtype=bool)
+        rows = np.asarray(part.rows)
+        notes = [
+            Rejected(
+                source=src.path,
+                row=int(rows[i]),
+                column=None,
+                reason=f"skipped: already read from {seen[keys[i]]}",
+            )
+            for i in np.flatnonzero(dup)
+        ]
+        for k in keys:
+            seen.setdefault(k, src.path)
+        out.append(
+            (
+                Part(
+                    dataset=part.dataset,
+                    frame=part.frame[~dup].reset_index(drop=True),
+                    rows=rows[~dup],
+                    source_columns=part.source_columns,
+                    rejected=part.rejected + notes,
+                ),
+                src,
+                fmt,
+            )
+        )
+    return out
 
 
 def _dedupe(sources: list[SourceFile]) -> list[SourceFile]:
@@ -197,17 +575,29 @@ def _dedupe(sources: list[SourceFile]) -> list[SourceFile]:
 
 
 def _join_activity(
-    users: pd.DataFrame, activity: list[tuple[Part, SourceFile]]
+    users: pd.DataFrame,
+    activity: list[tuple[Part, SourceFile, str]],
+    sign_ins: list[tuple[Part, SourceFile, str]],
 ) -> tuple[pd.DataFrame, list[Rejected]]:
-    """Add ``last_activity`` from usage reports; users absent there stay empty."""
-    act = pd.concat([p.frame for p, _ in activity], ignore_index=True)
-    act["upn"] = act["upn"].astype("string").str.strip().str.lower()
+    """Add ``last_activity`` from usage reports; users absent there stay empty.
+
+    Sign-in logs only raise a date the usage report gave (or fill one it left
+    empty for a user it lists): they cover too short a window to prove
+    inactivity on their own.
+    """
+    act = pd.concat([p.frame for p, _, _ in activity + sign_ins], ignore_index=True)
+    act["upn"] = datasets.map_distinct(act["upn"], str.lower)
+    act["last_activity"] = pd.to_datetime(act["last_activity"])
     # The latest date wins when several reports name the same user.
-    act = act.sort_values("last_activity").drop_duplicates("upn", keep="last")
-    lookup = dict(zip(act["upn"], act["last_activity"], strict=True))
-    keys = users["upn"].astype("string").str.strip().str.lower()
+    latest = act.dropna(subset=["upn"]).groupby("upn")["last_activity"].max()
+    keys = datasets.map_distinct(users["upn"], str.lower)
     out = users.copy()
-    out["last_activity"] = [
-        lookup.get(k, "") if isinstance(k, str) else "" for k in keys
-    ]
-    return out, [r for p, _ in activity for r in p.rejected]
+    found = keys.map(latest).astype("datetime64[ns]")
+    if "last_activity" in out.columns:
+        # Users from a saved Graph response may carry sign-in dates already:
+        # the later of the two wins, as between reports.
+        had = datasets.parse_dates(out["last_activity"])
+        found = pd.concat([found, had], axis=1).max(axis=1)
+    out["last_activity"] = found.astype("datetime64[ns]").to_numpy()
+    rejected = [r for p, _, _ in activity + sign_ins for r in p.rejected]
+    return out, rejected

@@ -2,19 +2,30 @@
 
 A format is recognised by its header row, never by its file name, so a
 consultant can drop files in ``exports/`` under any name. Each format lists
-the headers its product documents (the recognition signature), the ones we
-need, and a function that turns the table of strings into raw canonical
-frames (strings still; the canonical validator types them).
+the headers its product documents (the recognition signature), other
+spellings the same column has had between export versions (aliases), the
+headers it cannot do without, and a converter that turns the table of
+strings into raw canonical frames. Headers are compared after folding case
+and dropping spaces and punctuation, so ``User principal name``,
+``UserPrincipalName`` and ``user_principal_name`` are one header.
+
+Converters leave cells as text, except dates, which they parse through
+:meth:`View.dates` because the day/month order of ``03/04/2026`` depends on
+the file (see :mod:`healthcheck.datasets`); the canonical validator types
+the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from healthcheck import skus
+from healthcheck import datasets, skus
+from healthcheck.errors import InputError
 from healthcheck.model import Rejected
 
 
@@ -24,17 +35,80 @@ class Part:
 
     dataset: str
     frame: pd.DataFrame
-    rows: list[int]
-    source_columns: Mapping[str, str] = field(default_factory=dict)
+    rows: Sequence[int] | np.ndarray
+    source_columns: dict[str, str] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
 
 
-Converter = Callable[[pd.DataFrame, str, int], list[Part]]
+def header_key(header: str) -> str:
+    """Fold a header for comparison: case, spaces and punctuation do not count."""
+    return re.sub(r"[^0-9a-z]", "", str(header).casefold())
+
+
+DateResolver = Callable[[pd.Series, str], tuple[pd.Series, pd.Series]]
+
+
+@dataclass(kw_only=True, slots=True)
+class View:
+    """A recognised table seen through its format: documented header -> cells."""
+
+    frame: pd.DataFrame
+    source: str
+    rows: np.ndarray
+    columns: Mapping[str, str]
+    resolve_dates: DateResolver
+
+    def has(self, header: str) -> bool:
+        """True when the file carries this documented header (or an alias)."""
+        return header in self.columns
+
+    def col(self, header: str) -> pd.Series:
+        """A column by documented header; empty strings when the file lacks it."""
+        actual = self.columns.get(header)
+        if actual is None:
+            return pd.Series("", index=self.frame.index, dtype="object")
+        return self.frame[actual]
+
+    def shown(self, header: str) -> str:
+        """The header as the file spells it, for messages."""
+        return self.columns.get(header, header)
+
+    def dates(self, header: str) -> tuple[pd.Series, pd.Series]:
+        """Parse a date column: (timestamps, mask of unreadable cells)."""
+        return self.resolve_dates(self.col(header), self.shown(header))
+
+    def part(
+        self,
+        dataset: str,
+        mapping: Mapping[str, str],
+        **extra: pd.Series,
+    ) -> Part:
+        """A part with canonical columns taken from documented headers."""
+        raw = pd.DataFrame({canon: self.col(h) for canon, h in mapping.items()})
+        for name, series in extra.items():
+            raw[name] = series
+        return Part(
+            dataset=dataset,
+            frame=raw,
+            rows=self.rows,
+            source_columns={c: self.shown(h) for c, h in mapping.items()},
+        )
+
+
+Converter = Callable[[View], list[Part]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TableFormat:
-    """A CSV/XLSX export recognised by its headers."""
+    """A CSV/XLSX export recognised by its headers.
+
+    ``headers`` are the documented headers, ``aliases`` other spellings of
+    some of them, ``required`` the ones without which the file is useless
+    (``any_of`` groups: at least one of each group). ``date_order`` is the
+    documented day/month order of numeric dates, when the product documents
+    one. ``key`` names the headers that identify a record, used to tell a
+    trailing summary line from data.
+    """
 
     id: str
     title: str
@@ -42,159 +116,583 @@ class TableFormat:
     required: tuple[str, ...]
     datasets: tuple[str, ...]
     convert: Converter
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    any_of: tuple[tuple[str, ...], ...] = ()
+    key: tuple[str, ...] = ()
+    date_order: str | None = None
+    reference: str = ""
 
-    def match(self, present: set[str]) -> float:
+    def resolve(self, present: Sequence[str]) -> dict[str, str]:
+        """Map each documented header found in ``present`` to its spelling there."""
+        by_key: dict[str, str] = {}
+        for h in present:
+            by_key.setdefault(header_key(h), h)
+        out: dict[str, str] = {}
+        for h in self.headers:
+            for name in (h, *self.aliases.get(h, ())):
+                hit = by_key.get(header_key(name))
+                if hit is not None:
+                    out[h] = hit
+                    break
+        return out
+
+    def match(self, present: Sequence[str]) -> float:
         """Share of this format's documented headers found in ``present``."""
-        ours = {h.casefold() for h in self.headers}
-        return len(ours & present) / len(ours)
+        return len(self.resolve(present)) / len(self.headers)
 
-    def missing(self, present: set[str]) -> list[str]:
-        """Required headers absent from ``present``."""
-        return [h for h in self.required if h.casefold() not in present]
-
-
-def _col(frame: pd.DataFrame, header: str) -> pd.Series:
-    """A column by header, case-insensitively; empty strings when absent."""
-    for c in frame.columns:
-        if c.casefold() == header.casefold():
-            return frame[c]
-    return pd.Series("", index=frame.index, dtype="string")
+    def missing(self, present: Sequence[str]) -> list[str]:
+        """Required headers absent from ``present`` (one per unmet group)."""
+        found = self.resolve(present)
+        lacking = [h for h in self.required if h not in found]
+        for group in self.any_of:
+            if not any(h in found for h in group):
+                lacking.append(" or ".join(group))
+        return lacking
 
 
-def _mapped(
-    frame: pd.DataFrame,
-    dataset: str,
-    mapping: Mapping[str, str],
-    first_row: int,
-    **extra: pd.Series,
-) -> Part:
-    raw = pd.DataFrame({canon: _col(frame, src) for canon, src in mapping.items()})
-    for name, series in extra.items():
-        raw[name] = series
-    rows = [first_row + i for i in range(len(frame))]
-    return Part(dataset=dataset, frame=raw, rows=rows, source_columns=dict(mapping))
-
+# --- Microsoft 365 admin center ---------------------------------------------
 
 _NEGATE = {"true": "False", "false": "True", "yes": "False", "no": "True"}
 
 
-def _active_users(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
+def _negate(series: pd.Series) -> pd.Series:
+    return datasets.map_distinct(series, lambda v: _NEGATE.get(v.lower(), v))
+
+
+def _user_type(upn: pd.Series) -> pd.Series:
+    # The admin center export has no user type; guests carry #EXT# in the UPN.
+    kinds = [
+        "guest" if isinstance(v, str) and "#EXT#" in v else "member"
+        for v in upn.tolist()
+    ]
+    return pd.Series(kinds, index=upn.index, dtype=object)
+
+
+def _licence_part(view: View, upn: pd.Series, cells: pd.Series, header: str) -> Part:
+    """One licence_assignments row per product in a '+'-joined cell."""
+    # 50,000 users share a few distinct Licenses cells: split those once.
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object, na_value=None))
+    split = [
+        [
+            skus.part_number(n.strip())
+            for n in str(u).split("+")
+            if n.strip() and n.strip().casefold() != "unlicensed"
+        ]
+        for u in uniques
+    ]
+    width = max((len(x) for x in split), default=0)
+    lengths = np.array([len(x) for x in split] + [0], dtype=np.int64)[codes]
+    idx_parts, sku_parts = [], []
+    for j in range(width):
+        table = np.array([x[j] if len(x) > j else None for x in split], dtype=object)
+        rows = np.flatnonzero(lengths > j)
+        idx_parts.append(rows)
+        sku_parts.append(table[codes[rows]])
+    idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int64)
+    sku = np.concatenate(sku_parts) if sku_parts else np.zeros(0, dtype=object)
+    order = np.argsort(idx, kind="stable")  # file order, products as listed
+    idx, sku = idx[order], sku[order]
+    frame = pd.DataFrame({"upn": upn.to_numpy()[idx], "sku": sku})
+    return Part(
+        dataset="licence_assignments",
+        frame=frame,
+        rows=view.rows[idx],
+        source_columns={"upn": view.shown("User principal name"), "sku": header},
+    )
+
+
+def _active_users(view: View) -> list[Part]:
     # Microsoft 365 admin center > Users > Active users > Export users.
     # "Licenses" joins product names with '+'; "Unlicensed" means none.
-    upn = _col(frame, "User principal name").astype("string").str.strip()
-    blocked = _col(frame, "Block credential").astype("string").str.strip()
-    enabled = blocked.map(lambda v: _NEGATE.get(str(v).lower(), v))
-    user_type = upn.str.contains("#EXT#", regex=False).map(
-        {True: "guest", False: "member"}
-    )
-    users = _mapped(
-        frame,
+    upn = view.col("User principal name")
+    users = view.part(
         "users",
         {
             "upn": "User principal name",
             "display_name": "Display name",
             "created": "When created",
         },
-        first_row,
-        enabled=enabled,
-        user_type=user_type,
+        enabled=_negate(view.col("Block credential")),
+        user_type=_user_type(upn),
     )
-    users.source_columns["enabled"] = "Block credential"
-    lic_rows: list[tuple[str, str, int]] = []
-    for i, (who, cell) in enumerate(zip(upn, _col(frame, "Licenses"), strict=True)):
-        for name in str(cell or "").split("+"):
-            name = name.strip()
-            if name and name.casefold() != "unlicensed":
-                lic_rows.append((str(who or ""), skus.part_number(name), first_row + i))
-    lic = pd.DataFrame(lic_rows, columns=["upn", "sku", "_row"], dtype="object")
-    assignments = Part(
-        dataset="licence_assignments",
-        frame=lic[["upn", "sku"]],
-        rows=[int(r) for r in lic["_row"]],
-        source_columns={"upn": "User principal name", "sku": "Licenses"},
+    users.source_columns["enabled"] = view.shown("Block credential")
+    created, bad = view.dates("When created")
+    users.frame["created"] = created
+    users.rejected.extend(bad_cells(view, bad, "When created"))
+    lic = _licence_part(view, upn, view.col("Licenses"), view.shown("Licenses"))
+    return [_drop(users, bad), lic]
+
+
+def bad_cells(view: View, bad: pd.Series, header: str) -> list[Rejected]:
+    """One Rejected per unreadable date cell (there are few: a loop is fine)."""
+    cells = view.col(header)
+    return [
+        Rejected(
+            source=view.source,
+            row=int(view.rows[i]),
+            column=view.shown(header),
+            reason="expected a date like 2026-03-31, 31.03.2026 or 03/31/2026, "
+            f"got {str(cells.iat[i])!r}",
+        )
+        for i in np.flatnonzero(bad.to_numpy())
+    ]
+
+
+def _drop(part: Part, bad: pd.Series) -> Part:
+    """The part without the rows whose cells were rejected."""
+    if not bad.any():
+        return part
+    keep = ~bad.to_numpy()
+    return Part(
+        dataset=part.dataset,
+        frame=part.frame[keep].reset_index(drop=True),
+        rows=np.asarray(part.rows)[keep],
+        source_columns=part.source_columns,
+        rejected=part.rejected,
     )
-    return [users, assignments]
 
 
-_ACTIVITY_SUFFIX = "last activity date"
+#: Usage reports conceal names as 32 hex digits when the tenant's report
+#: privacy setting is on (Microsoft 365 blog, "Privacy changes and API support
+#: for Microsoft 365 usage reports", 2022; Graph ``adminReportSettings``:
+#: https://learn.microsoft.com/graph/api/resources/adminreportsettings).
+_CONCEALED = r"^[0-9A-Fa-f]{32}$"
+CONCEALED_HINT = (
+    "the tenant conceals user names in usage reports: in the Microsoft 365 "
+    "admin center go to Settings > Org settings > Services > Reports, clear "
+    "'Display concealed user, group, and site names in all reports', save, "
+    "and export the report again (names return within about 48 hours); or "
+    "remove this file to assess without activity data"
+)
 
 
-def _usage_activity(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
-    # Microsoft 365 usage report "Active users detail" (Reports > Usage).
+def concealed(names: pd.Series) -> bool:
+    """True when most non-empty names are hashes rather than names."""
+    sample = [v for v in datasets.text_values(names.iloc[:2000]) if v]
+    if not sample:
+        return False
+    hashed = sum(bool(re.match(_CONCEALED, v)) for v in sample)
+    return hashed >= len(sample) / 2
+
+
+_ACTIVITY_SUFFIX = "lastactivitydate"
+
+
+def _usage_activity(view: View) -> list[Part]:
+    # Microsoft 365 admin center > Reports > Usage > Active users > Export
+    # (the "Active users detail" report; Graph getOffice365ActiveUserDetail:
+    # https://learn.microsoft.com/graph/api/reportroot-getoffice365activeuserdetail).
     # A user's last activity is the latest of the per-service columns.
-    cols = [c for c in frame.columns if c.casefold().endswith(_ACTIVITY_SUFFIX)]
+    upn = view.col("User Principal Name")
+    if concealed(upn):
+        raise InputError(
+            "user names are hashes, not names",
+            file=view.source,
+            column=view.shown("User Principal Name"),
+            hint=CONCEALED_HINT,
+        )
+    cols = [c for c in view.frame.columns if header_key(c).endswith(_ACTIVITY_SUFFIX)]
     rejected: list[Rejected] = []
     parsed_cols = []
     for c in cols:
-        text = frame[c].astype("string").str.strip()
-        blank = text.isna() | (text == "")
-        parsed = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
-        for idx in parsed[parsed.isna() & ~blank].index:
-            # One unreadable service date: that cell is ignored, the row kept.
+        parsed, bad = view.resolve_dates(view.frame[c], c)
+        for i in np.flatnonzero(bad.to_numpy()):
+            # One unreadable service date: that cell is ignored, the row kept,
+            # since the other services still say when the user was active.
             rejected.append(
                 Rejected(
-                    source=source,
-                    row=first_row + int(idx),
+                    source=view.source,
+                    row=int(view.rows[i]),
                     column=c,
                     reason="expected a date like 2026-03-31, got "
-                    f"{frame.at[idx, c]!r}; cell ignored",
+                    f"{str(view.frame[c].iat[i])!r}; cell ignored",
                 )
             )
         parsed_cols.append(parsed)
     latest = (
         pd.concat(parsed_cols, axis=1).max(axis=1)
         if parsed_cols
-        else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        else pd.Series(pd.NaT, index=view.frame.index, dtype="datetime64[ns]")
     )
-    activity = latest.dt.strftime("%Y-%m-%d").fillna("")
-    part = _mapped(
-        frame,
-        "user_activity",
-        {"upn": "User Principal Name"},
-        first_row,
-        last_activity=activity,
+    part = view.part(
+        "user_activity", {"upn": "User Principal Name"}, last_activity=latest
     )
     part.rejected.extend(rejected)
     return [part]
 
 
-def _intune_devices(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
+def _licences_export(view: View) -> list[Part]:
+    # Microsoft 365 admin center > Billing > Licenses > Export: one row per
+    # product with its total, assigned and available seats.
+    names = view.col("Product name").astype("string").str.strip()
+    lookup = {n: skus.part_number(n) for n in names.dropna().unique()}
+    total = view.col("Total licenses")
+    if not view.has("Total licenses"):
+        # Older exports give available and assigned only.
+        total = (
+            (
+                datasets.parse_numbers(view.col("Available licenses")).fillna(0)
+                + datasets.parse_numbers(view.col("Assigned licenses")).fillna(0)
+            )
+            .astype("Int64")
+            .astype("string")
+        )
+    part = view.part(
+        "licence_skus",
+        {"name": "Product name", "assigned": "Assigned licenses"},
+        sku=names.map(lookup),
+        purchased=total,
+    )
+    part.source_columns["sku"] = view.shown("Product name")
+    part.source_columns["purchased"] = view.shown("Total licenses")
+    return [part]
+
+
+# --- Entra ID ----------------------------------------------------------------
+
+
+def _entra_users(view: View) -> list[Part]:
+    # Entra admin center > Users > All users > Download users
+    # (https://learn.microsoft.com/entra/identity/users/users-bulk-download).
+    created, bad = view.dates("createdDateTime")
+    user_type = view.col("userType").astype("string").str.strip().str.lower()
+    part = view.part(
+        "users",
+        {
+            "upn": "userPrincipalName",
+            "display_name": "displayName",
+            "enabled": "accountEnabled",
+            "user_type": "userType",
+        },
+        user_type=user_type.where(user_type != "", "member"),
+        created=created,
+    )
+    part.source_columns["created"] = view.shown("createdDateTime")
+    part.rejected.extend(bad_cells(view, bad, "createdDateTime"))
+    return [_drop(part, bad)]
+
+
+def _sign_ins(view: View) -> list[Part]:
+    # Entra admin center > Monitoring > Sign-in logs > Download (CSV). Only
+    # successful sign-ins count as activity. The log covers at most 30 days,
+    # so it can raise a user's last activity but never prove it absent.
+    when, bad = view.dates("Date (UTC)")
+    status = view.col("Status").astype("string").str.strip().str.lower()
+    ok = (status.isin(["success", "succeeded", "0"]) | (status == "")) & ~bad
+    frame = pd.DataFrame(
+        {
+            "upn": view.col("Username").astype("string").str.strip().str.lower(),
+            "last_activity": when,
+        }
+    )[ok.to_numpy()]
+    rows = view.rows[ok.to_numpy()]
+    # One row per user: the latest sign-in, with that sign-in's row number.
+    order = frame["last_activity"].to_numpy().argsort(kind="stable")
+    frame, rows = frame.iloc[order], rows[order]
+    last = ~frame["upn"].duplicated(keep="last").to_numpy()
+    part = Part(
+        dataset="sign_in_activity",
+        frame=frame[last].reset_index(drop=True),
+        rows=rows[last],
+        source_columns={"upn": view.shown("Username"), "last_activity": "Date (UTC)"},
+        rejected=bad_cells(view, bad, "Date (UTC)"),
+    )
+    return [part]
+
+
+# --- Intune ------------------------------------------------------------------
+
+#: Compliance as the portal words it -> Graph's complianceState values, so an
+#: export and a Graph response give the same canonical cells
+#: (https://learn.microsoft.com/graph/api/resources/intune-devices-compliancestate).
+_COMPLIANCE = {
+    "compliant": "compliant",
+    "noncompliant": "noncompliant",
+    "notcompliant": "noncompliant",
+    "ingraceperiod": "inGracePeriod",
+    "conflict": "conflict",
+    "error": "error",
+    "unknown": "unknown",
+    "notevaluated": "unknown",
+    "configmanager": "configManager",
+}
+
+
+def _storage_mb(series: pd.Series) -> pd.Series:
+    """Storage cells in MB; a GB or TB suffix (some export versions) converts."""
+    head = series.iloc[:500].tolist()
+    if not any(isinstance(v, str) and v.rstrip()[-1:].isalpha() for v in head):
+        return series  # plain numbers, the common case (one unit per export)
+    text = series.astype("string").str.strip()
+    unit = text.str.extract(r"([KMGT])i?B\s*$", flags=re.IGNORECASE)[0].str.upper()
+    factor = unit.map({"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2})
+    num = datasets.parse_numbers(text)
+    out = (num * factor.fillna(1.0).astype("Float64")).round(0)
+    return out.astype("string").where(num.notna(), text)
+
+
+def _intune_devices(view: View) -> list[Part]:
     # Intune admin center > Devices > All devices > Export.
+    last, bad = view.dates("Last check-in")
+    compliance = datasets.map_distinct(
+        view.col("Compliance"), lambda v: _COMPLIANCE.get(header_key(v), v)
+    )
+    part = view.part(
+        "devices",
+        {
+            "device_id": "Device ID",
+            "name": "Device name",
+            "os": "OS",
+            "os_version": "OS version",
+            "compliance": "Compliance",
+            "encrypted": "Encrypted",
+            "primary_user": "Primary user UPN",
+        },
+        last_check_in=last,
+        compliance=compliance,
+        total_storage_mb=_storage_mb(view.col("Total storage")),
+        free_storage_mb=_storage_mb(view.col("Free storage")),
+    )
+    if not view.has("Encrypted"):
+        del part.frame["encrypted"]
+    for canon, h in (
+        ("last_check_in", "Last check-in"),
+        ("total_storage_mb", "Total storage"),
+        ("free_storage_mb", "Free storage"),
+    ):
+        part.source_columns[canon] = view.shown(h)
+    if not view.has("Total storage") or not view.has("Free storage"):
+        del part.frame["total_storage_mb"], part.frame["free_storage_mb"]
+    part.rejected.extend(bad_cells(view, bad, "Last check-in"))
+    return [_drop(part, bad)]
+
+
+# --- Backups -----------------------------------------------------------------
+
+#: Session results -> canonical job results. A running session says nothing
+#: yet, so it is left out of "latest result".
+_RUNNING = {"none", "running", "inprogress", "working", "pending", "queued", "idle"}
+_SESSION_RESULT = {
+    "success": "success",
+    "succeeded": "success",
+    "completed": "success",
+    "ok": "success",
+    "warning": "warning",
+    "completedwithwarnings": "warning",
+    "partiallysucceeded": "warning",
+    "failed": "failed",
+    "failure": "failed",
+    "error": "failed",
+    "cancelled": "failed",
+    "canceled": "failed",
+    "stopped": "failed",
+}
+
+
+def sessions_to_jobs(
+    job: pd.Series,
+    system: pd.Series,
+    start: pd.Series,
+    result: pd.Series,
+    rows: np.ndarray,
+    *,
+    source: str = "",
+    result_column: str = "",
+) -> tuple[pd.DataFrame, np.ndarray, list[Rejected]]:
+    """Fold a history of backup sessions into one row per job.
+
+    Each job's ``last_run`` and ``last_result`` come from its latest finished
+    session, ``last_success`` from its latest successful one. Sessions still
+    running are skipped and sessions with a result we do not know are
+    rejected; both are listed. Returns the raw backup_jobs frame, per job the
+    row number of its latest session, and the listed sessions.
+    """
+    res = datasets.map_distinct(result, lambda v: _SESSION_RESULT.get(header_key(v)))
+    notes: list[Rejected] = []
+    unknown = (res.isna() & start.notna()).to_numpy()
+    shown = datasets.text_values(result) if unknown.any() else np.array([])
+    for i in np.flatnonzero(unknown):
+        text = shown[i]
+        running = text is None or header_key(text) in _RUNNING
+        notes.append(
+            Rejected(
+                source=source,
+                row=int(rows[i]),
+                column=result_column,
+                reason=f"skipped: a session still running ({text!r})"
+                if running
+                else f"expected Success, Warning or Failed, got {text!r}",
+            )
+        )
+    frame = pd.DataFrame(
+        {
+            "job": datasets.text_values(job),
+            "system": datasets.text_values(system),
+            "start": start.to_numpy(),
+            "result": res.to_numpy(),
+            "_row": rows,
+        }
+    )
+    frame = frame[frame["result"].notna() & frame["start"].notna()]
+    frame = frame.sort_values(["job", "start"], kind="stable")
+    latest = frame.drop_duplicates("job", keep="last").set_index("job")
+    success = (
+        frame[frame["result"] == "success"]
+        .drop_duplicates("job", keep="last")
+        .set_index("job")["start"]
+    )
+    out = pd.DataFrame(
+        {
+            "job": latest.index.to_numpy(),
+            "system": latest["system"].to_numpy(),
+            "last_run": latest["start"].to_numpy(),
+            "last_result": latest["result"].to_numpy(),
+            "last_success": success.reindex(latest.index).to_numpy(),
+        }
+    )
+    return out, latest["_row"].to_numpy(), notes
+
+
+def _session_part(
+    view: View, job_h: str, system_h: str | None, start_h: str, result_h: str
+) -> list[Part]:
+    start, bad = view.dates(start_h)
+    system = view.col(system_h) if system_h and view.has(system_h) else view.col(job_h)
+    frame, rows, notes = sessions_to_jobs(
+        view.col(job_h),
+        system,
+        start,
+        view.col(result_h),
+        view.rows,
+        source=view.source,
+        result_column=view.shown(result_h),
+    )
     return [
-        _mapped(
-            frame,
-            "devices",
-            {
-                "device_id": "Device ID",
-                "name": "Device name",
-                "os": "OS",
-                "os_version": "OS version",
-                "last_check_in": "Last check-in",
-                "compliance": "Compliance",
-                "encrypted": "Encrypted",
-                "total_storage_mb": "Total storage",
-                "free_storage_mb": "Free storage",
-                "primary_user": "Primary user UPN",
+        Part(
+            dataset="backup_jobs",
+            frame=frame,
+            rows=rows,
+            source_columns={
+                "job": view.shown(job_h),
+                "system": view.shown(system_h or job_h),
+                "last_run": view.shown(start_h),
+                "last_result": view.shown(result_h),
+                "last_success": view.shown(start_h),
             },
-            first_row,
+            rejected=bad_cells(view, bad, start_h) + notes,
         )
     ]
 
 
-def _simple(dataset: str, mapping: Mapping[str, str]) -> Converter:
-    def convert(frame: pd.DataFrame, source: str, first_row: int) -> list[Part]:
-        return [_mapped(frame, dataset, mapping, first_row)]
+def _veeam_sessions(view: View) -> list[Part]:
+    # Veeam Backup & Replication session history: the console's History view
+    # exported, or Get-VBRBackupSession | Export-Csv (properties JobName,
+    # CreationTime, EndTime, Result, State: https://helpcenter.veeam.com/docs/
+    # vbr/powershell/vbrbackupsession.html).
+    return _session_part(view, "Job name", None, "Start time", "Result")
+
+
+def _azure_backup_jobs(view: View) -> list[Part]:
+    # Azure portal > Backup center (or a Recovery Services vault) > Backup
+    # jobs > Export to CSV. Restore and configuration jobs are left out.
+    ops = datasets.text_values(view.col("Operation"))
+    keep = np.array([not not_a_backup(o) for o in ops], dtype=bool)
+    skipped = [
+        Rejected(
+            source=view.source,
+            row=int(view.rows[i]),
+            column=view.shown("Operation"),
+            reason=f"skipped: a {ops[i]} job, not a backup",
+        )
+        for i in np.flatnonzero(~keep)
+    ]
+    sub = View(
+        frame=view.frame[keep].reset_index(drop=True),
+        source=view.source,
+        rows=view.rows[keep],
+        columns=view.columns,
+        resolve_dates=view.resolve_dates,
+    )
+    parts = _session_part(sub, "Workload name", None, "Start time", "Status")
+    parts[0].rejected.extend(skipped)
+    return parts
+
+
+_NOT_BACKUP = ("restore", "configure", "delete", "stop", "disable", "tiering")
+
+
+def not_a_backup(operation: str | None) -> bool:
+    """True for Azure Backup jobs that restore or configure rather than back up."""
+    return bool(operation) and any(w in str(operation).lower() for w in _NOT_BACKUP)
+
+
+def _generic_backup(view: View) -> list[Part]:
+    last_run, bad_run = view.dates("Last run")
+    last_ok, bad_ok = view.dates("Last success")
+    bad = bad_run | bad_ok
+    part = view.part(
+        "backup_jobs",
+        {"job": "Job name", "system": "Protected system", "last_result": "Last result"},
+        last_run=last_run,
+        last_success=last_ok,
+    )
+    part.source_columns.update(
+        last_run=view.shown("Last run"), last_success=view.shown("Last success")
+    )
+    part.rejected.extend(bad_cells(view, bad_run, "Last run"))
+    part.rejected.extend(bad_cells(view, bad_ok & ~bad_run, "Last success"))
+    return [_drop(part, bad)]
+
+
+# --- Patching ----------------------------------------------------------------
+
+
+def _patch_status(view: View) -> list[Part]:
+    # A generic patch-status list: one row per device, as RMM tools and the
+    # WSUS console's computer report export it (README, "Files in exports/").
+    installed, bad_i = view.dates("Last patch install")
+    scanned, bad_s = view.dates("Last scan")
+    bad = bad_i | bad_s
+    part = view.part(
+        "patch_status",
+        {
+            "device": "Device name",
+            "missing_updates": "Missing updates",
+            "failed_updates": "Failed updates",
+        },
+        last_patch_install=installed,
+        last_scan=scanned,
+    )
+    for canon, h in (
+        ("missing_updates", "Missing updates"),
+        ("failed_updates", "Failed updates"),
+        ("last_patch_install", "Last patch install"),
+        ("last_scan", "Last scan"),
+    ):
+        part.source_columns[canon] = view.shown(h)
+        if not view.has(h):
+            del part.frame[canon]
+    part.rejected.extend(bad_cells(view, bad_i, "Last patch install"))
+    part.rejected.extend(bad_cells(view, bad_s & ~bad_i, "Last scan"))
+    return [_drop(part, bad)]
+
+
+def _simple(dataset: str, mapping: Mapping[str, str], **fixed: str) -> Converter:
+    def convert(view: View) -> list[Part]:
+        extra = {
+            k: pd.Series(v, index=view.frame.index, dtype="object")
+            for k, v in fixed.items()
+        }
+        # A fixed value fills a column only where the file has no such header.
+        extra = {k: s for k, s in extra.items() if not view.has(mapping.get(k, ""))}
+        part = view.part(
+            dataset, {k: h for k, h in mapping.items() if k not in extra}, **extra
+        )
+        return [part]
 
     return convert
 
 
-_BACKUP = {
-    "job": "Job name",
-    "system": "Protected system",
-    "last_run": "Last run",
-    "last_result": "Last result",
-    "last_success": "Last success",
-}
 _ROLES = {"role": "Role", "upn": "User principal name", "assignment": "Assignment type"}
 _MFA = {
     "upn": "User principal name",
@@ -207,6 +705,8 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     TableFormat(
         id="m365_active_users",
         title="Microsoft 365 admin center: Active users",
+        reference="https://learn.microsoft.com/microsoft-365/admin/add-users/"
+        "download-user-list",
         headers=(
             "Block credential",
             "City",
@@ -240,6 +740,13 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "User principal name",
             "When created",
         ),
+        aliases={
+            "Block credential": ("Sign-in blocked", "BlockCredential"),
+            "Licenses": ("Licences", "Assigned licenses", "Assigned licences"),
+            "When created": ("Created", "Created date", "WhenCreated"),
+            "Country/Region": ("Country",),
+            "Object Id": ("ObjectId", "Id"),
+        },
         required=(
             "User principal name",
             "Display name",
@@ -247,12 +754,15 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Licenses",
             "When created",
         ),
+        key=("User principal name",),
         datasets=("users", "licence_assignments"),
         convert=_active_users,
     ),
     TableFormat(
         id="m365_usage_active_users",
         title="Microsoft 365 usage report: Active users detail",
+        reference="https://learn.microsoft.com/microsoft-365/admin/activity-reports/"
+        "active-users-ww",
         headers=(
             "Report Refresh Date",
             "User Principal Name",
@@ -269,13 +779,116 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Teams Last Activity Date",
             "Assigned Products",
         ),
+        aliases={"User Principal Name": ("User Name", "Username")},
         required=("User Principal Name", "Exchange Last Activity Date"),
+        key=("User Principal Name",),
+        # The report writes ISO dates (yyyy-mm-dd); a re-save in Excel may
+        # turn them into the local numeric form, which is then decided from
+        # the data or client.yaml.
         datasets=("users",),
         convert=_usage_activity,
     ),
     TableFormat(
+        id="m365_licences",
+        title="Microsoft 365 admin center: Licenses",
+        reference="https://learn.microsoft.com/microsoft-365/commerce/licenses/"
+        "subscriptions-and-licenses",
+        headers=(
+            "Product name",
+            "Total licenses",
+            "Assigned licenses",
+            "Available licenses",
+        ),
+        aliases={
+            "Product name": ("Product", "License", "Licence", "Subscription"),
+            "Total licenses": ("Total licences", "Total", "Purchased", "Quantity"),
+            "Assigned licenses": ("Assigned licences", "Assigned", "Consumed"),
+            "Available licenses": ("Available licences", "Available"),
+        },
+        required=("Product name", "Assigned licenses"),
+        any_of=(("Total licenses", "Available licenses"),),
+        key=("Product name",),
+        datasets=("licence_skus",),
+        convert=_licences_export,
+    ),
+    TableFormat(
+        id="entra_users",
+        title="Entra ID: Download users",
+        reference="https://learn.microsoft.com/entra/identity/users/"
+        "users-bulk-download",
+        headers=(
+            "userPrincipalName",
+            "displayName",
+            "surname",
+            "mail",
+            "givenName",
+            "objectId",
+            "userType",
+            "jobTitle",
+            "department",
+            "accountEnabled",
+            "usageLocation",
+            "streetAddress",
+            "state",
+            "country",
+            "physicalDeliveryOfficeName",
+            "city",
+            "postalCode",
+            "telephoneNumber",
+            "mobile",
+            "alternateEmailAddress",
+            "ageGroup",
+            "createdDateTime",
+        ),
+        aliases={
+            "objectId": ("id",),
+            "physicalDeliveryOfficeName": ("officeLocation",),
+            "mobile": ("mobilePhone",),
+            "createdDateTime": ("Creation date", "Created date time"),
+            "accountEnabled": ("Account enabled",),
+        },
+        required=("userPrincipalName", "displayName", "accountEnabled"),
+        key=("userPrincipalName",),
+        datasets=("users",),
+        convert=_entra_users,
+    ),
+    TableFormat(
+        id="entra_sign_ins",
+        title="Entra ID: Sign-in logs",
+        reference="https://learn.microsoft.com/entra/identity/monitoring-health/"
+        "howto-download-logs",
+        headers=(
+            "Date (UTC)",
+            "Request ID",
+            "User agent",
+            "Correlation ID",
+            "User ID",
+            "User",
+            "Username",
+            "User type",
+            "Application",
+            "Application ID",
+            "Resource",
+            "IP address",
+            "Location",
+            "Status",
+            "Sign-in error code",
+            "Failure reason",
+            "Client app",
+            "Device ID",
+            "Operating System",
+        ),
+        aliases={"Date (UTC)": ("Date", "CreatedDateTime"), "Username": ("UPN",)},
+        required=("Date (UTC)", "Username"),
+        key=("Username",),
+        datasets=("users",),
+        convert=_sign_ins,
+    ),
+    TableFormat(
         id="intune_devices",
         title="Intune: All devices",
+        reference="https://learn.microsoft.com/mem/intune/remote-actions/"
+        "device-management#export-devices",
         headers=(
             "Device ID",
             "Device name",
@@ -295,29 +908,141 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Managed by",
             "Encrypted",
         ),
+        aliases={
+            "Device ID": ("DeviceId", "Intune device ID"),
+            "Device name": ("DeviceName",),
+            "Last check-in": ("Last check in", "LastContact", "Last sync"),
+            "Azure AD Device ID": ("Entra Device ID", "Microsoft Entra Device ID"),
+            "OS version": ("OSVersion",),
+            "Primary user UPN": ("UPN", "User principal name", "UserPrincipalName"),
+            "Compliance": ("Compliance state", "ComplianceState"),
+            "Encrypted": ("IsEncrypted", "Encryption"),
+            "Total storage": ("Total storage (MB)", "TotalStorage"),
+            "Free storage": ("Free storage (MB)", "FreeStorage"),
+            "Managed by": ("ManagedBy", "Management agent"),
+        },
         required=("Device ID", "Device name", "Last check-in", "OS", "OS version"),
+        key=("Device ID",),
         datasets=("devices",),
         convert=_intune_devices,
     ),
     TableFormat(
+        id="veeam_sessions",
+        title="Veeam Backup & Replication: job sessions",
+        reference="https://helpcenter.veeam.com/docs/vbr/powershell/"
+        "get-vbrbackupsession.html",
+        headers=("Job name", "Session type", "Start time", "End time", "Result"),
+        aliases={
+            "Job name": ("JobName", "Job"),
+            "Session type": ("JobType", "Type", "Job type"),
+            "Start time": ("CreationTime", "Creation time", "Started"),
+            "End time": ("EndTime", "Finished"),
+            "Result": ("Status",),
+        },
+        required=("Job name", "Start time", "Result"),
+        key=("Job name",),
+        datasets=("backup_jobs",),
+        convert=_veeam_sessions,
+    ),
+    TableFormat(
+        id="azure_backup_jobs",
+        title="Azure Backup: backup jobs",
+        reference="https://learn.microsoft.com/azure/backup/backup-center-monitor-"
+        "operate",
+        headers=(
+            "Workload name",
+            "Operation",
+            "Status",
+            "Type",
+            "Start time",
+            "Duration",
+        ),
+        aliases={
+            "Workload name": ("Backup item", "Backup instance", "Datasource name"),
+            "Start time": ("Start Time (UTC)", "StartTime"),
+            "Type": ("Datasource type", "Workload type"),
+        },
+        required=("Workload name", "Operation", "Status", "Start time"),
+        key=("Workload name",),
+        datasets=("backup_jobs",),
+        convert=_azure_backup_jobs,
+    ),
+    TableFormat(
         id="backup_jobs",
         title="Backup jobs (healthcheck generic list)",
-        headers=tuple(_BACKUP.values()),
+        headers=(
+            "Job name",
+            "Protected system",
+            "Last run",
+            "Last result",
+            "Last success",
+        ),
+        aliases={
+            "Protected system": ("System", "Computer", "Device", "Source"),
+            "Last result": ("Last status", "Result"),
+            "Last success": ("Last successful run", "Last successful backup"),
+            "Last run": ("Last backup",),
+        },
         required=("Job name", "Last result"),
+        key=("Job name",),
         datasets=("backup_jobs",),
-        convert=_simple("backup_jobs", _BACKUP),
+        convert=_generic_backup,
+    ),
+    TableFormat(
+        id="patch_status",
+        title="Patch status (RMM or WSUS, healthcheck generic list)",
+        headers=(
+            "Device name",
+            "Last patch install",
+            "Missing updates",
+            "Failed updates",
+            "Last scan",
+        ),
+        aliases={
+            "Device name": ("Computer name", "Computer", "Hostname", "Device", "Name"),
+            "Last patch install": (
+                "Last patched",
+                "Last install",
+                "Last update installed",
+                "Last patch date",
+            ),
+            "Missing updates": ("Needed", "Missing patches", "Updates needed"),
+            "Failed updates": ("Failed", "Failed patches"),
+            "Last scan": ("Last status report", "Last scan time", "Last contact"),
+        },
+        required=("Device name",),
+        any_of=(("Last patch install", "Missing updates"),),
+        key=("Device name",),
+        datasets=("patch_status",),
+        convert=_patch_status,
     ),
     TableFormat(
         id="role_assignments",
         title="Entra ID role assignments",
+        reference="https://learn.microsoft.com/entra/identity/role-based-access-"
+        "control/view-assignments",
         headers=tuple(_ROLES.values()),
-        required=tuple(_ROLES.values()),
+        aliases={
+            "Role": ("Role name", "RoleName", "Role definition", "RoleDefinitionName"),
+            "User principal name": (
+                "Principal name",
+                "Sign-in name",
+                "SignInName",
+                "Member",
+            ),
+            "Assignment type": ("Assignment state", "State", "Membership"),
+        },
+        required=("Role", "User principal name"),
+        key=("Role",),
         datasets=("role_assignments",),
-        convert=_simple("role_assignments", _ROLES),
+        # Without PIM the portal lists active assignments only: permanent.
+        convert=_simple("role_assignments", _ROLES, assignment="permanent"),
     ),
     TableFormat(
         id="mfa_registration",
         title="Entra ID: User registration details",
+        reference="https://learn.microsoft.com/entra/identity/authentication/"
+        "howto-authentication-methods-activity",
         headers=(
             "User principal name",
             "Display name",
@@ -330,7 +1055,18 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Default MFA method",
             "Methods registered",
         ),
+        aliases={
+            "MFA registered": (
+                "isMfaRegistered",
+                "Multifactor authentication registered",
+            ),
+            "Admin": ("isAdmin",),
+            "MFA capable": ("isMfaCapable",),
+            "Methods registered": ("methodsRegistered",),
+            "Default MFA method": ("defaultMfaMethod",),
+        },
         required=("User principal name", "MFA registered"),
+        key=("User principal name",),
         datasets=("mfa_registration",),
         convert=_simple("mfa_registration", _MFA),
     ),
@@ -341,17 +1077,41 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
 #: and rename optional columns between versions).
 MATCH_THRESHOLD = 0.5
 MATCH_WITH_REQUIRED = 0.3
+#: ... or all its required headers when it has at least this many: a
+#: consultant who trimmed an export to the columns that matter is understood.
+MATCH_REQUIRED = 3
 
 
-def recognise(headers: list[str]) -> tuple[TableFormat | None, TableFormat, float]:
-    """Return (recognised format or None, closest format, its match share)."""
-    present = {h.strip().casefold() for h in headers}
-    scored = sorted(
-        TABLE_FORMATS, key=lambda f: (f.match(present), len(f.headers)), reverse=True
-    )
-    best = scored[0]
-    share = best.match(present)
+def recognise(
+    headers: Sequence[str], formats: Sequence[TableFormat] = TABLE_FORMATS
+) -> tuple[TableFormat | None, TableFormat, float]:
+    """Return (recognised format or None, closest format, its match share).
+
+    A format that has all its required headers beats one that does not; then
+    the larger share of documented headers wins, then the earlier format
+    (the collector lists client.yaml's column mappings first, so a
+    consultant's mapping claims a file a built-in format would half-match).
+    """
+
+    def score(item: tuple[int, TableFormat]) -> tuple[float, int]:
+        n, f = item
+        share = f.match(headers)
+        complete = int(share > 0 and not f.missing(headers))
+        return (share + complete, -n)
+
+    best = max(enumerate(formats), key=score)[1]
+    share = best.match(headers)
+    complete = not best.missing(headers)
     ok = share >= MATCH_THRESHOLD or (
-        share >= MATCH_WITH_REQUIRED and not best.missing(present)
+        complete
+        and (share >= MATCH_WITH_REQUIRED or len(best.required) >= MATCH_REQUIRED)
     )
-    return (best if ok else None), best, share
+    if ok:
+        return best, best, share
+    # For the message, the closest is the format sharing most headers: a
+    # short format matched by one generic header is rarely what was meant.
+    closest = max(
+        enumerate(formats),
+        key=lambda item: (len(item[1].resolve(headers)), score(item)),
+    )[1]
+    return None, closest, closest.match(headers)

@@ -1,55 +1,243 @@
 """Read an export file into a frame of strings, whatever the portal wrote.
 
-Handles UTF-8 with or without BOM, UTF-16 (Excel "Unicode text"), comma,
-semicolon and tab delimiters, XLSX workbooks and saved Graph JSON. Every cell
-stays a string here: typing is the canonical validator's job, so that a bad
-cell can be reported with its row and column.
+Handles UTF-8 with or without BOM, UTF-16 (Excel "Unicode text", with or
+without BOM), cp1252 as a last resort, comma, semicolon and tab delimiters,
+title lines above the header, ragged rows, XLSX workbooks and JSON. Every
+cell stays a string here: typing is the canonical validator's job, so that a
+bad cell can be reported with its row and column.
+
+Row numbers are the ones a person sees when opening the file in Excel: the
+header's row plus one for the first record, blank lines included (Excel shows
+them as empty rows, so they are kept here and dropped later, uncounted).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthcheck.errors import InputError
+from healthcheck.model import Rejected
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".json"}
+
+#: How much of a text file is looked at to find its encoding, header and
+#: delimiter; the whole file is then parsed by pandas' C reader.
+_SAMPLE_BYTES = 64 * 1024
+_SAMPLE_LINES = 30
+_DELIMITERS = (",", ";", "\t", "|")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Table:
-    """A file read as strings. ``first_row`` is the line number of row 0."""
+    """A file read as strings.
+
+    ``rows`` holds, for each record of ``frame``, its row number as the user
+    sees it. ``rejected`` lists rows the reader could not split into cells.
+    """
 
     path: Path
     frame: pd.DataFrame | None = None
     json: Any = None
-    first_row: int = 2
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rejected: list[Rejected] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    sha256: str = ""
+
+
+def _encoding(head: bytes) -> str:
+    """Name the encoding of a file from its first bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    # UTF-16 without a BOM: ASCII text with every other byte zero.
+    if len(head) >= 4:
+        even, odd = head[0:200:2], head[1:200:2]
+        if odd.count(0) > len(odd) * 0.8 and even.count(0) < len(even) * 0.2:
+            return "utf-16-le"
+        if even.count(0) > len(even) * 0.8 and odd.count(0) < len(odd) * 0.2:
+            return "utf-16-be"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A cut in the middle of a multi-byte character at the sample's end
+        # is not evidence against UTF-8.
+        if exc.start < len(head) - 4:
+            return "cp1252"
+    return "utf-8"
 
 
 def _decode(data: bytes, path: Path) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    enc = _encoding(data[:_SAMPLE_BYTES])
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(enc)
     except UnicodeDecodeError:
         pass
-    # Excel's "CSV" on a European Windows writes cp1252; it decodes any byte,
-    # so try it last and only for text that is not UTF-8.
+    # Excel's "CSV" on a European Windows writes cp1252; it decodes almost any
+    # byte, so it is tried last and only for text that is not UTF-8.
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise InputError("expected UTF-8 or UTF-16 text", file=path) from None
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _layout(sample: str) -> tuple[str, int]:
+    """Find the delimiter and the header line (0-based) from the first lines.
+
+    The header is the first line with as many cells as the widest of the
+    sample's lines: title lines ("Backup jobs report", "Generated: ...") and
+    blank lines above it have fewer.
+    """
+    lines = sample.splitlines()[:_SAMPLE_LINES]
+    if len(lines) > 1 and len(sample) >= _SAMPLE_BYTES - 1:
+        lines = lines[:-1]  # the last sampled line may be cut short
+    best, best_width = ",", 0
+    for d in _DELIMITERS:
+        widths = [len(_split(line, d)) for line in lines if line.strip()]
+        if not widths:
+            continue
+        # The delimiter that splits most lines into the same, widest shape.
+        width, count = Counter(widths).most_common(1)[0]
+        score = width * count
+        if width > 1 and score > best_width:
+            best, best_width = d, score
+    header = 0
+    if best_width:
+        widths = [len(_split(line, best)) if line.strip() else 0 for line in lines]
+        target = Counter(w for w in widths if w > 1).most_common(1)[0][0]
+        header = next((i for i, w in enumerate(widths) if w >= target), 0)
+    return best, header
+
+
+def _ragged(text: str, delimiter: str, header_line: int, path: Path) -> Table:
+    """Slow path for files pandas' C reader refuses: rows with extra cells."""
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line:]
+    header = [c.strip() for c in records[0]]
+    width = len(header)
+    body, rows, rejected = [], [], []
+    for n, rec in enumerate(records[1:], start=header_line + 2):
+        if len(rec) > width and not any(c.strip() for c in rec[width:]):
+            rec = rec[:width]  # trailing delimiters only
+        if len(rec) > width:
+            rejected.append(
+                Rejected(
+                    source=str(path),
+                    row=n,
+                    column=None,
+                    reason=f"has {len(rec)} cells but the header has {width}; "
+                    "a delimiter inside an unquoted value?",
+                )
+            )
+            continue
+        body.append(rec + [""] * (width - len(rec)))
+        rows.append(n)
+    frame = pd.DataFrame(body, columns=header, dtype="object")
+    return Table(
+        path=path,
+        frame=frame,
+        rows=np.asarray(rows, dtype=np.int64),
+        rejected=rejected,
+        delimiter=delimiter,
+    )
+
+
+def _read_text(path: Path) -> Table:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("the file is empty", file=path)
+    digest = hashlib.sha256(data).hexdigest()
+    enc = _encoding(data[:_SAMPLE_BYTES])
+    if enc == "cp1252":
+        try:
+            data.decode("utf-8")
+            enc = "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        sample = data[:_SAMPLE_BYTES].decode(enc, errors="ignore")
+    except LookupError:  # pragma: no cover - the names above all exist
+        raise InputError(f"unknown encoding {enc}", file=path) from None
+    delimiter, header_line = _layout(sample.lstrip("\ufeff"))
+    if enc.startswith("utf-16") or enc == "cp1252":
+        # pandas' C reader is fastest on UTF-8 bytes: recode once.
+        data = _decode(data, path).lstrip("\ufeff").encode("utf-8")
+        enc = "utf-8"
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            # object, not str: pandas' string dtype costs a conversion per
+            # cell, and every cell is looked at once more anyway.
+            dtype=object,
+            sep=delimiter,
+            encoding=enc,
+            skiprows=header_line,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError:
+        return _ragged(
+            _decode(data, path).lstrip("\ufeff"), delimiter, header_line, path
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError("the file is empty", file=path) from None
+    except UnicodeDecodeError:
+        raise InputError("expected UTF-8 or UTF-16 text", file=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    first = header_line + 2
+    return Table(
+        path=path,
+        frame=frame,
+        rows=np.arange(first, first + len(frame), dtype=np.int64),
+        encoding=enc,
+        delimiter=delimiter,
+        sha256=digest,
+    )
+
+
+def _read_xlsx(path: Path) -> Table:
+    try:
+        raw = pd.read_excel(
+            path, dtype=str, header=None, keep_default_na=False, engine="openpyxl"
+        )
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
+        raise InputError(
+            f"cannot be read as an Excel workbook ({exc})", file=path
+        ) from None
+    raw = raw.fillna("")
+    if raw.empty:
+        raise InputError("the workbook's first sheet is empty", file=path)
+    filled = (raw != "").sum(axis=1)
+    # The header is the first row as wide as the sheet's usual row, as for CSV.
+    widest = int(filled[filled > 1].mode().max()) if (filled > 1).any() else 1
+    header = int(np.argmax(filled.to_numpy() >= widest))
+    names = [str(c).strip() for c in raw.iloc[header]]
+    frame = raw.iloc[header + 1 :].reset_index(drop=True)
+    keep = [i for i, n in enumerate(names) if n]
+    frame = frame.iloc[:, keep]
+    frame.columns = [names[i] for i in keep]
+    first = header + 2
+    return Table(
+        path=path,
+        frame=frame,
+        rows=np.arange(first, first + len(frame), dtype=np.int64),
+    )
 
 
 def read(path: Path) -> Table:
@@ -63,29 +251,5 @@ def read(path: Path) -> Table:
                 f"invalid JSON: {exc.msg}", file=path, row=exc.lineno
             ) from None
     if suffix == ".xlsx":
-        try:
-            frame = pd.read_excel(
-                path, dtype=str, keep_default_na=False, engine="openpyxl"
-            )
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-            raise InputError(
-                f"cannot be read as an Excel workbook ({exc})", file=path
-            ) from None
-        return Table(path=path, frame=frame.fillna(""))
-    text = _decode(path.read_bytes(), path)
-    first = text.split("\n", 1)[0]
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            sep=_delimiter(first),
-            skipinitialspace=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except pd.errors.ParserError as exc:
-        raise InputError(f"cannot be read as CSV ({exc})", file=path) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("the file is empty", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(path=path, frame=frame)
+        return _read_xlsx(path)
+    return _read_text(path)

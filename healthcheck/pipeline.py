@@ -81,7 +81,8 @@ def collect(engagement_dir: str | Path, evidence_dir: str | Path) -> Path:
             continue
         runs += list(coll.collect(ctx))
         unrecognised += list(getattr(coll, "unrecognised", ()))
-    runs = _first_ok_wins(runs)
+    live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
+    runs = _first_ok_wins(runs, prefer=live)
     return evidence.write(
         Path(evidence_dir),
         config=engagement.config,
@@ -91,12 +92,24 @@ def collect(engagement_dir: str | Path, evidence_dir: str | Path) -> Path:
     )
 
 
-def _first_ok_wins(runs: list[CollectorRun]) -> list[CollectorRun]:
-    """Keep one dataset per name (collector name order); later ones are recorded."""
-    taken: set[str] = set()
+def _first_ok_wins(
+    runs: list[CollectorRun], prefer: set[str] | frozenset[str] = frozenset()
+) -> list[CollectorRun]:
+    """Keep one dataset per name (collector name order); later ones are recorded.
+
+    A collector in ``prefer`` (a live one, such as Graph: the tenant as it is
+    on collection day) wins over files; a file still fills what it lacks.
+    """
+    owner: dict[str, str] = {}
+    for run in runs:
+        if run.collector in prefer and run.status is RunStatus.OK:
+            owner.setdefault(run.dataset_name, run.collector)
     out = []
     for run in runs:
-        if run.status is RunStatus.OK and run.dataset_name in taken:
+        if (
+            run.status is RunStatus.OK
+            and owner.get(run.dataset_name, run.collector) != run.collector
+        ):
             out.append(
                 CollectorRun(
                     collector=run.collector,
@@ -107,7 +120,7 @@ def _first_ok_wins(runs: list[CollectorRun]) -> list[CollectorRun]:
             )
             continue
         if run.status is RunStatus.OK:
-            taken.add(run.dataset_name)
+            owner[run.dataset_name] = run.collector
         out.append(run)
     return out
 
@@ -131,6 +144,7 @@ def assess(
         now=now,
         overrides={"inactive_days": cfg.inactive_days},
         missing_reasons=ev.missing_reasons(),
+        rule_settings=engine.parse_rule_settings(cfg.section("rules")),
     )
     layers = scoring.score_layers(findings)
     waste = cost.compute_waste(

@@ -1,0 +1,394 @@
+"""HTTP to Microsoft Graph: one session, paging, JSON batching, throttling.
+
+Collection runs in rounds. Every collection still being read has a cursor,
+the relative URL of its next page. Each round sends the ready cursors'
+requests together: one plain GET when a single one is ready, else JSON
+``$batch`` requests of up to 20 (https://learn.microsoft.com/graph/json-batching),
+several batches in flight at once up to ``concurrency``. So one HTTP request
+fetches the next page of users, devices and MFA details at once, and a
+round trip is paid per page *depth*, not per page.
+
+Throttling (https://learn.microsoft.com/graph/throttling): a 429 or 503,
+for the whole request or for one request inside a batch, holds back only the
+throttled cursor for its ``Retry-After`` seconds, or an exponential backoff
+when Graph gives none; a cursor still throttled after ``max_attempts`` fails
+its dataset alone. A broken connection is retried a few times, then the
+collection stops and keeps the collections it finished.
+
+Secrets: the bearer token goes only into the ``Authorization`` header of
+requests to the Graph endpoint itself. Errors carry Graph's error code and
+message and the request path, never headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .endpoints import Endpoint
+
+log = logging.getLogger(__name__)
+
+#: Statuses Graph asks clients to retry after a pause.
+RETRY_STATUSES = frozenset({429, 503, 504})
+#: Requests a JSON batch may hold: https://learn.microsoft.com/graph/json-batching
+BATCH_LIMIT = 20
+_NETWORK_ATTEMPTS = 3
+
+
+class GraphError(Exception):
+    """A Graph call that did not succeed, as Graph explained it."""
+
+    def __init__(self, status: int, code: str, message: str, path: str = "") -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.path = path
+
+    @classmethod
+    def from_body(cls, status: int, body: Any, path: str) -> GraphError:
+        """Read Graph's ``{"error": {"code", "message"}}`` shape, if it is there."""
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            return cls(
+                status,
+                str(err.get("code", "")),
+                str(err.get("message", ""))[:300],
+                path,
+            )
+        return cls(status, "", "unexpected response", path)
+
+
+class NetworkLost(Exception):
+    """The connection to Graph failed repeatedly; the collection stops."""
+
+
+@dataclass(kw_only=True, slots=True)
+class Result:
+    """What one call collected: every page's items, or the error that stopped it."""
+
+    endpoint: Endpoint
+    items: list[Mapping[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    error: GraphError | None = None
+    sha256: Any = field(default_factory=hashlib.sha256)
+
+    @property
+    def ok(self) -> bool:
+        """True when every page arrived."""
+        return self.error is None
+
+
+@dataclass(kw_only=True, slots=True)
+class Stats:
+    """Counters for the benchmark and the log."""
+
+    http_requests: int = 0
+    graph_requests: int = 0
+    throttled: int = 0
+    pages: int = 0
+
+
+@dataclass(kw_only=True, slots=True)
+class _Cursor:
+    result: Result
+    url: str
+    attempts: int = 0
+    not_before: float = 0.0
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _log_progress(key: str, pages: int, items: int) -> None:
+    log.info("graph: %s: %d page(s), %d item(s)", key, pages, items)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP-date: rare from Graph; fall back to backoff
+
+
+class GraphClient:
+    """A Graph v1.0 client over one ``requests.Session``.
+
+    Args:
+        graph_endpoint: e.g. ``https://graph.microsoft.com`` (national clouds
+            have their own).
+        token: returns a bearer token; called for every request, so it must
+            cache (msal does).
+        session: the HTTP session, carrying the CA bundle.
+        timeout: seconds to connect and to wait for each response.
+        max_attempts: tries per page when throttled.
+        backoff: first pause in seconds when Graph names none; doubles per try.
+        max_wait: the longest single pause.
+        concurrency: batches in flight at once.
+        progress: called with (call, pages, items) after each page.
+    """
+
+    def __init__(
+        self,
+        *,
+        graph_endpoint: str,
+        token: Callable[[], str],
+        session: requests.Session,
+        timeout: float = 60.0,
+        max_attempts: int = 6,
+        backoff: float = 1.0,
+        max_wait: float = 60.0,
+        concurrency: int = 4,
+        progress: Progress | None = None,
+    ) -> None:
+        self.base = graph_endpoint.rstrip("/") + "/v1.0"
+        self._token = token
+        self.session = session
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.concurrency = max(1, concurrency)
+        self.progress = progress or _log_progress
+        self.stats = Stats()
+        self._lock = threading.Lock()
+
+    # --- one HTTP request ----------------------------------------------------
+
+    def _send(self, method: str, url: str, body: Any = None) -> requests.Response:
+        """Send once, retrying only a broken connection (bounded)."""
+        for attempt in range(_NETWORK_ATTEMPTS):
+            headers = {
+                "Authorization": f"Bearer {self._token()}",
+                "Accept": "application/json",
+            }
+            try:
+                resp = self.session.request(
+                    method, url, headers=headers, json=body, timeout=self.timeout
+                )
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                if attempt + 1 == _NETWORK_ATTEMPTS:
+                    what = (
+                        f"no answer within {self.timeout:g} s"
+                        if isinstance(exc, requests.Timeout)
+                        else "the connection failed"
+                    )
+                    raise NetworkLost(
+                        f"{what} ({type(exc).__name__}) from {self.base}, "
+                        f"{_NETWORK_ATTEMPTS} tries"
+                    ) from None
+                # A short pause: a blip recovers fast, a lost network will not.
+                time.sleep(min(0.5 * 2**attempt, self.max_wait))
+                continue
+            with self._lock:
+                self.stats.http_requests += 1
+            return resp
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, attempt: int, retry_after: str | None) -> float:
+        given = _retry_after(retry_after)
+        wait = given if given is not None else self.backoff * 2**attempt
+        return min(wait, self.max_wait)
+
+    def _relative(self, link: str) -> str | None:
+        """A nextLink as a path under the version root, or None if it is elsewhere.
+
+        The token must never be sent to another host, so a link outside the
+        configured endpoint is refused rather than followed.
+        """
+        if link.startswith(self.base + "/"):
+            return link[len(self.base) :]
+        return None
+
+    # --- collection rounds ---------------------------------------------------
+
+    def collect(self, endpoints: Iterable[Endpoint]) -> dict[str, Result]:
+        """Read every page of every endpoint; a failure stays with its endpoint.
+
+        A lost connection does not raise: the calls still unfinished get an
+        error that says so, and the finished ones keep their pages.
+
+        Raises:
+            AuthFailed: a token renewal failed mid-collection.
+        """
+        cursors = [_Cursor(result=Result(endpoint=e), url=e.url()) for e in endpoints]
+        results = {c.result.endpoint.key: c.result for c in cursors}
+        active = list(cursors)
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            while active:
+                now = time.monotonic()
+                ready = [c for c in active if c.not_before <= now]
+                if not ready:
+                    time.sleep(min(c.not_before for c in active) - now)
+                    continue
+                chunks = [
+                    ready[i : i + BATCH_LIMIT]
+                    for i in range(0, len(ready), BATCH_LIMIT)
+                ]
+                futures = [pool.submit(self._round, chunk) for chunk in chunks]
+                lost: NetworkLost | None = None
+                for fut in futures:
+                    try:
+                        for cursor, status, headers, body in fut.result():
+                            self._apply(cursor, status, headers, body)
+                    except NetworkLost as exc:
+                        lost = exc
+                if lost is not None:
+                    for c in active:
+                        # Calls that finished in this round keep their pages.
+                        if c.result.error is None and c.url:
+                            c.result.error = GraphError(
+                                0,
+                                "networkLost",
+                                f"stopped after {c.result.pages} page(s): {lost}",
+                                c.result.endpoint.path,
+                            )
+                    break
+                active = [c for c in active if c.result.error is None and c.url]
+        return results
+
+    def _round(
+        self, chunk: list[_Cursor]
+    ) -> list[tuple[_Cursor, int, dict[str, str], Any]]:
+        """Send one request for the chunk; return (cursor, status, headers, body)."""
+        if len(chunk) == 1:
+            c = chunk[0]
+            resp = self._send("GET", self.base + c.url)
+            with self._lock:
+                self.stats.graph_requests += 1
+            return [(c, resp.status_code, _lower(resp.headers), _json(resp))]
+        payload = {
+            "requests": [
+                {"id": str(n), "method": "GET", "url": c.url}
+                for n, c in enumerate(chunk)
+            ]
+        }
+        resp = self._send("POST", self.base + "/$batch", payload)
+        with self._lock:
+            self.stats.graph_requests += len(chunk)
+        if resp.status_code != 200:
+            # The batch itself was refused (throttled, or worse): every
+            # request in it gets that status and the batch's Retry-After.
+            body = _json(resp)
+            return [(c, resp.status_code, _lower(resp.headers), body) for c in chunk]
+        body = _json(resp)
+        answers = {
+            str(r.get("id")): r
+            for r in (body.get("responses", []) if isinstance(body, dict) else [])
+            if isinstance(r, dict)
+        }
+        out: list[tuple[_Cursor, int, dict[str, str], Any]] = []
+        for n, c in enumerate(chunk):
+            r = answers.get(str(n))
+            if r is None:
+                # Graph dropped this one: retry it like a 503.
+                out.append((c, 503, {}, None))
+                continue
+            headers = {
+                str(k).lower(): str(v) for k, v in (r.get("headers") or {}).items()
+            }
+            out.append((c, int(r.get("status", 0)), headers, r.get("body")))
+        return out
+
+    def _apply(
+        self, c: _Cursor, status: int, headers: dict[str, str], body: Any
+    ) -> None:
+        res = c.result
+        ep = res.endpoint
+        if status == 200 and isinstance(body, dict):
+            items = [body] if ep.single else body.get("value")
+            if not isinstance(items, list):
+                res.error = GraphError(200, "", "a page without 'value'", ep.path)
+                return
+            res.items.extend(items)
+            res.pages += 1
+            res.sha256.update(
+                json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
+            )
+            self.stats.pages += 1
+            self.progress(ep.key, res.pages, len(res.items))
+            link = None if ep.single else body.get("@odata.nextLink")
+            if link:
+                rel = self._relative(str(link))
+                if rel is None:
+                    res.error = GraphError(
+                        200, "", "a nextLink outside the Graph endpoint", ep.path
+                    )
+                    return
+                c.url, c.attempts = rel, 0
+            else:
+                c.url = ""
+            return
+        if status in RETRY_STATUSES:
+            with self._lock:
+                self.stats.throttled += 1
+            c.attempts += 1
+            if c.attempts >= self.max_attempts:
+                res.error = GraphError(
+                    status,
+                    "throttled",
+                    f"still throttled after {c.attempts} attempts",
+                    ep.path,
+                )
+                return
+            wait = self._wait(c.attempts - 1, headers.get("retry-after"))
+            log.info("graph: %s: %d, retrying in %.1f s", ep.key, status, wait)
+            c.not_before = time.monotonic() + wait
+            return
+        res.error = GraphError.from_body(status, body, ep.path)
+
+    # --- reports served as CSV -------------------------------------------------
+
+    def get_text(self, endpoint: Endpoint) -> tuple[str, str]:
+        """GET a report that answers with CSV; return (text, sha256).
+
+        Graph answers with a 302 to a short-lived, pre-authenticated download
+        URL; requests follows it and drops the Authorization header when the
+        host changes.
+
+        Raises:
+            GraphError: Graph refused, or kept throttling.
+            NetworkLost: the connection failed repeatedly.
+        """
+        for attempt in range(self.max_attempts):
+            resp = self._send("GET", self.base + endpoint.url())
+            with self._lock:
+                self.stats.graph_requests += 1
+            if resp.status_code == 200:
+                data = resp.content
+                self.progress(endpoint.key, 1, data.count(b"\n"))
+                return data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest()
+            if resp.status_code in RETRY_STATUSES and attempt + 1 < self.max_attempts:
+                with self._lock:
+                    self.stats.throttled += 1
+                time.sleep(self._wait(attempt, resp.headers.get("Retry-After")))
+                continue
+            raise GraphError.from_body(resp.status_code, _json(resp), endpoint.path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in dict(headers).items()}
+
+
+def _json(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None

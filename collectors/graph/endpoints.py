@@ -1,0 +1,261 @@
+"""Which Graph call fills which dataset, with what fields and which permission.
+
+The catalogue after ScubaGear's ``ScubaGearApiCatalog.json``: one entry per
+Graph call, naming the fields it selects, the largest page it may ask for,
+the least-privileged *application* permission that allows it, and the page
+that says so. ``healthcheck permissions`` prints it, and a 403 names the
+permission from here.
+
+Page sizes: directory objects allow ``$top`` up to 999
+(https://learn.microsoft.com/graph/paging). Intune serves pages of up to
+1,000 managed devices; the reference does not say so, practitioners report it
+(https://techcommunity.microsoft.com/discussions/microsoft-intune/is-there-any-limit-on-the-number-of-devices-returned-for-the-intunes-graph-get-l/2480958),
+and a smaller real page only costs one more nextLink. Secure scores are one
+per day, so 90 covers a quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Endpoint:
+    """One Graph call of the collection."""
+
+    key: str
+    path: str
+    permission: str
+    docs: str
+    datasets: tuple[str, ...]
+    select: tuple[str, ...] = ()
+    top: int | None = None
+    expand: str | None = None
+    #: A single object rather than a collection with ``value`` and paging.
+    single: bool = False
+    #: The licence the tenant needs, named in the reason when Graph says so.
+    licence: str = ""
+
+    def url(self) -> str:
+        """The request path with its query, relative to ``/v1.0``."""
+        query = []
+        if self.select:
+            query.append("$select=" + ",".join(self.select))
+        if self.expand:
+            query.append("$expand=" + self.expand)
+        if self.top:
+            query.append(f"$top={self.top}")
+        path = quote(self.path, safe="/()='$")
+        return path + ("?" + "&".join(query) if query else "")
+
+
+_USER_FIELDS = (
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "userType",
+    "accountEnabled",
+    "createdDateTime",
+    "assignedLicenses",
+)
+
+ENDPOINTS: dict[str, Endpoint] = {
+    e.key: e
+    for e in (
+        Endpoint(
+            key="subscribedSkus",
+            path="/subscribedSkus",
+            select=("skuId", "skuPartNumber", "prepaidUnits", "consumedUnits"),
+            permission="LicenseAssignment.Read.All",
+            docs="https://learn.microsoft.com/graph/api/subscribedsku-list",
+            datasets=("licence_skus",),
+        ),
+        Endpoint(
+            key="users",
+            path="/users",
+            select=(*_USER_FIELDS, "signInActivity"),
+            top=999,
+            # signInActivity needs AuditLog.Read.All besides User.Read.All, and
+            # Entra ID P1: https://learn.microsoft.com/graph/api/resources/signinactivity
+            permission="User.Read.All, AuditLog.Read.All",
+            docs="https://learn.microsoft.com/graph/api/user-list",
+            datasets=("users", "licence_assignments"),
+            licence="Microsoft Entra ID P1",
+        ),
+        Endpoint(
+            key="users_basic",
+            path="/users",
+            select=_USER_FIELDS,
+            top=999,
+            permission="User.Read.All",
+            docs="https://learn.microsoft.com/graph/api/user-list",
+            datasets=("users", "licence_assignments"),
+        ),
+        Endpoint(
+            key="activeUserDetail",
+            # Returns CSV behind a 302 to a pre-authenticated download URL:
+            # https://learn.microsoft.com/graph/api/reportroot-getoffice365activeuserdetail
+            path="/reports/getOffice365ActiveUserDetail(period='D180')",
+            permission="Reports.Read.All",
+            docs="https://learn.microsoft.com/graph/api/"
+            "reportroot-getoffice365activeuserdetail",
+            datasets=("users",),
+        ),
+        Endpoint(
+            key="managedDevices",
+            path="/deviceManagement/managedDevices",
+            select=(
+                "id",
+                "deviceName",
+                "operatingSystem",
+                "osVersion",
+                "lastSyncDateTime",
+                "complianceState",
+                "isEncrypted",
+                "totalStorageSpaceInBytes",
+                "freeStorageSpaceInBytes",
+                "userPrincipalName",
+            ),
+            top=1000,
+            permission="DeviceManagementManagedDevices.Read.All",
+            docs="https://learn.microsoft.com/graph/api/intune-devices-manageddevice-list",
+            datasets=("devices",),
+            licence="Microsoft Intune",
+        ),
+        Endpoint(
+            key="roleDefinitions",
+            path="/roleManagement/directory/roleDefinitions",
+            select=("id", "displayName"),
+            permission="RoleManagement.Read.Directory",
+            docs="https://learn.microsoft.com/graph/api/rbacapplication-list-roledefinitions",
+            datasets=("role_assignments",),
+        ),
+        Endpoint(
+            key="roleAssignments",
+            path="/roleManagement/directory/roleAssignments",
+            select=("id", "principalId", "roleDefinitionId"),
+            expand="principal",
+            permission="RoleManagement.Read.Directory",
+            docs="https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments",
+            datasets=("role_assignments",),
+        ),
+        Endpoint(
+            key="roleEligibilitySchedules",
+            path="/roleManagement/directory/roleEligibilitySchedules",
+            select=("id", "principalId", "roleDefinitionId"),
+            expand="principal",
+            permission="RoleEligibilitySchedule.Read.Directory",
+            docs="https://learn.microsoft.com/graph/api/"
+            "rbacapplication-list-roleeligibilityschedules",
+            datasets=("role_assignments",),
+            licence="Microsoft Entra ID P2",
+        ),
+        Endpoint(
+            key="userRegistrationDetails",
+            path="/reports/authenticationMethods/userRegistrationDetails",
+            select=(
+                "userPrincipalName",
+                "isMfaRegistered",
+                "isAdmin",
+                "methodsRegistered",
+            ),
+            top=999,
+            permission="AuditLog.Read.All",
+            docs="https://learn.microsoft.com/graph/api/"
+            "authenticationmethodsroot-list-userregistrationdetails",
+            datasets=("mfa_registration",),
+            licence="Microsoft Entra ID P1",
+        ),
+        Endpoint(
+            key="securityDefaults",
+            path="/policies/identitySecurityDefaultsEnforcementPolicy",
+            select=("id", "isEnabled"),
+            single=True,
+            permission="Policy.Read.All",
+            docs="https://learn.microsoft.com/graph/api/"
+            "identitysecuritydefaultsenforcementpolicy-get",
+            datasets=("security_defaults",),
+        ),
+        Endpoint(
+            key="conditionalAccessPolicies",
+            path="/identity/conditionalAccess/policies",
+            select=("id", "displayName", "state", "conditions", "grantControls"),
+            permission="Policy.Read.All",
+            docs="https://learn.microsoft.com/graph/api/conditionalaccessroot-list-policies",
+            datasets=("conditional_access_policies",),
+            licence="Microsoft Entra ID P1",
+        ),
+        Endpoint(
+            key="secureScores",
+            path="/security/secureScores",
+            select=(
+                "id",
+                "createdDateTime",
+                "currentScore",
+                "maxScore",
+                "activeUserCount",
+                "licensedUserCount",
+            ),
+            top=90,
+            permission="SecurityEvents.Read.All",
+            docs="https://learn.microsoft.com/graph/api/security-list-securescores",
+            datasets=("secure_scores",),
+        ),
+    )
+}
+
+#: What each dataset is built from, in the order the collector yields them.
+DATASETS: dict[str, tuple[str, ...]] = {
+    "licence_skus": ("subscribedSkus",),
+    "users": ("subscribedSkus", "users"),
+    "licence_assignments": ("subscribedSkus", "users"),
+    "devices": ("managedDevices",),
+    "role_assignments": (
+        "roleDefinitions",
+        "roleAssignments",
+        "roleEligibilitySchedules",
+    ),
+    "mfa_registration": ("userRegistrationDetails",),
+    "security_defaults": ("securityDefaults",),
+    "conditional_access_policies": ("conditionalAccessPolicies",),
+    "secure_scores": ("secureScores",),
+}
+
+#: Calls made on every collection; the fallbacks are made only when needed.
+PRIMARY = (
+    "subscribedSkus",
+    "users",
+    "managedDevices",
+    "roleDefinitions",
+    "roleAssignments",
+    "roleEligibilitySchedules",
+    "userRegistrationDetails",
+    "securityDefaults",
+    "conditionalAccessPolicies",
+    "secureScores",
+)
+FALLBACK_USERS = ("users_basic", "activeUserDetail")
+
+
+def permissions() -> tuple[str, ...]:
+    """Every application permission a full collection needs, sorted."""
+    out: set[str] = set()
+    for e in ENDPOINTS.values():
+        out |= {p.strip() for p in e.permission.split(",")}
+    return tuple(sorted(out))
+
+
+def permission_lines() -> list[str]:
+    """One line per dataset: the permissions its calls need."""
+    lines = []
+    for dataset, keys in DATASETS.items():
+        if dataset == "users":
+            keys = (*keys, *FALLBACK_USERS)
+        perms: list[str] = []
+        for k in keys:
+            for p in ENDPOINTS[k].permission.split(","):
+                if p.strip() not in perms:
+                    perms.append(p.strip())
+        lines.append(f"{dataset}: {', '.join(perms)}")
+    return lines

@@ -1,0 +1,745 @@
+"""A fake Microsoft 365 tenant on 127.0.0.1, over real HTTPS.
+
+It serves what msal and the Graph collector call, and nothing is patched in
+the code under test:
+
+- OIDC discovery, a token endpoint (client secret, certificate assertion and
+  device code grants) and a device-code endpoint, under ``/<tenant>``;
+- Graph v1.0 collections with ``$select``, ``$top``, ``@odata.nextLink``
+  paging and ``$expand=principal``, single objects, JSON ``$batch``, and the
+  usage report as CSV behind a 302;
+- injectable faults: 429/503 with ``Retry-After`` for the first N requests
+  to a resource (inside a batch too), 403 for an ungranted permission, the
+  missing-licence 403 on ``signInActivity``, per-request latency, and a
+  dropped connection after N requests;
+- counters: HTTP requests, Graph requests (batch parts counted one each), and
+  the queries each resource was asked with.
+
+The certificate is a throwaway CA and a leaf for IP 127.0.0.1, made when the
+server starts, so TLS verification stays on in the code under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import ipaddress
+import json
+import ssl
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+TENANT_ID = "0f0e0d0c-1111-2222-3333-444455556666"
+CLIENT_ID = "a1b2c3d4-0000-1111-2222-333344445555"
+SPB = "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46"
+EXO = "4b9405b0-7788-4568-add1-99614e613b69"
+GA_ROLE = "62e90394-69f5-4237-9190-012177145e10"
+UA_ROLE = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+NO_P1 = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+
+#: Graph path (under /v1.0) -> resource key, as the collector's catalogue names them.
+RESOURCES = {
+    "/subscribedSkus": "subscribedSkus",
+    "/users": "users",
+    "/deviceManagement/managedDevices": "managedDevices",
+    "/roleManagement/directory/roleDefinitions": "roleDefinitions",
+    "/roleManagement/directory/roleAssignments": "roleAssignments",
+    "/roleManagement/directory/roleEligibilitySchedules": "roleEligibilitySchedules",
+    "/reports/authenticationMethods/userRegistrationDetails": "userRegistrationDetails",
+    "/policies/identitySecurityDefaultsEnforcementPolicy": "securityDefaults",
+    "/identity/conditionalAccess/policies": "conditionalAccessPolicies",
+    "/security/secureScores": "secureScores",
+    "/reports/getOffice365ActiveUserDetail(period='D180')": "activeUserDetail",
+}
+#: Largest page each collection serves (as Graph documents), and its default.
+MAX_TOP = {"users": 999, "managedDevices": 1000, "userRegistrationDetails": 999}
+DEFAULT_TOP = 100
+SINGLE = {"securityDefaults"}
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """Write a throwaway CA and a 127.0.0.1 server certificate; return paths.
+
+    Returns (ca.pem, server.pem, server.key).
+    """
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake tenant CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_path, cert_path, key_path = (
+        folder / "ca.pem",
+        folder / "server.pem",
+        folder / "server.key",
+    )
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return ca_path, cert_path, key_path
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class Tenant:
+    """The tenant's contents: Graph items by resource key, plus the usage CSV."""
+
+    items: dict[str, list[dict[str, Any]]]
+    usage_csv: str
+
+
+def build_tenant(users: int = 30, devices: int = 20) -> Tenant:
+    """A deterministic tenant of ``users`` users and ``devices`` devices."""
+    base = dt.datetime(2026, 11, 20, 8, 0, 0)
+    u_items, reg, usage = [], [], []
+    for i in range(users):
+        upn = f"user{i:05d}@contoso.example"
+        # Every 7th user last signed in 200 days ago; the rest within a week.
+        days = 200 if i % 7 == 3 else i % 7
+        last = (base - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        u_items.append(
+            {
+                "id": str(uuid.UUID(int=i + 1)),
+                "userPrincipalName": upn,
+                "displayName": f"User {i}",
+                "userType": "Guest" if i % 25 == 24 else "Member",
+                "accountEnabled": i % 10 != 9,
+                "createdDateTime": "2024-01-15T09:00:00Z",
+                "assignedLicenses": (
+                    [{"skuId": SPB, "disabledPlans": []}] if i % 5 else []
+                )
+                + ([{"skuId": EXO, "disabledPlans": []}] if i % 6 == 1 else []),
+                "signInActivity": {
+                    "lastSignInDateTime": last,
+                    "lastNonInteractiveSignInDateTime": None,
+                },
+                "mail": upn,
+            }
+        )
+        reg.append(
+            {
+                "id": str(uuid.UUID(int=i + 1)),
+                "userPrincipalName": upn,
+                "isMfaRegistered": i % 4 != 0,
+                "isAdmin": i < 3,
+                "methodsRegistered": ["microsoftAuthenticatorPush"] if i % 4 else [],
+                "userDisplayName": f"User {i}",
+            }
+        )
+        usage.append(
+            f"2026-11-19,{upn},User {i},False,,True,True,True,True,"
+            f"{last[:10]},,,{last[:10]},Microsoft 365 Business Premium"
+        )
+    d_items = []
+    for i in range(devices):
+        d_items.append(
+            {
+                "id": str(uuid.UUID(int=10**6 + i)),
+                "deviceName": f"PC-{i:05d}",
+                "operatingSystem": "Windows" if i % 3 else "iOS",
+                "osVersion": "10.0.22631.4460" if i % 3 else "17.6",
+                "lastSyncDateTime": (base - dt.timedelta(days=i % 40)).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                ),
+                "complianceState": "compliant" if i % 8 else "noncompliant",
+                "isEncrypted": i % 9 != 0,
+                "totalStorageSpaceInBytes": 256 * 1024**3,
+                "freeStorageSpaceInBytes": (5 if i % 11 == 0 else 100) * 1024**3,
+                "userPrincipalName": f"user{i % max(users, 1):05d}@contoso.example",
+                "serialNumber": f"SN{i}",
+            }
+        )
+    skus = [
+        {
+            "skuId": SPB,
+            "skuPartNumber": "SPB",
+            "prepaidUnits": {"enabled": users, "suspended": 0, "warning": 0},
+            "consumedUnits": sum(1 for i in range(users) if i % 5),
+            "capabilityStatus": "Enabled",
+        },
+        {
+            "skuId": EXO,
+            "skuPartNumber": "EXCHANGESTANDARD",
+            "prepaidUnits": {"enabled": 10, "suspended": 0, "warning": 0},
+            "consumedUnits": sum(1 for i in range(users) if i % 6 == 1),
+            "capabilityStatus": "Enabled",
+        },
+    ]
+    defs = [
+        {"id": GA_ROLE, "displayName": "Global Administrator", "isBuiltIn": True},
+        {"id": UA_ROLE, "displayName": "User Administrator", "isBuiltIn": True},
+    ]
+    perm = [
+        {"id": f"ra{i}", "principalId": u_items[i]["id"], "roleDefinitionId": GA_ROLE}
+        for i in range(min(3, users))
+    ]
+    elig = (
+        [{"id": "re0", "principalId": u_items[-1]["id"], "roleDefinitionId": UA_ROLE}]
+        if users
+        else []
+    )
+    header = (
+        "Report Refresh Date,User Principal Name,Display Name,Is Deleted,"
+        "Deleted Date,Has Exchange License,Has OneDrive License,"
+        "Has SharePoint License,Has Teams License,Exchange Last Activity Date,"
+        "OneDrive Last Activity Date,SharePoint Last Activity Date,"
+        "Teams Last Activity Date,Assigned Products"
+    )
+    return Tenant(
+        items={
+            "subscribedSkus": skus,
+            "users": u_items,
+            "managedDevices": d_items,
+            "roleDefinitions": defs,
+            "roleAssignments": perm,
+            "roleEligibilitySchedules": elig,
+            "userRegistrationDetails": reg,
+            "securityDefaults": [
+                {"id": "00000000-0000-0000-0000-000000000000", "isEnabled": False}
+            ],
+            "conditionalAccessPolicies": [
+                {
+                    "id": "ca-1",
+                    "displayName": "Require MFA for all users",
+                    "state": "enabled",
+                    "conditions": {
+                        "users": {"includeUsers": ["All"], "excludeUsers": ["bg"]},
+                        "applications": {"includeApplications": ["All"]},
+                        "clientAppTypes": ["all"],
+                    },
+                    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+                },
+                {
+                    "id": "ca-2",
+                    "displayName": "Block legacy authentication",
+                    "state": "enabledForReportingButNotEnforced",
+                    "conditions": {
+                        "users": {"includeUsers": ["All"]},
+                        "applications": {"includeApplications": ["All"]},
+                        "clientAppTypes": ["exchangeActiveSync", "other"],
+                    },
+                    "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+                },
+            ],
+            "secureScores": [
+                {
+                    "id": f"{TENANT_ID}_{d}",
+                    "createdDateTime": (base - dt.timedelta(days=d)).strftime(
+                        "%Y-%m-%dT00:00:00Z"
+                    ),
+                    "currentScore": 40.0 + (90 - d) / 10,
+                    "maxScore": 120.0,
+                    "activeUserCount": users,
+                    "licensedUserCount": users,
+                }
+                for d in range(90)
+            ],
+        },
+        usage_csv="\ufeff" + header + "\n" + "\n".join(usage) + "\n",
+    )
+
+
+@dataclass
+class Faults:
+    """What the tenant does wrong, set by a test before collecting."""
+
+    #: resource key -> how many of its first requests get 429.
+    throttle: dict[str, int] = field(default_factory=dict)
+    #: resource key -> how many of its first requests get 503.
+    unavailable: dict[str, int] = field(default_factory=dict)
+    #: how many of the first $batch POSTs get 429 as a whole.
+    throttle_batches: int = 0
+    #: the Retry-After value sent with 429/503; "" sends none.
+    retry_after: str = "0.05"
+    #: resource keys whose nextLink points at another host (a hostile link).
+    foreign_next_link: set[str] = field(default_factory=set)
+    #: resource keys whose permission was not granted (403).
+    forbidden: set[str] = field(default_factory=set)
+    #: the tenant has no Entra ID P1: signInActivity and MFA details refuse.
+    no_p1: bool = False
+    #: seconds each HTTP request takes (network latency).
+    latency: float = 0.0
+    #: after this many HTTP requests to Graph, drop every connection.
+    drop_after: int | None = None
+
+
+class FakeTenant:
+    """The HTTPS server; use as a context manager.
+
+    Args:
+        folder: where the certificates are written.
+        tenant: the contents (``build_tenant()`` by default).
+        client_secret: the secret the token endpoint accepts.
+        certificate: the app's certificate; a client assertion must be signed
+            by its key and name its SHA-1 thumbprint.
+        echo_secret_in_errors: put the submitted secret in the error text of a
+            refused sign-in (a real authority does not; the tests use it to
+            prove our messages scrub secrets anyway).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        tenant: Tenant | None = None,
+        *,
+        client_secret: str = "",
+        certificate: x509.Certificate | None = None,
+        echo_secret_in_errors: bool = True,
+    ) -> None:
+        self.tenant = tenant or build_tenant()
+        self.client_secret = client_secret
+        self.certificate = certificate
+        self.echo_secret = echo_secret_in_errors
+        self.faults = Faults()
+        self.ca_bundle, cert, key = make_certificates(folder)
+        self.http_requests = 0
+        self.graph_http_requests = 0
+        self.graph_requests = 0
+        self.token_requests = 0
+        self.by_resource: Counter[str] = Counter()
+        self.queries: dict[str, list[dict[str, list[str]]]] = defaultdict(list)
+        self.tokens: set[str] = set()
+        self.grants: list[str] = []
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._device_polls = 0
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeTenant:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- auth ------------------------------------------------------------------
+
+    def openid(self) -> dict[str, Any]:
+        """The OIDC discovery document msal reads."""
+        root = f"{self.url}/{TENANT_ID}"
+        return {
+            "issuer": f"{root}/v2.0",
+            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{root}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{root}/discovery/v2.0/keys",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Answer the token endpoint."""
+        with self._lock:
+            self.token_requests += 1
+        grant = form.get("grant_type", "")
+        self.grants.append(grant)
+        if form.get("client_id") != CLIENT_ID:
+            return 400, {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application not found.",
+            }
+        if grant == "client_credentials":
+            if "client_assertion" in form:
+                ok = form.get("client_assertion_type", "").endswith(
+                    "jwt-bearer"
+                ) and self._assertion_ok(form["client_assertion"])
+            else:
+                ok = form.get("client_secret") == self.client_secret
+            if not ok:
+                shown = form.get("client_secret", "") if self.echo_secret else ""
+                # A real authority never echoes the secret; this one does, so
+                # the tests prove our messages scrub it anyway.
+                return 401, {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret "
+                    f"provided ({shown}).\r\nTrace ID: 1",
+                }
+            return 200, self._issue(delegated=False)
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            with self._lock:
+                self._device_polls += 1
+                first = self._device_polls == 1
+            if first:
+                return 400, {
+                    "error": "authorization_pending",
+                    "error_description": "AADSTS70016: pending",
+                }
+            return 200, self._issue(delegated=True)
+        if grant == "refresh_token":
+            return 200, self._issue(delegated=True)
+        return 400, {"error": "unsupported_grant_type"}
+
+    def _assertion_ok(self, jwt: str) -> bool:
+        """Check a client assertion: signed by the app's key, for our endpoint."""
+        if self.certificate is None:
+            return False
+        try:
+            head, body, sig = jwt.split(".")
+            header = json.loads(_unb64(head))
+            claims = json.loads(_unb64(body))
+            thumb = self.certificate.fingerprint(hashes.SHA1())  # noqa: S303
+            if _unb64(header.get("x5t", "")) != thumb:
+                return False
+            if claims.get("aud") != self.openid()["token_endpoint"]:
+                return False
+            key = self.certificate.public_key()
+            assert isinstance(key, rsa.RSAPublicKey)
+            key.verify(
+                _unb64(sig),
+                f"{head}.{body}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (ValueError, AssertionError, InvalidSignature):
+            return False
+        return True
+
+    def _issue(self, *, delegated: bool) -> dict[str, Any]:
+        token = "eyFAKE." + uuid.uuid4().hex + uuid.uuid4().hex
+        with self._lock:
+            self.tokens.add(token)
+        out: dict[str, Any] = {
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "access_token": token,
+        }
+        if delegated:
+            now = int(time.time())
+            claims = {
+                "iss": f"{self.url}/{TENANT_ID}/v2.0",
+                "aud": CLIENT_ID,
+                "sub": "consultant",
+                "oid": "11111111-0000-0000-0000-000000000001",
+                "tid": TENANT_ID,
+                "preferred_username": "consultant@contoso.example",
+                "iat": now,
+                "exp": now + 3600,
+            }
+            out["id_token"] = (
+                _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + "."
+            )
+            out["client_info"] = _b64(
+                {"uid": "11111111-0000-0000-0000-000000000001", "utid": TENANT_ID}
+            )
+            out["refresh_token"] = "rt-" + uuid.uuid4().hex
+            out["scope"] = f"{self.url}/.default"
+        return out
+
+    # --- Graph -----------------------------------------------------------------
+
+    def graph(self, path_query: str) -> tuple[int, dict[str, str], Any]:
+        """Answer one Graph GET (alone or inside a batch): status, headers, body."""
+        parts = urlsplit(path_query)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        path = parts.path
+        key = RESOURCES.get(path)
+        if key is None:
+            return 404, {}, _error("Request_ResourceNotFound", f"{path} not found")
+        with self._lock:
+            self.graph_requests += 1
+            self.by_resource[key] += 1
+            self.queries[key].append(query)
+            self._seen[key] += 1
+            seen = self._seen[key]
+        f = self.faults
+        if seen <= f.throttle.get(key, 0):
+            return (
+                429,
+                {"Retry-After": f.retry_after} if f.retry_after else {},
+                _error("TooManyRequests", "Too many requests"),
+            )
+        if seen <= f.unavailable.get(key, 0):
+            return (
+                503,
+                {"Retry-After": f.retry_after} if f.retry_after else {},
+                _error("ServiceUnavailable", "Service unavailable"),
+            )
+        if key in f.forbidden:
+            return (
+                403,
+                {},
+                _error(
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.",
+                ),
+            )
+        select = [s for s in ",".join(query.get("$select", [])).split(",") if s]
+        if f.no_p1 and (
+            (key == "users" and "signInActivity" in select)
+            or key == "userRegistrationDetails"
+        ):
+            return (
+                403,
+                {},
+                _error(
+                    NO_P1,
+                    "Neither tenant is B2C or tenant doesn't have premium license",
+                ),
+            )
+        if key == "activeUserDetail":
+            return 302, {"Location": f"{self.url}/download/usage.csv?sig=abc"}, None
+        items = self.tenant.items[key]
+        if key in SINGLE:
+            return 200, {}, _project(items[0], select)
+        requested = int(query.get("$top", [DEFAULT_TOP])[0])
+        top = min(requested, MAX_TOP.get(key, 999))
+        skip = int(query.get("$skiptoken", ["0"])[0])
+        page = items[skip : skip + top]
+        expand = query.get("$expand", [""])[0]
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.url}/v1.0/$metadata#{key}",
+            "value": [self._item(key, i, select, expand) for i in page],
+        }
+        if skip + top < len(items):
+            nq = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
+            nq["$skiptoken"] = str(skip + top)
+            body["@odata.nextLink"] = f"{self.url}/v1.0{path}?" + urlencode(
+                nq, safe="$,()'"
+            )
+            if key in f.foreign_next_link:
+                body["@odata.nextLink"] = body["@odata.nextLink"].replace(
+                    "127.0.0.1", "localhost"
+                )
+        return 200, {}, body
+
+    def _item(
+        self, key: str, item: dict[str, Any], select: list[str], expand: str
+    ) -> dict[str, Any]:
+        out = _project(item, select)
+        if expand == "principal":
+            users = {u["id"]: u for u in self.tenant.items["users"]}
+            u = users.get(item["principalId"], {})
+            out["principal"] = {
+                "@odata.type": "#microsoft.graph.user",
+                "id": item["principalId"],
+                "displayName": u.get("displayName"),
+                "userPrincipalName": u.get("userPrincipalName"),
+            }
+        return out
+
+    def batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer a JSON batch: each request on its own, as Graph does."""
+        out = []
+        for req in body.get("requests", [])[:20]:
+            url = req["url"] if req["url"].startswith("/") else "/" + req["url"]
+            status, headers, resp = self.graph(url)
+            entry: dict[str, Any] = {"id": req["id"], "status": status}
+            if headers:
+                entry["headers"] = headers
+            if resp is not None:
+                entry["body"] = resp
+            out.append(entry)
+        return {"responses": out}
+
+
+def _project(item: dict[str, Any], select: list[str]) -> dict[str, Any]:
+    if not select:
+        return dict(item)
+    return {k: item[k] for k in select if k in item}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeTenant
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: the tests read counters, not logs."""
+
+    def _send(
+        self,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        data = (
+            b""
+            if body is None
+            else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        )
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _begin(self) -> bool:
+        fake = self.fake
+        graph = self.path.startswith("/v1.0")
+        with fake._lock:
+            fake.http_requests += 1
+            fake.graph_http_requests += graph
+            n = fake.graph_http_requests
+        if fake.faults.latency:
+            time.sleep(fake.faults.latency)
+        drop = fake.faults.drop_after
+        if drop is not None and graph and n > drop:
+            self.close_connection = True
+            return False
+        return True
+
+    def _authorised(self) -> bool:
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer ") and auth[7:] in self.fake.tokens:
+            return True
+        self._send(401, _error("InvalidAuthenticationToken", "Access token is empty."))
+        return False
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        """OIDC discovery, Graph GETs and the report download."""
+        if not self._begin():
+            return
+        path = self.path
+        if path.endswith("/v2.0/.well-known/openid-configuration"):
+            self._send(200, self.fake.openid())
+        elif path.startswith("/download/usage.csv"):
+            self._send(
+                200,
+                self.fake.tenant.usage_csv.encode("utf-8"),
+                content_type="application/octet-stream",
+            )
+        elif path.startswith("/v1.0/"):
+            if not self._authorised():
+                return
+            status, headers, body = self.fake.graph(path[len("/v1.0") :])
+            self._send(status, body, headers)
+        else:
+            self._send(404, _error("NotFound", path))
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        """Token, device code and $batch."""
+        if not self._begin():
+            return
+        path = self.path.split("?")[0]
+        raw = self._body()
+        if path.endswith("/oauth2/v2.0/token"):
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            status, body = self.fake.token(form)
+            self._send(status, body)
+        elif path.endswith("/oauth2/v2.0/devicecode"):
+            self._send(
+                200,
+                {
+                    "device_code": "dc-" + uuid.uuid4().hex,
+                    "user_code": "FAKE-CODE",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900,
+                    "interval": 0,
+                    "message": "To sign in, open https://microsoft.com/devicelogin "
+                    "and enter the code FAKE-CODE.",
+                },
+            )
+        elif path == "/v1.0/$batch":
+            if not self._authorised():
+                return
+            fake = self.fake
+            with fake._lock:
+                fake._seen["$batch"] += 1
+                refused = fake._seen["$batch"] <= fake.faults.throttle_batches
+            if refused:
+                self._send(
+                    429,
+                    _error("TooManyRequests", "Too many requests"),
+                    {"Retry-After": fake.faults.retry_after},
+                )
+                return
+            self._send(200, fake.batch(json.loads(raw or b"{}")))
+        else:
+            self._send(404, _error("NotFound", path))

@@ -2,10 +2,14 @@
 
 Each paid seat is counted at most once, in the first category that applies:
 unassigned (bought, given to no one), disabled_user, inactive_user, overlap
-(a standalone whose service a bundle the same user holds already includes).
-Money is Decimal throughout; items are priced per seat per month from
-``licence_prices`` in client.yaml and annual cost is 12 x monthly, so the
-items sum exactly to the totals.
+(a licence whose services a bundle the same user holds already includes,
+decided from Microsoft's service-plan table in ``healthcheck.skus``).
+
+Money is Decimal throughout. A seat is priced per month from ``client.yaml``
+(``licence_prices``), else from the default list-price table for the currency
+(``healthcheck.prices``); annual cost is 12 x monthly and every price is whole
+cents, so the items, and the per-user rows behind them, sum exactly to the
+totals. Free, trial and viral SKUs are never waste.
 """
 
 from __future__ import annotations
@@ -17,23 +21,121 @@ from decimal import Decimal
 import pandas as pd
 
 from healthcheck import facts, skus
+from healthcheck import prices as pricing
 from healthcheck.model import Waste, WasteCategory, WasteItem
+
+HIGH, MEDIUM = "high", "medium"
+
+#: How sure each category is; the report and README say why. An overlap that
+#: rests on a higher tier of a service (plan_rules.csv) is medium instead.
+CONFIDENCE = {
+    WasteCategory.UNASSIGNED: HIGH,  # Microsoft's own bought and assigned counts
+    WasteCategory.DISABLED_USER: HIGH,  # the account cannot sign in
+    WasteCategory.INACTIVE_USER: MEDIUM,  # leave or shared use may explain it
+    WasteCategory.OVERLAP: HIGH,  # Microsoft's service-plan table
+}
+
+
+def _when(term: str) -> str:
+    """When a seat reduction takes effect, from the billing term."""
+    if term == "annual":
+        return "at the next renewal (annual commitment)"
+    if term == "monthly":
+        return "at the end of the month (monthly subscription)"
+    return "now if billed monthly, at renewal if an annual commitment"
+
+
+def _action(category: WasteCategory, term: str, tier: bool = False) -> str:
+    when = _when(term)
+    if category is WasteCategory.UNASSIGNED:
+        return f"Reduce the seat count {when}."
+    if category is WasteCategory.DISABLED_USER:
+        return (
+            "Remove the licence (convert the mailbox to shared first if it must "
+            f"be kept), then reduce the seat count {when}."
+        )
+    if category is WasteCategory.INACTIVE_USER:
+        return (
+            "Confirm with the manager; then reassign the licence to a new "
+            f"starter, or remove it and reduce the seat count {when}."
+        )
+    if tier:
+        return (
+            "Downgrade to the one licence that covers both: remove this one, as "
+            "the user's other licence includes a higher tier of every service; "
+            f"then reduce the seat count {when}."
+        )
+    return (
+        "Remove this licence: the user's other licence already includes it; "
+        f"then reduce the seat count {when}."
+    )
 
 
 def _item(
-    category: WasteCategory, sku: str, users: list[str], count: int, price: Decimal
+    category: WasteCategory,
+    sku: str,
+    users: list[str],
+    count: int,
+    price: pricing.Resolved,
+    *,
+    details: Mapping[str, str] | None = None,
+    tier: bool = False,
 ) -> WasteItem:
-    monthly = (price * count).quantize(Decimal("0.01"))
+    monthly = (price.price * count).quantize(pricing.CENT)
+    confidence = CONFIDENCE[category]
+    if category is WasteCategory.OVERLAP and tier:
+        confidence = MEDIUM
     return WasteItem(
         category=category,
         sku=sku,
         sku_name=skus.display_name(sku),
         count=count,
-        unit_price=price,
+        unit_price=price.price,
         monthly_cost=monthly,
         annual_cost=monthly * 12,
         users=tuple(sorted(users)),
+        price_origin=price.origin,
+        billing_term=price.term,
+        price_note=price.note,
+        action=_action(category, price.term, tier),
+        confidence=confidence,
+        user_details=dict(sorted((details or {}).items())),
     )
+
+
+def _day(value: object) -> str:
+    return (
+        ""
+        if value is None or pd.isna(value)
+        else pd.Timestamp(value).date().isoformat()
+    )
+
+
+def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, str]:
+    """Per inactive user, the evidence: last activity date, or none and created."""
+    quiet = users[users["upn"].isin(upns)].drop_duplicates("upn")
+    sources = (
+        quiet["last_activity_source"]
+        if "last_activity_source" in quiet.columns
+        else pd.Series([None] * len(quiet), index=quiet.index)
+    )
+    out = {}
+    for upn, last, created, source in zip(
+        quiet["upn"].tolist(),
+        quiet["last_activity"].tolist(),
+        quiet["created"].tolist(),
+        sources.tolist(),
+        strict=True,
+    ):
+        if _day(last):
+            text = f"last activity {_day(last)}"
+        else:
+            made = _day(created)
+            text = "no activity recorded" + (f"; created {made}" if made else "")
+        if isinstance(source, str) and source.strip():
+            text += f" ({source.strip()})"
+        out[upn] = text
+    return out
 
 
 def compute_waste(
@@ -43,11 +145,25 @@ def compute_waste(
     currency: str,
     as_of: date,
     inactive_days: int,
+    activity_source: str = "",
 ) -> Waste:
-    """Waste items over the licence datasets that arrived."""
+    """Waste items over the licence datasets that arrived.
+
+    Args:
+        frames: canonical frames by dataset name.
+        prices: ``licence_prices`` from client.yaml (a plain mapping of SKU to
+            monthly price also works); SKUs missing here fall back to the
+            default list prices for ``currency``.
+        currency: ISO code of the engagement.
+        as_of: the assessment date.
+        inactive_days: the inactivity limit.
+        activity_source: where ``users.last_activity`` came from, when the
+            caller knows (e.g. "last sign-in"); a ``last_activity_source``
+            column in ``users`` is used per user instead.
+    """
+    price_book = _PriceBook(prices, currency)
     items: list[WasteItem] = []
     not_assessed: list[str] = []
-    seen_skus: set[str] = set()
     subs = frames.get("licence_skus")
     if subs is None:
         not_assessed.append("unassigned: no licence subscription data")
@@ -57,12 +173,10 @@ def compute_waste(
         ):
             if skus.is_free(sku) or pd.isna(used):
                 continue
-            seen_skus.add(sku)
+            price = price_book.get(sku)
             spare = int(bought) - int(used)
-            if spare > 0 and sku in prices:
-                items.append(
-                    _item(WasteCategory.UNASSIGNED, sku, [], spare, prices[sku])
-                )
+            if spare > 0 and price is not None:
+                items.append(_item(WasteCategory.UNASSIGNED, sku, [], spare, price))
     users = frames.get("users")
     assignments = frames.get("licence_assignments")
     if users is None or assignments is None:
@@ -71,43 +185,123 @@ def compute_waste(
             "licence assignment data"
         )
     else:
-        paid = facts.paid_assignments(assignments)
-        seen_skus |= set(paid["sku"])
-        counted: set[tuple[str, str]] = set()
-        groups: list[tuple[WasteCategory, set[tuple[str, str]]]] = []
-        pairs = set(zip(paid["upn"], paid["sku"], strict=True))
-        disabled = facts.disabled_upns(users)
-        groups.append(
-            (WasteCategory.DISABLED_USER, {p for p in pairs if p[0] in disabled})
+        items += _per_user(
+            users, assignments, price_book, as_of, inactive_days, not_assessed
         )
-        if "last_activity" in users.columns:
-            inactive = facts.inactive_upns(users, as_of, inactive_days)
-            groups.append(
-                (WasteCategory.INACTIVE_USER, {p for p in pairs if p[0] in inactive})
-            )
-        else:
-            not_assessed.append("inactive_user: no sign-in or activity data")
-        over = facts.overlapping(paid)
-        groups.append(
-            (WasteCategory.OVERLAP, set(zip(over["upn"], over["sku"], strict=True)))
-        )
-        for category, found in groups:
-            fresh = found - counted
-            counted |= fresh
-            by_sku: dict[str, list[str]] = {}
-            for upn, sku in fresh:
-                by_sku.setdefault(sku, []).append(upn)
-            for sku in sorted(by_sku):
-                if sku in prices:
-                    items.append(
-                        _item(category, sku, by_sku[sku], len(by_sku[sku]), prices[sku])
-                    )
-    unpriced = sorted(s for s in seen_skus if s not in prices)
+    sources = {activity_source.strip()} - {""}
+    if users is not None and "last_activity_source" in users.columns:
+        sources = {s.strip() for s in users["last_activity_source"].dropna()} - {""}
     assessed = subs is not None or (users is not None and assignments is not None)
     return Waste(
         currency=currency,
         assessed=assessed,
         items=tuple(items),
         not_assessed=tuple(not_assessed),
-        unpriced_skus=tuple(unpriced),
+        unpriced_skus=tuple(sorted(price_book.unpriced)),
+        list_price_basis=(
+            prices_basis() if any(i.price_origin == "list" for i in items) else ""
+        ),
+        activity_source=", ".join(sorted(sources)),
+        inactive_days=inactive_days,
     )
+
+
+def prices_basis() -> str:
+    """What a default list price is, for the report."""
+    return pricing.LIST_PRICE_BASIS + "; each line says the date it was published"
+
+
+class _PriceBook:
+    """Resolves and remembers prices; collects paid SKUs that have none."""
+
+    def __init__(self, client: Mapping[str, Decimal], currency: str) -> None:
+        self.client = client
+        self.currency = currency
+        self.unpriced: set[str] = set()
+
+    def get(self, sku: str) -> pricing.Resolved | None:
+        found = pricing.resolve(sku, self.client, self.currency)
+        if found is None:
+            self.unpriced.add(sku)
+        return found
+
+
+def _per_user(
+    users: pd.DataFrame,
+    assignments: pd.DataFrame,
+    price_book: _PriceBook,
+    as_of: date,
+    inactive_days: int,
+    not_assessed: list[str],
+) -> list[WasteItem]:
+    """Disabled, inactive and overlap items; each (user, SKU) counted once."""
+    paid = facts.paid_assignments(assignments)
+    for sku in set(paid["sku"]):
+        price_book.get(sku)  # records unpriced SKUs even when nothing is waste
+    # .tolist(): iterating pandas string arrays costs a call per cell.
+    pairs = set(zip(paid["upn"].tolist(), paid["sku"].tolist(), strict=True))
+    groups: list[
+        tuple[WasteCategory, dict[tuple[str, str], str], set[tuple[str, str]]]
+    ] = []
+    disabled = facts.disabled_upns(users)
+    groups.append(
+        (
+            WasteCategory.DISABLED_USER,
+            {p: "sign-in blocked" for p in pairs if p[0] in disabled},
+            set(),
+        )
+    )
+    if "last_activity" in users.columns:
+        inactive = facts.inactive_upns(users, as_of, inactive_days)
+        details = _inactive_details(users, inactive)
+        groups.append(
+            (
+                WasteCategory.INACTIVE_USER,
+                {p: details[p[0]] for p in pairs if p[0] in inactive},
+                set(),
+            )
+        )
+    else:
+        not_assessed.append("inactive_user: no sign-in or activity data")
+    held: dict[str, set[str]] = {}
+    for upn, sku in pairs:
+        held.setdefault(upn, set()).add(sku)
+    over = facts.overlapping(paid)
+    overlap: dict[tuple[str, str], str] = {}
+    tiers: set[tuple[str, str]] = set()
+    for upn, sku in zip(over["upn"].tolist(), over["sku"].tolist(), strict=True):
+        bundle = skus.covering_bundle(sku, held[upn] - {sku})
+        if bundle is None:  # facts.overlapping found one; kept for the type checker
+            continue
+        how = skus.coverage(sku, bundle)
+        overlap[(upn, sku)] = f"included in {skus.display_name(bundle)}" + (
+            " (a higher tier of each service)" if how == "tier" else ""
+        )
+        if how == "tier":
+            tiers.add((upn, sku))
+    groups.append((WasteCategory.OVERLAP, overlap, tiers))
+    items: list[WasteItem] = []
+    counted: set[tuple[str, str]] = set()
+    for category, found, tier_pairs in groups:
+        fresh = {p: why for p, why in found.items() if p not in counted}
+        counted |= set(fresh)
+        by_sku: dict[str, dict[str, str]] = {}
+        for (upn, sku), why in fresh.items():
+            by_sku.setdefault(sku, {})[upn] = why
+        for sku in sorted(by_sku):
+            price = price_book.get(sku)
+            if price is None:
+                continue
+            details = by_sku[sku]
+            items.append(
+                _item(
+                    category,
+                    sku,
+                    list(details),
+                    len(details),
+                    price,
+                    details=details,
+                    tier=any((u, sku) in tier_pairs for u in details),
+                )
+            )
+    return items

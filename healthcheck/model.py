@@ -23,6 +23,8 @@ class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NOT_ASSESSED = "not_assessed"
+    #: A failure the client accepted, with a reason, until an expiry date.
+    ACCEPTED = "accepted"
 
 
 class Severity(enum.StrEnum):
@@ -186,6 +188,8 @@ class Finding:
     evidence: tuple[str, ...] = ()
     rationale: str = ""
     remediation: str = ""
+    #: The client's acceptance of this risk, whether in force or expired.
+    acceptance: Acceptance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, part of the ``assessment.json`` contract."""
@@ -204,6 +208,7 @@ class Finding:
             "evidence": list(self.evidence),
             "rationale": self.rationale,
             "remediation": self.remediation,
+            "acceptance": self.acceptance.to_dict() if self.acceptance else None,
         }
 
     @classmethod
@@ -223,7 +228,48 @@ class Finding:
             evidence=tuple(data.get("evidence", ())),
             rationale=data.get("rationale", ""),
             remediation=data.get("remediation", ""),
+            acceptance=(
+                Acceptance.from_dict(data["acceptance"])
+                if data.get("acceptance")
+                else None
+            ),
         )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Acceptance:
+    """A client's decision to live with a failing rule for a while."""
+
+    reason: str
+    expires: date
+    #: True when the expiry date is before the assessment date: a fail again.
+    expired: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "reason": self.reason,
+            "expires": self.expires.isoformat(),
+            "expired": self.expired,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Acceptance:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            reason=data["reason"],
+            expires=date.fromisoformat(data["expires"]),
+            expired=bool(data.get("expired", False)),
+        )
+
+
+class LayerStatus(enum.StrEnum):
+    """Whether a layer's grade can be shown."""
+
+    GRADED = "graded"
+    #: Some evidence, but too little for a grade (coverage below the threshold).
+    INCOMPLETE = "incomplete"
+    NOT_ASSESSED = "not_assessed"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -238,6 +284,8 @@ class LayerScore:
     assessed_weight: float
     total_weight: float
     counts: Mapping[str, int]
+    status: LayerStatus = LayerStatus.GRADED
+    accepted_weight: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, part of the ``assessment.json`` contract."""
@@ -251,7 +299,9 @@ class LayerScore:
             "passed_weight": self.passed_weight,
             "assessed_weight": self.assessed_weight,
             "total_weight": self.total_weight,
+            "accepted_weight": self.accepted_weight,
             "counts": dict(self.counts),
+            "status": self.status.value,
         }
 
     @classmethod
@@ -266,6 +316,16 @@ class LayerScore:
             assessed_weight=data["assessed_weight"],
             total_weight=data["total_weight"],
             counts=dict(data["counts"]),
+            # Schema 1.0 files have no status: a grade means graded.
+            status=LayerStatus(
+                data.get("status")
+                or (
+                    LayerStatus.GRADED
+                    if data["score"] is not None
+                    else LayerStatus.NOT_ASSESSED
+                )
+            ),
+            accepted_weight=data.get("accepted_weight", 0.0),
         )
 
 
@@ -303,6 +363,16 @@ class WasteItem:
     monthly_cost: Decimal
     annual_cost: Decimal
     users: tuple[str, ...] = ()
+    #: "client" (client.yaml) or "list" (the default list-price table).
+    price_origin: str = ""
+    #: "annual", "monthly" or "" when the billing term is not known.
+    billing_term: str = ""
+    price_note: str = ""
+    #: What the saving needs, in words, and how sure the finding is.
+    action: str = ""
+    confidence: str = ""
+    #: Per user, the evidence behind the line (e.g. the last activity date).
+    user_details: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form; money is a JSON number with two decimals."""
@@ -315,6 +385,15 @@ class WasteItem:
             "monthly_cost": money_out(self.monthly_cost),
             "annual_cost": money_out(self.annual_cost),
             "users": list(self.users),
+            "price_origin": self.price_origin,
+            "billing_term": self.billing_term,
+            "price_note": self.price_note,
+            "action": self.action,
+            "confidence": self.confidence,
+            # A list, not an object keyed by user: keys stay a fixed schema.
+            "user_evidence": [
+                {"user": u, "evidence": e} for u, e in self.user_details.items()
+            ],
         }
 
     @classmethod
@@ -329,6 +408,14 @@ class WasteItem:
             monthly_cost=money_in(data["monthly_cost"]),
             annual_cost=money_in(data["annual_cost"]),
             users=tuple(data.get("users", ())),
+            price_origin=data.get("price_origin", ""),
+            billing_term=data.get("billing_term", ""),
+            price_note=data.get("price_note", ""),
+            action=data.get("action", ""),
+            confidence=data.get("confidence", ""),
+            user_details={
+                e["user"]: e["evidence"] for e in data.get("user_evidence", ())
+            },
         )
 
 
@@ -341,6 +428,12 @@ class Waste:
     items: tuple[WasteItem, ...] = ()
     not_assessed: tuple[str, ...] = ()
     unpriced_skus: tuple[str, ...] = ()
+    #: What default list prices are, set when any line uses one.
+    list_price_basis: str = ""
+    #: Where last_activity came from, when the evidence says so.
+    activity_source: str = ""
+    #: The inactivity limit the inactive_user category used.
+    inactive_days: int | None = None
 
     @property
     def monthly_total(self) -> Decimal:
@@ -362,6 +455,9 @@ class Waste:
             "items": [i.to_dict() for i in self.items],
             "not_assessed": list(self.not_assessed),
             "unpriced_skus": list(self.unpriced_skus),
+            "list_price_basis": self.list_price_basis,
+            "activity_source": self.activity_source,
+            "inactive_days": self.inactive_days,
         }
 
     @classmethod
@@ -373,6 +469,9 @@ class Waste:
             items=tuple(WasteItem.from_dict(i) for i in data.get("items", ())),
             not_assessed=tuple(data.get("not_assessed", ())),
             unpriced_skus=tuple(data.get("unpriced_skus", ())),
+            list_price_basis=data.get("list_price_basis", ""),
+            activity_source=data.get("activity_source", ""),
+            inactive_days=data.get("inactive_days"),
         )
 
 

@@ -1,18 +1,30 @@
-"""Reference data about Microsoft licence SKUs: friendly names, free SKUs, bundles.
+"""Reference data about Microsoft licence SKUs: names, service plans, free SKUs.
 
-A small table for the SKUs a small business meets most, after Microsoft's
-"Product names and service plan identifiers for licensing" list
-(https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference).
-Unknown SKUs still work: they are shown by part number.
+The table ``catalog/skus.csv`` is transcribed from Microsoft's "Product names
+and service plan identifiers for licensing"
+(https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference);
+its header says from which copy and when. Each SKU carries its service plans,
+so "a bundle the user holds already includes this licence" is decided from
+Microsoft's own data, not from a hand-kept list of pairs. ``catalog/plan_rules.csv``
+says which plans are too trivial to count and which plan a higher tier covers.
+
+Unknown SKUs still work: they are shown by part number, are free only when
+their part number says so, and never take part in an overlap.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+#: Part numbers that name a free, trial, viral (self-service sign-up) or
+#: developer SKU. Microsoft's naming is consistent enough for these words;
+#: the explicit ``free`` column of the catalogue covers the rest.
+FREE_PATTERN = re.compile(r"(TRIAL|VIRAL|FREE|EXPLORATORY|DEVELOPERPACK|_DEV$)")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -20,43 +32,78 @@ class Sku:
     """One SKU of the reference table."""
 
     part_number: str
+    guid: str
     name: str
     free: bool
-    included_in: frozenset[str]
+    plans: frozenset[str]
     aliases: tuple[str, ...]
+    source: str
+
+
+def catalog_rows(name: str) -> list[dict[str, str]]:
+    """Rows of a CSV data file in ``healthcheck/catalog``, comment lines skipped."""
+    text = resources.files("healthcheck.catalog").joinpath(name).read_text("utf-8")
+    # The data files open with '#' comment lines that name their sources.
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
 
 
 @cache
 def catalog() -> dict[str, Sku]:
     """All known SKUs by part number."""
-    text = (
-        resources.files("healthcheck.catalog")
-        .joinpath("skus.csv")
-        .read_text(encoding="utf-8")
-    )
     out = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in catalog_rows("skus.csv"):
         out[row["sku"]] = Sku(
             part_number=row["sku"],
+            guid=row["guid"],
             name=row["name"],
             free=row["free"] == "yes",
-            included_in=frozenset(row["included_in"].split()),
+            plans=frozenset(row["plans"].split()),
             aliases=tuple(a for a in row["aliases"].split("|") if a),
+            source=row["source"],
         )
     return out
 
 
 @cache
+def _plan_rules() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    ignored: set[str] = set()
+    direct: dict[str, set[str]] = {}
+    for row in catalog_rows("plan_rules.csv"):
+        if row["kind"] == "ignore":
+            ignored.add(row["plan"])
+        elif row["kind"] == "covered_by":
+            direct.setdefault(row["plan"], set()).add(row["covered_by"])
+        else:
+            raise ValueError(f"plan_rules.csv: unknown kind {row['kind']!r}")
+    # Transitive closure: Kiosk < Plan 1 < Plan 2 means Plan 2 covers Kiosk.
+    closed: dict[str, frozenset[str]] = {}
+    for plan in direct:
+        seen: set[str] = set()
+        todo = list(direct[plan])
+        while todo:
+            higher = todo.pop()
+            if higher not in seen:
+                seen.add(higher)
+                todo.extend(direct.get(higher, ()))
+        closed[plan] = frozenset(seen)
+    return frozenset(ignored), closed
+
+
+@cache
 def _by_name() -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for sku in catalog().values():
-        for name in (sku.name, *sku.aliases, sku.part_number):
-            out[name.casefold()] = sku.part_number
+        for name in (sku.name, *sku.aliases, sku.part_number, sku.guid):
+            # Microsoft gives two EEA SKUs one display name; the first listed
+            # wins, so the mapping never depends on dict order.
+            if name:
+                out.setdefault(name.casefold(), sku.part_number)
     return out
 
 
 def part_number(product_name: str) -> str:
-    """Map a product's friendly name (as admin-center exports show it) to its SKU.
+    """Map a product's friendly name, part number or SKU GUID to its part number.
 
     Returns the name itself, stripped, when it is not in the table.
     """
@@ -70,13 +117,78 @@ def display_name(sku: str) -> str:
     return known.name if known else sku
 
 
+@cache
 def is_free(sku: str) -> bool:
-    """True for free, trial-like or viral SKUs that are never waste."""
+    """True for free, trial, viral or developer SKUs, which are never waste.
+
+    The catalogue's ``free`` column decides for known SKUs; for any SKU the
+    part number decides too (see :data:`FREE_PATTERN`), so an unknown
+    ``*_TRIAL`` SKU is never priced as waste.
+    """
+    if not isinstance(sku, str):
+        return False  # an empty cell is no SKU, and no free one
     known = catalog().get(sku)
-    return bool(known and known.free)
+    return bool(known and known.free) or bool(FREE_PATTERN.search(sku.upper()))
+
+
+def service_plans(sku: str) -> frozenset[str]:
+    """Service plan names of a SKU; empty when the table does not list them."""
+    known = catalog().get(sku)
+    return known.plans if known else frozenset()
+
+
+def _essential(plans: frozenset[str]) -> frozenset[str]:
+    ignored, _ = _plan_rules()
+    return frozenset(p for p in plans if p not in ignored)
+
+
+def _covered(plan: str, by: frozenset[str]) -> bool:
+    _, higher = _plan_rules()
+    return plan in by or bool(higher.get(plan, frozenset()) & by)
+
+
+@cache  # called per user and SKU pair on tenants of tens of thousands
+def coverage(standalone: str, bundle: str) -> str | None:
+    """How ``bundle`` includes every service of ``standalone``, or None.
+
+    Returns ``"exact"`` when every non-trivial service plan of the standalone
+    is listed in the bundle, ``"tier"`` when some are only covered by a higher
+    tier of the same plan (``plan_rules.csv``), and None otherwise, or when
+    either SKU's plans are unknown. Two SKUs with the same services cover each
+    other; :func:`covering_bundle` breaks that tie.
+    """
+    if standalone == bundle:
+        return None
+    mine = _essential(service_plans(standalone))
+    theirs = service_plans(bundle)
+    if not mine or not theirs:
+        return None
+    if mine <= theirs:
+        return "exact"
+    if all(_covered(p, theirs) for p in mine):
+        return "tier"
+    return None
+
+
+def covering_bundle(sku: str, held: set[str] | frozenset[str]) -> str | None:
+    """The SKU among ``held`` that already includes ``sku``, or None.
+
+    When two held SKUs include each other (the same services under two part
+    numbers), only the one later in part-number order is reported, so one of
+    the pair is kept. Among several covering bundles the first by part number
+    is named, so the result does not depend on input order.
+    """
+    for other in sorted(held):
+        if coverage(sku, other) is None:
+            continue
+        if coverage(other, sku) is not None and sku < other:
+            continue  # mutual: keep the first of the pair
+        return other
+    return None
 
 
 def included_in(sku: str) -> frozenset[str]:
-    """Bundles that already include this standalone SKU's service."""
-    known = catalog().get(sku)
-    return known.included_in if known else frozenset()
+    """Known SKUs whose service plans already include this SKU's services."""
+    return frozenset(
+        other for other in catalog() if covering_bundle(sku, {other}) is not None
+    )

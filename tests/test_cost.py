@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pandas as pd
+import pytest
 
 from healthcheck import cost, datasets
-from healthcheck.model import Waste, WasteCategory
+from healthcheck.config import ClientConfig, load_engagement
+from healthcheck.errors import ConfigError
+from healthcheck.model import Assessment, Waste, WasteCategory
+from healthcheck.prices import ClientPrices, LicencePrice
+from healthcheck.report import context, xlsx
 
 AS_OF = date(2026, 11, 20)  # 90 days before: 2026-08-22
 D = Decimal
@@ -504,3 +512,491 @@ def test_without_any_licence_data_waste_is_not_assessed() -> None:
     assert d["monthly_total"] is None
     assert d["annual_total"] is None
     assert waste({}).to_dict()["monthly_total"] is None
+
+
+# ----------------------------------------------- a small tenant, end to end
+
+
+def client_prices(**entries: LicencePrice) -> ClientPrices:
+    return ClientPrices(entries)
+
+
+def _small_tenant() -> dict[str, pd.DataFrame]:
+    return {
+        "licence_skus": subs(
+            [
+                ("SPB", "5", "4"),  # 1 spare
+                ("O365_BUSINESS_ESSENTIALS", "3", "3"),
+                ("EXCHANGESTANDARD", "2", "2"),
+                ("O365_BUSINESS", "1", "1"),
+                ("FLOW_FREE", "10000", "2"),
+            ]
+        ),
+        "users": frame(
+            "users",
+            [
+                user("ann"),
+                user("ben", enabled="False", last_activity="2026-01-05"),
+                user("cat", last_activity="2026-03-03"),
+                user("dan"),
+                user("eve"),
+                # created 2026-10-01, never active: new, not inactive
+                user("fay", created="2026-10-01", last_activity=""),
+            ],
+        ),
+        "licence_assignments": assignments(
+            [
+                ("ann", "SPB"),
+                ("ann", "EXCHANGESTANDARD"),  # overlap: in Business Premium
+                ("ann", "FLOW_FREE"),
+                ("ben", "SPB"),  # disabled
+                ("ben", "O365_BUSINESS_ESSENTIALS"),  # disabled (also in SPB)
+                ("cat", "O365_BUSINESS_ESSENTIALS"),  # inactive
+                ("dan", "SPB"),
+                ("dan", "O365_BUSINESS"),  # overlap by a higher tier: medium
+                ("eve", "O365_BUSINESS_ESSENTIALS"),
+                ("eve", "EXCHANGESTANDARD"),  # overlap: in Business Basic
+                ("eve", "FLOW_FREE"),
+                ("fay", "SPB"),
+            ]
+        ),
+    }
+
+
+SMALL_PRICES = client_prices(
+    SPB=LicencePrice(price=D("20.60"), term="annual", note="CSP invoice"),
+    EXCHANGESTANDARD=LicencePrice(price=D("3.70"), term="monthly"),
+    O365_BUSINESS=LicencePrice(price=D("9.80")),
+    # O365_BUSINESS_ESSENTIALS has no client price: the EUR list price applies.
+)
+
+
+def test_small_tenant_computed_by_hand_to_the_cent() -> None:
+    w = waste(_small_tenant(), prices=SMALL_PRICES)
+    assert rows(w) == [
+        # 5 bought - 4 assigned = 1 x 20.60 = 20.60; x 12 = 247.20
+        (UNASSIGNED, "SPB", 1, D("20.60"), D("20.60"), D("247.20"), ()),
+        # ben, list price 5.20: 5.20; x 12 = 62.40
+        (
+            DISABLED,
+            "O365_BUSINESS_ESSENTIALS",
+            1,
+            D("5.20"),
+            D("5.20"),
+            D("62.40"),
+            ("ben",),
+        ),
+        # ben: 20.60; 247.20
+        (DISABLED, "SPB", 1, D("20.60"), D("20.60"), D("247.20"), ("ben",)),
+        # cat, quiet since March: 5.20; 62.40
+        (
+            INACTIVE,
+            "O365_BUSINESS_ESSENTIALS",
+            1,
+            D("5.20"),
+            D("5.20"),
+            D("62.40"),
+            ("cat",),
+        ),
+        # ann and eve: 2 x 3.70 = 7.40; x 12 = 88.80
+        (
+            OVERLAP,
+            "EXCHANGESTANDARD",
+            2,
+            D("3.70"),
+            D("7.40"),
+            D("88.80"),
+            ("ann", "eve"),
+        ),
+        # dan: 9.80; 117.60
+        (OVERLAP, "O365_BUSINESS", 1, D("9.80"), D("9.80"), D("117.60"), ("dan",)),
+    ]
+    # 20.60 + 5.20 + 20.60 + 5.20 + 7.40 + 9.80 = 68.80 a month
+    assert w.monthly_total == D("68.80")
+    # 247.20 + 62.40 + 247.20 + 62.40 + 88.80 + 117.60 = 825.60 a year
+    assert w.annual_total == D("825.60")
+    assert_sums(w)
+    assert w.unpriced_skus == ()
+    assert w.inactive_days == 90
+    # Where each price came from, and the billing term where client.yaml says.
+    basis = {(i.category, i.sku): (i.price_origin, i.billing_term) for i in w.items}
+    assert basis == {
+        (UNASSIGNED, "SPB"): ("client", "annual"),
+        (DISABLED, "O365_BUSINESS_ESSENTIALS"): ("list", ""),
+        (DISABLED, "SPB"): ("client", "annual"),
+        (INACTIVE, "O365_BUSINESS_ESSENTIALS"): ("list", ""),
+        (OVERLAP, "EXCHANGESTANDARD"): ("client", "monthly"),
+        (OVERLAP, "O365_BUSINESS"): ("client", ""),
+    }
+    assert "excluding VAT" in w.list_price_basis
+    listed = [i for i in w.items if i.price_origin == "list"]
+    assert all(i.price_note.startswith("list price 2026-06-01") for i in listed)
+    # Confidence: high for counts and blocked accounts, medium for inactivity
+    # and for an overlap that rests on a higher tier of a service.
+    assert [i.confidence for i in w.items] == [
+        "high",
+        "high",
+        "high",
+        "medium",
+        "high",
+        "medium",
+    ]
+    # The evidence behind each user.
+    details = {(i.sku, u): e for i in w.items for u, e in i.user_details.items()}
+    assert details[("SPB", "ben")] == "sign-in blocked"
+    assert details[("O365_BUSINESS_ESSENTIALS", "cat")] == "last activity 2026-03-03"
+    assert details[("EXCHANGESTANDARD", "ann")] == (
+        "included in Microsoft 365 Business Premium"
+    )
+    assert details[("EXCHANGESTANDARD", "eve")] == (
+        "included in Microsoft 365 Business Basic"
+    )
+    assert details[("O365_BUSINESS", "dan")].endswith("(a higher tier of each service)")
+
+
+def test_waste_by_user_rows_sum_exactly_to_the_totals() -> None:
+    w = waste(_small_tenant(), prices=SMALL_PRICES)
+    sheet = xlsx.waste_rows(w)
+    # One row per user behind each line, plus one row for the unassigned seats.
+    assert len(sheet) == 1 + sum(len(i.users) for i in w.items)
+    assert sum((r[5] for r in sheet), D("0")) == w.monthly_total == D("68.80")
+    assert sum((r[6] for r in sheet), D("0")) == w.annual_total == D("825.60")
+    assert sum(r[4] for r in sheet) == sum(i.count for i in w.items) == 7
+    by_user = {(r[1], r[3]): r[7] for r in sheet}
+    assert by_user[("O365_BUSINESS_ESSENTIALS", "cat")] == "last activity 2026-03-03"
+
+
+def test_json_round_trip_keeps_the_new_fields() -> None:
+    w = waste(_small_tenant(), prices=SMALL_PRICES)
+    d = w.to_dict()
+    assert d["monthly_total"] == 68.8 and d["annual_total"] == 825.6
+    item = next(i for i in d["items"] if i["sku"] == "EXCHANGESTANDARD")
+    assert item["price_origin"] == "client" and item["billing_term"] == "monthly"
+    assert item["user_evidence"] == [
+        {"user": "ann", "evidence": "included in Microsoft 365 Business Premium"},
+        {"user": "eve", "evidence": "included in Microsoft 365 Business Basic"},
+    ]
+    assert Waste.from_dict(d) == w
+
+
+# ------------------------------------------------------- billing and actions
+
+
+def test_billing_term_decides_when_the_saving_arrives() -> None:
+    tenant = {"licence_skus": subs([("SPB", "3", "1"), ("VISIOCLIENT", "2", "1")])}
+    w = waste(
+        tenant,
+        prices=client_prices(
+            SPB=LicencePrice(price=D("20.60"), term="annual"),
+            VISIOCLIENT=LicencePrice(price=D("14.10"), term="monthly"),
+        ),
+    )
+    spb, visio = w.items
+    assert "at the next renewal" in spb.action
+    assert "end of the month" in visio.action
+    # A plain price (no term known) says both.
+    w = waste(tenant, prices={"SPB": D("20.60"), "VISIOCLIENT": D("14.10")})
+    assert all("at renewal if an annual commitment" in i.action for i in w.items)
+    assert all(i.billing_term == "" for i in w.items)
+    # 2 x 20.60 + 1 x 14.10 = 55.30 either way
+    assert w.monthly_total == D("55.30")
+
+
+def test_every_category_says_what_the_saving_needs() -> None:
+    w = waste(_small_tenant(), prices=SMALL_PRICES)
+    actions = {i.category: i.action for i in w.items}
+    assert actions[UNASSIGNED].startswith("Reduce the seat count")
+    assert actions[DISABLED].startswith("Remove the licence")
+    assert "reassign" in actions[INACTIVE]
+    overlap = {i.sku: i.action for i in w.items if i.category is OVERLAP}
+    assert overlap["EXCHANGESTANDARD"].startswith("Remove this licence")
+    assert overlap["O365_BUSINESS"].startswith("Downgrade")
+
+
+# ------------------------------------------------------------- list prices
+
+
+def test_list_price_fills_in_only_what_client_yaml_leaves_out() -> None:
+    tenant = {"licence_skus": subs([("SPB", "2", "0")])}
+    # No client price: the EUR list price, 2 x 19.06 = 38.12.
+    w = waste(tenant, prices={})
+    assert rows(w) == [
+        (UNASSIGNED, "SPB", 2, D("19.06"), D("38.12"), D("457.44"), ()),
+    ]
+    assert w.items[0].price_origin == "list"
+    # The client's price wins: 2 x 20.60 = 41.20.
+    w = waste(tenant, prices={"SPB": D("20.60")})
+    assert w.monthly_total == D("41.20")
+    assert w.items[0].price_origin == "client"
+    assert w.list_price_basis == ""
+    # USD list: 2 x 22.00 = 44.00.
+    w = cost.compute_waste(
+        tenant, prices={}, currency="USD", as_of=AS_OF, inactive_days=90
+    )
+    assert w.monthly_total == D("44.00")
+    # A currency without a list: unpriced, not zero.
+    w = cost.compute_waste(
+        tenant, prices={}, currency="SEK", as_of=AS_OF, inactive_days=90
+    )
+    assert w.items == () and w.unpriced_skus == ("SPB",)
+
+
+def test_mixed_case_part_numbers_find_their_client_yaml_price(
+    tmp_path: Path,
+) -> None:
+    sku = "Microsoft_365_Business_Basic_EEA_(no_Teams)"
+    cfg = _config(tmp_path, f"licence_prices:\n  {sku}: 4.90\n")
+    # 3 bought, 1 assigned: 2 x 4.90 = 9.80
+    w = waste({"licence_skus": subs([(sku, "3", "1")])}, prices=cfg.licence_prices)
+    assert w.monthly_total == D("9.80") and w.unpriced_skus == ()
+
+
+def test_trial_and_viral_skus_are_free_by_their_part_number() -> None:
+    w = waste(
+        {
+            "licence_skus": subs(
+                [("DYN365_X_TRIAL", "25", "1"), ("POWERAPPS_VIRAL", "10000", "3")]
+            ),
+            "users": frame("users", [user("ben", enabled="False")]),
+            "licence_assignments": assignments([("ben", "DYN365_X_TRIAL")]),
+        },
+        # Even a (mistaken) price for them never makes them waste.
+        prices={"DYN365_X_TRIAL": D("50.00"), "POWERAPPS_VIRAL": D("1.00")},
+    )
+    assert w.items == () and w.unpriced_skus == ()
+
+
+# --------------------------------------------------------------- overlaps
+
+
+def _overlaps(pairs: list[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
+    upns = sorted({u for u, _ in pairs})
+    w = waste(
+        {
+            "users": frame("users", [user(u) for u in upns]),
+            "licence_assignments": assignments(pairs),
+        },
+        prices={s: D("1.00") for _, s in pairs},
+    )
+    assert all(i.category is OVERLAP for i in w.items)
+    return [(i.sku, i.users) for i in w.items]
+
+
+def test_overlap_is_decided_from_service_plans() -> None:
+    assert _overlaps(
+        [
+            # Entra ID P1 and Intune Plan 1 are both in Business Premium.
+            ("a", "SPB"),
+            ("a", "AAD_PREMIUM"),
+            ("a", "INTUNE_A"),
+            # Visio Plan 1's services are all in Visio Plan 2.
+            ("b", "VISIOCLIENT"),
+            ("b", "VISIOONLINE_PLAN1"),
+            # Business Standard beside Business Premium: the lesser bundle.
+            ("c", "SPB"),
+            ("c", "O365_BUSINESS_PREMIUM"),
+            # Power BI Pro is not part of Business Premium.
+            ("d", "SPB"),
+            ("d", "POWER_BI_PRO"),
+            # A SKU whose plans were not transcribed is never claimed.
+            ("h", "SPE_E5"),
+            ("h", "POWER_BI_PRO"),
+            # ... but Power BI Pro is part of Office 365 E5.
+            ("i", "ENTERPRISEPREMIUM"),
+            ("i", "POWER_BI_PRO"),
+            # An unknown SKU never overlaps.
+            ("e", "SPB"),
+            ("e", "CONTOSO_ADDON"),
+            # Exchange Online Plan 2 is not inside Business Premium.
+            ("f", "SPB"),
+            ("f", "EXCHANGEENTERPRISE"),
+        ]
+    ) == [
+        ("AAD_PREMIUM", ("a",)),
+        ("INTUNE_A", ("a",)),
+        ("O365_BUSINESS_PREMIUM", ("c",)),
+        ("POWER_BI_PRO", ("i",)),
+        ("VISIOONLINE_PLAN1", ("b",)),
+    ]
+
+
+def test_two_licences_with_the_same_services_count_once() -> None:
+    # Exchange Online (Plan 1) and Exchange Online Essentials (ExO P1 based)
+    # give the same mailbox: one of the pair is waste, not both.
+    found = _overlaps([("g", "EXCHANGESTANDARD"), ("g", "EXCHANGEESSENTIALS")])
+    assert len(found) == 1
+
+
+def test_no_user_is_counted_twice_whatever_applies() -> None:
+    w = waste(
+        {
+            "licence_skus": subs([("SPB", "4", "3"), ("EXCHANGESTANDARD", "3", "3")]),
+            "users": frame(
+                "users",
+                [
+                    # disabled, inactive and overlapping: counted as disabled
+                    user("zoe", enabled="False", last_activity="2025-01-01"),
+                    # inactive and overlapping: counted as inactive
+                    user("yan", last_activity="2025-01-01"),
+                    # only overlapping
+                    user("xia"),
+                ],
+            ),
+            "licence_assignments": assignments(
+                [
+                    ("zoe", "SPB"),
+                    ("zoe", "EXCHANGESTANDARD"),
+                    ("yan", "SPB"),
+                    ("yan", "EXCHANGESTANDARD"),
+                    ("xia", "SPB"),
+                    ("xia", "EXCHANGESTANDARD"),
+                ]
+            ),
+        }
+    )
+    seen = [(i.sku, u) for i in w.items for u in i.users]
+    assert len(seen) == len(set(seen)) == 5
+    assert [(i.category, i.sku, i.users) for i in w.items] == [
+        (UNASSIGNED, "SPB", ()),  # seats, not users: 4 - 3
+        (DISABLED, "EXCHANGESTANDARD", ("zoe",)),
+        (DISABLED, "SPB", ("zoe",)),
+        (INACTIVE, "EXCHANGESTANDARD", ("yan",)),
+        (INACTIVE, "SPB", ("yan",)),
+        (OVERLAP, "EXCHANGESTANDARD", ("xia",)),
+    ]
+    # 20.60 + (4.00 + 20.60) x 2 + 4.00 = 73.80
+    assert w.monthly_total == D("73.80")
+    assert_sums(w)
+
+
+# ---------------------------------------------------------------- activity
+
+
+def test_inactive_evidence_names_the_activity_source_when_known() -> None:
+    users = frame(
+        "users",
+        [
+            user("erin", last_activity="2026-05-01"),
+            user("frank", created="2023-02-01", last_activity=""),
+        ],
+    )
+    tenant = {
+        "users": users,
+        "licence_assignments": assignments([("erin", "SPB"), ("frank", "SPB")]),
+    }
+    w = waste(tenant)
+    assert w.activity_source == ""  # the evidence does not say: nothing invented
+    assert dict(w.items[0].user_details) == {
+        "erin": "last activity 2026-05-01",
+        "frank": "no activity recorded; created 2023-02-01",
+    }
+    w = cost.compute_waste(
+        tenant,
+        prices=PRICES,
+        currency="EUR",
+        as_of=AS_OF,
+        inactive_days=90,
+        activity_source="last sign-in (Microsoft Graph)",
+    )
+    assert w.activity_source == "last sign-in (Microsoft Graph)"
+    # A per-user source column, when a collector provides one, wins.
+    tenant["users"] = users.assign(last_activity_source="usage report")
+    w = waste(tenant)
+    assert w.activity_source == "usage report"
+    assert w.items[0].user_details["erin"] == "last activity 2026-05-01 (usage report)"
+
+
+# ----------------------------------------------------- prices in client.yaml
+
+GOOD = "client:\n  name: Test Oy\nperiod: 2026-Q4\n"
+
+
+def _config(tmp_path: Path, text: str) -> ClientConfig:
+    (tmp_path / "client.yaml").write_text(GOOD + text, encoding="utf-8")
+    return load_engagement(tmp_path).config
+
+
+def test_client_yaml_prices_simple_and_full_form(tmp_path: Path) -> None:
+    cfg = _config(
+        tmp_path,
+        "licence_prices:\n"
+        "  spb: {price: 18.5, term: annual, note: negotiated 2026}\n"
+        "  EXCHANGESTANDARD: 3.7\n",
+    )
+    prices = cfg.licence_prices
+    assert dict(prices) == {"SPB": D("18.50"), "EXCHANGESTANDARD": D("3.70")}
+    assert isinstance(prices, ClientPrices)
+    assert prices.detail("SPB") == LicencePrice(
+        price=D("18.50"), term="annual", note="negotiated 2026"
+    )
+    # Saved with the evidence and read back, the terms survive.
+    again = ClientConfig.from_dict(cfg.to_dict())
+    assert again.licence_prices.detail("SPB").term == "annual"  # type: ignore[attr-defined]
+    assert cfg.to_dict()["licence_prices"] == {
+        "SPB": {"price": "18.50", "term": "annual", "note": "negotiated 2026"},
+        "EXCHANGESTANDARD": "3.70",
+    }
+
+
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("  SPB: {price: 18.5, term: yearly}\n", "'licence_prices.SPB.term'"),
+        ("  SPB: {price: cheap}\n", "'licence_prices.SPB.price'"),
+        ("  SPB: {term: annual}\n", "'licence_prices.SPB.price'"),
+        ("  SPB: {price: 1, discount: 5}\n", "'licence_prices.SPB.discount'"),
+        ("  SPB: {price: 1, note: [a]}\n", "'licence_prices.SPB.note'"),
+        ("  SPB: -3\n", "'licence_prices.SPB'"),
+    ],
+)
+def test_bad_prices_name_client_yaml_and_the_key(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        _config(tmp_path, "licence_prices:\n" + text)
+    message = str(err.value)
+    assert "client.yaml" in message and key in message
+    assert "\n" not in message
+
+
+# -------------------------------------------------- what reports show of it
+
+
+def test_sample_report_and_workbook_trace_every_euro(sample_run: Path) -> None:
+    data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
+    a = Assessment.from_dict(data)
+    w = a.waste
+    assert_sums(w)
+    # The sample prices SPB as {price: 20.60, term: annual} in client.yaml.
+    spb = [i for i in w.items if i.sku == "SPB"]
+    assert spb and all(i.billing_term == "annual" for i in spb)
+    assert all("next renewal" in i.action for i in spb)
+    view = context.build(a)["waste"]
+    labels = {
+        (line["category"], line["sku"]): line["price_label"] for line in view["lines"]
+    }
+    assert labels[("Bought but not assigned", "SPB")] == "client, annual"
+    assert view["prices"] == {"client": len(w.items), "list": 0, "list_basis": ""}
+    # The sample's evidence does not say which file gave which date, so the
+    # report names the files the users data came from and invents nothing.
+    assert w.activity_source == ""
+    assert view["activity_files"] == [
+        "active_users.csv",
+        "usage_active_users_detail.csv",
+    ]
+    unassigned = next(c for c in view["actions"] if c["category"].startswith("Bought"))
+    assert unassigned["confidence"] == "high"
+    assert any(
+        t["when"].startswith("at the next renewal")
+        and "Microsoft 365 Business Premium" in t["licences"]
+        for t in unassigned["timing"]
+    )
+    # The workbook: a row per user behind every line, summing to the totals.
+    sheet = openpyxl.load_workbook(sample_run / "findings.xlsx")["Waste by user"]
+    body = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(body) == sum(len(i.users) or 1 for i in w.items)
+    assert round(sum(r[5] for r in body), 2) == float(w.monthly_total)
+    assert round(sum(r[6] for r in body), 2) == float(w.annual_total)
+    assert {r[3] for r in body if r[0] == "overlap"} == set(
+        u for i in w.items if i.category is OVERLAP for u in i.users
+    )

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck.atomic import write_atomic
-from healthcheck.model import Assessment
+from healthcheck.model import Assessment, Waste
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -63,6 +63,43 @@ def _sheet(
     return ws
 
 
+def waste_rows(waste: Waste) -> list[tuple[Any, ...]]:
+    """One row per user behind each waste line; unassigned seats in one row.
+
+    The Monthly and Annual columns add up exactly to the waste totals.
+    """
+    rows: list[tuple[Any, ...]] = []
+    for i in waste.items:
+        if not i.users:
+            rows.append(
+                (
+                    i.category.value,
+                    i.sku,
+                    i.sku_name,
+                    f"({i.count} seats assigned to no one)",
+                    i.count,
+                    i.monthly_cost,
+                    i.annual_cost,
+                    "bought minus assigned, from the subscription counts",
+                )
+            )
+            continue
+        for user in i.users:
+            rows.append(
+                (
+                    i.category.value,
+                    i.sku,
+                    i.sku_name,
+                    user,
+                    1,
+                    i.unit_price,
+                    i.unit_price * 12,
+                    i.user_details.get(user, ""),
+                )
+            )
+    return rows
+
+
 def build(a: Assessment) -> Workbook:
     """The workbook for one assessment."""
     wb = Workbook()
@@ -79,7 +116,11 @@ def build(a: Assessment) -> Workbook:
     summary += [
         (
             f"{s.layer.number}. {s.layer.label}",
-            f"{s.grade} ({s.score:.0f})" if s.score is not None else "not assessed",
+            f"{s.grade} ({s.score:.0f})"
+            if s.grade is not None and s.score is not None
+            else f"incomplete (score {s.score:.0f}, coverage {s.coverage:.0%})"
+            if s.score is not None
+            else "not assessed",
         )
         for s in a.layers
     ]
@@ -110,6 +151,7 @@ def build(a: Assessment) -> Workbook:
             "Detail",
             "Affected",
             "Remediation",
+            "Accepted risk",
         ],
         [
             (
@@ -121,10 +163,16 @@ def build(a: Assessment) -> Workbook:
                 f.detail or f.reason,
                 len(f.affected),
                 f.remediation,
+                (
+                    f"{'expired' if f.acceptance.expired else 'until'} "
+                    f"{f.acceptance.expires.isoformat()}: {f.acceptance.reason}"
+                    if f.acceptance
+                    else ""
+                ),
             )
             for f in a.findings
         ],
-        [9, 22, 10, 13, 50, 70, 9, 70],
+        [9, 22, 10, 13, 50, 70, 9, 70, 40],
     )
     _sheet(
         wb,
@@ -144,6 +192,11 @@ def build(a: Assessment) -> Workbook:
             "Unit price / month",
             "Monthly cost",
             "Annual cost",
+            "Price basis",
+            "Billing term",
+            "Price note",
+            "Confidence",
+            "What the saving needs",
         ],
         [
             (
@@ -154,24 +207,34 @@ def build(a: Assessment) -> Workbook:
                 i.unit_price,
                 i.monthly_cost,
                 i.annual_cost,
+                i.price_origin,
+                i.billing_term,
+                i.price_note,
+                i.confidence,
+                i.action,
             )
             for i in a.waste.items
         ],
-        [16, 26, 36, 8, 18, 16, 16],
+        [16, 26, 36, 8, 18, 16, 16, 12, 12, 30, 12, 70],
         money_cols=(5, 6, 7),
         currency=cur,
     )
     _sheet(
         wb,
         "Waste by user",
-        ["Category", "SKU", "Licence", "User", "Monthly cost"],
         [
-            (i.category.value, i.sku, i.sku_name, u, i.unit_price)
-            for i in a.waste.items
-            for u in i.users
+            "Category",
+            "SKU",
+            "Licence",
+            "User",
+            "Seats",
+            "Monthly cost",
+            "Annual cost",
+            "Evidence",
         ],
-        [16, 26, 36, 44, 14],
-        money_cols=(5,),
+        waste_rows(a.waste),
+        [16, 26, 36, 44, 8, 14, 14, 60],
+        money_cols=(6, 7),
         currency=cur,
     )
     _sheet(

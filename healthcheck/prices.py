@@ -1,0 +1,147 @@
+"""Licence prices: the client's own (``client.yaml``) and a default list-price table.
+
+A client's invoice price always wins. Where ``client.yaml`` names no price for
+a SKU, the list price for the engagement's currency from
+``catalog/list_prices.csv`` is used and reported as a list price with its
+date; a SKU with neither is *unpriced* and left out of the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from healthcheck.skus import catalog_rows
+
+#: Billing terms a client price may name. An annual commitment can only be
+#: reduced at renewal; a monthly one at the end of any month.
+TERMS = ("annual", "monthly")
+
+#: What every default price is, said once so the report can repeat it.
+LIST_PRICE_BASIS = (
+    "Microsoft list price per user per month, excluding VAT, for an annual commitment"
+)
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LicencePrice:
+    """One SKU's price from ``client.yaml``: monthly price per seat, and terms."""
+
+    price: Decimal
+    term: str = ""
+    note: str = ""
+
+    def to_json(self) -> Any:
+        """The simple form (the price as text) unless a term or note is set."""
+        if not self.term and not self.note:
+            return str(self.price)
+        out: dict[str, str] = {"price": str(self.price)}
+        if self.term:
+            out["term"] = self.term
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+class ClientPrices(Mapping[str, Decimal]):
+    """``licence_prices`` from ``client.yaml``: SKU -> monthly price per seat.
+
+    It reads as a plain mapping of prices, so callers that only need the
+    number keep working; :meth:`detail` gives the billing term and note.
+    """
+
+    def __init__(self, entries: Mapping[str, LicencePrice] | None = None) -> None:
+        """Wrap validated entries (see ``healthcheck.config``)."""
+        self._entries = dict(entries or {})
+
+    def __getitem__(self, sku: str) -> Decimal:
+        return self._entries[sku].price
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"ClientPrices({self._entries!r})"
+
+    def detail(self, sku: str) -> LicencePrice:
+        """Price, term and note of one SKU."""
+        return self._entries[sku]
+
+
+def prices_to_json(prices: Mapping[str, Decimal]) -> dict[str, Any]:
+    """JSON form of ``licence_prices`` that :class:`ClientPrices` parsing reads back."""
+    if isinstance(prices, ClientPrices):
+        return {sku: prices.detail(sku).to_json() for sku in prices}
+    return {sku: str(value) for sku, value in prices.items()}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ListPrice:
+    """A default list price and where it was published."""
+
+    price: Decimal
+    as_of: date
+    source: str
+
+
+@cache
+def list_prices(currency: str) -> dict[str, ListPrice]:
+    """Default list prices for one currency (empty for a currency not listed)."""
+    return {
+        row["sku"]: ListPrice(
+            price=Decimal(row["price"]).quantize(CENT),
+            as_of=date.fromisoformat(row["as_of"]),
+            source=row["source"],
+        )
+        for row in catalog_rows("list_prices.csv")
+        if row["currency"] == currency
+    }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Resolved:
+    """The price used for one SKU, and what kind of price it is."""
+
+    price: Decimal
+    origin: str  # "client" or "list"
+    term: str
+    note: str
+
+
+def resolve(sku: str, client: Mapping[str, Decimal], currency: str) -> Resolved | None:
+    """The price to use for ``sku``: the client's, else the list price, else None."""
+    # client.yaml keys are upper-cased when read; some part numbers are not
+    # (Microsoft_365_Business_Basic_EEA_(no_Teams)), so try both spellings.
+    key = sku if sku in client else sku.upper()
+    if key in client:
+        detail = (
+            client.detail(key)
+            if isinstance(client, ClientPrices)
+            else LicencePrice(price=Decimal(str(client[key])))
+        )
+        return Resolved(
+            price=detail.price.quantize(CENT),
+            origin="client",
+            term=detail.term,
+            note=detail.note,
+        )
+    listed = list_prices(currency).get(sku)
+    if listed is None:
+        return None
+    return Resolved(
+        price=listed.price,
+        origin="list",
+        # List prices are for an annual commitment; the client's actual term
+        # is unknown, so the action says "at renewal if annual".
+        term="",
+        note=f"list price {listed.as_of.isoformat()} ({listed.source})",
+    )

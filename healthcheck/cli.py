@@ -103,6 +103,21 @@ def report(evidence: Path, out: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--client", "client_name", help="Client name for client.yaml.")
+@click.option("--period", help="Period, e.g. 2026-Q4 (default: this quarter).")
+def init(folder: Path, client_name: str | None, period: str | None) -> None:
+    """Create an engagement FOLDER: client.yaml, exports/ and interview.xlsx.
+
+    Refuses to touch a folder that already holds files.
+    """
+    from healthcheck.init import create_engagement
+
+    with user_errors():
+        _written(create_engagement(folder, client_name=client_name, period=period))
+
+
+@main.command()
 def collectors() -> None:
     """List installed collectors, their datasets and permissions."""
     from healthcheck.registry import collectors as discover
@@ -127,15 +142,19 @@ def collectors() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "markdown"]),
     default="table",
     show_default=True,
+    help="markdown writes the text of docs/rules.md.",
 )
 def rules(layer: str | None, fmt: str) -> None:
     """List the rule catalogue."""
-    from healthcheck.engine import load_catalog
+    from healthcheck.engine import catalog_markdown, load_catalog
 
     chosen = [r for r in load_catalog() if layer is None or r.layer.value == layer]
+    if fmt == "markdown":
+        click.echo(catalog_markdown(chosen), nl=False)
+        return
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -164,7 +183,10 @@ def rules(layer: str | None, fmt: str) -> None:
 @click.argument("previous", type=click.Path(path_type=Path))
 @click.argument("current", type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
     show_default=True,
 )
 def compare(previous: Path, current: Path, fmt: str) -> None:
@@ -177,3 +199,31 @@ def compare(previous: Path, current: Path, fmt: str) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(cmp.render_text(result))
+
+
+@main.command()
+@click.argument("engagement", required=False, type=click.Path(path_type=Path))
+def permissions(engagement: Path | None) -> None:
+    """Print the Graph permissions each collector needs and the admin-consent URL.
+
+    Give ENGAGEMENT to fill the URL in from its client.yaml.
+    """
+    from healthcheck.config import load_engagement
+    from healthcheck.registry import collectors as discover
+
+    with user_errors():
+        config = load_engagement(engagement).config if engagement else None
+        for c in discover():
+            coll = c.collector
+            if coll is None or not coll.permissions:
+                continue
+            click.echo(f"{c.name}: application permissions (Microsoft Graph)")
+            lines = (
+                coll.permission_lines()
+                if hasattr(coll, "permission_lines")
+                else coll.permissions
+            )
+            for line in lines:
+                click.echo(f"  {line}")
+            if hasattr(coll, "consent_url"):
+                click.echo(f"  admin consent: {coll.consent_url(config)}")

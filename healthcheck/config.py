@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from healthcheck.errors import ConfigError
+from healthcheck.prices import TERMS, ClientPrices, LicencePrice, prices_to_json
 
 CONFIG_NAME = "client.yaml"
 INTERVIEW_NAME = "interview.xlsx"
@@ -37,7 +38,11 @@ _CORE_KEYS = {
 #: Sections validated by the module that owns them (a collector, the engine,
 #: the cost model); here they are only carried, and saved with the evidence.
 #: They must never hold a secret: name an environment variable instead.
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {
+    "column_mappings": "exports collector: date order and unknown vendors' columns",
+    "graph": "graph collector: tenant, app registration, auth mode, cloud endpoints",
+    "rules": "engine: per-rule parameter overrides and accepted risks",
+}
 
 _KNOWN_KEYS = _CORE_KEYS | set(SECTIONS)
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
@@ -79,7 +84,7 @@ class ClientConfig:
             "currency": self.currency,
             "inactive_days": self.inactive_days,
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "licence_prices": {k: str(v) for k, v in self.licence_prices.items()},
+            "licence_prices": prices_to_json(self.licence_prices),
             **{k: v for k, v in self.extra.items()},
         }
 
@@ -136,26 +141,7 @@ class ClientConfig:
                 f"{where}: key 'as_of': expected a date like 2026-11-20, "
                 f"got {data.get('as_of')!r}"
             )
-        prices_raw = data.get("licence_prices") or {}
-        if not isinstance(prices_raw, Mapping):
-            raise ConfigError(
-                f"{where}: key 'licence_prices': expected a mapping of SKU part "
-                "number to monthly price"
-            )
-        prices: dict[str, Decimal] = {}
-        for sku, price in prices_raw.items():
-            try:
-                if isinstance(price, bool):
-                    raise InvalidOperation
-                value = Decimal(str(price))
-                if not value.is_finite() or value < 0:
-                    raise InvalidOperation
-            except InvalidOperation:
-                raise ConfigError(
-                    f"{where}: key 'licence_prices.{sku}': expected a monthly "
-                    f"price like 20.60, got {price!r}"
-                ) from None
-            prices[str(sku).upper()] = value.quantize(Decimal("0.01"))
+        prices = _licence_prices(data.get("licence_prices"), where)
         return cls(
             extra={k: data[k] for k in SECTIONS if k in data},
             client_name=name.strip(),
@@ -165,6 +151,61 @@ class ClientConfig:
             as_of=as_of,
             licence_prices=prices,
         )
+
+
+def _money(value: Any, where: str, key: str) -> Decimal:
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        out = Decimal(str(value))
+        if not out.is_finite() or out < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ConfigError(
+            f"{where}: key '{key}': expected a monthly price like 20.60, got {value!r}"
+        ) from None
+    return out.quantize(Decimal("0.01"))
+
+
+def _licence_prices(raw: Any, where: str) -> ClientPrices:
+    """Parse ``licence_prices``: ``SKU: 20.60`` or ``SKU: {price, term, note}``."""
+    if raw is None:
+        return ClientPrices()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{where}: key 'licence_prices': expected a mapping of SKU part "
+            "number to monthly price"
+        )
+    entries: dict[str, LicencePrice] = {}
+    for sku, value in raw.items():
+        key = f"licence_prices.{sku}"
+        if not isinstance(value, Mapping):
+            entries[str(sku).upper()] = LicencePrice(price=_money(value, where, key))
+            continue
+        unknown = sorted(str(k) for k in value if k not in ("price", "term", "note"))
+        if unknown:
+            raise ConfigError(
+                f"{where}: key '{key}.{unknown[0]}': unknown setting; "
+                "expected price, term or note"
+            )
+        if "price" not in value:
+            raise ConfigError(
+                f"{where}: key '{key}.price': expected a monthly price like 18.50"
+            )
+        term = value.get("term", "")
+        if term not in ("", *TERMS):
+            raise ConfigError(
+                f"{where}: key '{key}.term': expected annual or monthly, got {term!r}"
+            )
+        note = value.get("note", "")
+        if not isinstance(note, str):
+            raise ConfigError(f"{where}: key '{key}.note': expected text")
+        entries[str(sku).upper()] = LicencePrice(
+            price=_money(value["price"], where, f"{key}.price"),
+            term=term,
+            note=note.strip(),
+        )
+    return ClientPrices(entries)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

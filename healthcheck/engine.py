@@ -9,21 +9,26 @@ its traceback, so one bug cannot sink the report.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from healthcheck import rules
 from healthcheck.datasets import SCHEMAS
-from healthcheck.model import Finding, Layer, Severity, Status
+from healthcheck.errors import ConfigError
+from healthcheck.init import Question, load_questions
+from healthcheck.model import Acceptance, Finding, Layer, Severity, Status
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
         if not str(entry.get(key, "")).strip():
             raise CatalogError(f"{where} {rid}: '{key}' is required")
     try:
-        severity = Severity(entry.get("severity"))
+        severity = Severity(str(entry.get("severity")))
     except ValueError:
         raise CatalogError(f"{where} {rid}: unknown severity") from None
     weight = entry.get("weight")
@@ -113,27 +118,80 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
     )
 
 
-@cache
-def load_catalog() -> tuple[Rule, ...]:
-    """All rules of the packaged catalogue, validated, in layer then id order."""
+def read_catalog(
+    source: Traversable | Path | None = None,
+    *,
+    evaluators: Mapping[str, rules.Evaluator] | None = None,
+) -> tuple[Rule, ...]:
+    """Read and validate a catalogue folder of ``<layer>.toml`` files.
+
+    Args:
+        source: the folder; the packaged ``healthcheck/catalog`` by default.
+            Tests pass a temporary folder to exercise the checks.
+        evaluators: rule id -> evaluator to match one to one; the built-in
+            evaluators by default.
+
+    Raises:
+        CatalogError: a rule breaks a metadata rule, an id repeats, a rule has
+            no evaluator (or an evaluator no rule), or an interview rule names
+            a question ``interview.toml`` lacks.
+    """
+    pkg = resources.files("healthcheck.catalog") if source is None else source
     out: list[Rule] = []
-    pkg = resources.files("healthcheck.catalog")
     for layer in Layer:
         where = f"catalog/{layer.value}.toml"
-        data = tomllib.loads(pkg.joinpath(f"{layer.value}.toml").read_text("utf-8"))
+        try:
+            text = pkg.joinpath(f"{layer.value}.toml").read_text("utf-8")
+            data = tomllib.loads(text)
+        except FileNotFoundError:
+            raise CatalogError(f"{where}: file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
         out.extend(_rule(e, layer, where) for e in data.get("rule", []))
     ids = [r.id for r in out]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise CatalogError(f"duplicate rule ids: {sorted(dupes)}")
-    evaluators = rules.load_all()
-    if set(ids) != set(evaluators):
+    known = rules.load_all() if evaluators is None else evaluators
+    if set(ids) != set(known):
         raise CatalogError(
             f"catalogue and evaluators differ: without evaluator "
-            f"{sorted(set(ids) - set(evaluators))}, without catalogue entry "
-            f"{sorted(set(evaluators) - set(ids))}"
+            f"{sorted(set(ids) - set(known))}, without catalogue entry "
+            f"{sorted(set(known) - set(ids))}"
         )
+    _check_questions(out, load_questions(pkg))
+    retired = pkg.joinpath("retired.toml")
+    if retired.is_file():
+        # A retired id is never given to a new rule: last quarter's findings
+        # under that id would be compared with something else.
+        gone = {r["id"] for r in tomllib.loads(retired.read_text("utf-8"))["rule"]}
+        reused = sorted(gone & set(ids))
+        if reused:
+            raise CatalogError(f"catalog/retired.toml: ids reused: {reused}")
     return tuple(sorted(out, key=lambda r: (r.layer.number, r.id)))
+
+
+def _check_questions(catalog: Sequence[Rule], questions: Sequence[Question]) -> None:
+    """Interview rules and interview.toml questions must match one to one."""
+    by_rule = {q.rule: q.id for q in questions}
+    asked = {r.id: str(r.params["question"]) for r in catalog if "question" in r.params}
+    for rid, qid in asked.items():
+        if by_rule.get(rid) != qid:
+            raise CatalogError(
+                f"{rid}: parameter question = '{qid}' has no matching question "
+                f'(rule = "{rid}") in catalog/interview.toml'
+            )
+    extra = sorted(set(by_rule) - set(asked))
+    if extra:
+        raise CatalogError(
+            f"catalog/interview.toml: questions for rules that ask none: {extra}"
+        )
+
+
+@cache
+def load_catalog() -> tuple[Rule, ...]:
+    """All rules of the packaged catalogue, validated, in layer then id order."""
+    return read_catalog()
 
 
 def _title(name: str) -> str:
@@ -167,6 +225,175 @@ def _missing(
     return None
 
 
+#: The key under a rule id in ``client.yaml``'s ``rules`` section that marks
+#: an accepted risk rather than a parameter.
+ACCEPT_KEY = "accept"
+#: Parameters that name data rather than set a threshold: not overridable.
+_FIXED_PARAMS = {"question"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AcceptedRisk:
+    """A client's acceptance of a failing rule: why, and until when."""
+
+    reason: str
+    expires: date
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RuleSettings:
+    """The validated ``rules`` section of ``client.yaml``."""
+
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    accepted: Mapping[str, AcceptedRisk] = field(default_factory=dict)
+
+
+_KIND = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _param_value(default: Any, value: Any, key: str, where: str) -> Any:
+    """Check an override against the type of the catalogue default."""
+    kind = type(default)
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        raise ConfigError(
+            f"{where}: key '{key}': expected {_KIND.get(kind, kind.__name__)} "
+            f"like {default!r}, got {value!r}"
+        )
+    if kind in (int, float) and value < 0:
+        raise ConfigError(f"{where}: key '{key}': expected 0 or more, got {value!r}")
+    if key.endswith("_pattern"):
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: key '{key}': not a regular expression ({exc})"
+            ) from None
+    return value
+
+
+def _acceptance(raw: Any, key: str, where: str) -> AcceptedRisk:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{where}: key '{key}': expected reason and expires",
+            hint="accept: {reason: replaced in January, expires: 2027-01-31}",
+        )
+    unknown = sorted(str(k) for k in raw if k not in ("reason", "expires"))
+    if unknown:
+        raise ConfigError(
+            f"{where}: key '{key}.{unknown[0]}': unknown setting; "
+            "expected reason and expires"
+        )
+    reason = raw.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(
+            f"{where}: key '{key}.reason': an accepted risk needs a reason"
+        )
+    expires = raw.get("expires")
+    try:
+        when = date.fromisoformat(str(expires)) if expires is not None else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise ConfigError(
+            f"{where}: key '{key}.expires': expected an expiry date like "
+            f"2027-01-31, got {expires!r}"
+        )
+    return AcceptedRisk(reason=" ".join(reason.split()), expires=when)
+
+
+def parse_rule_settings(
+    raw: Any,
+    catalog: Sequence[Rule] | None = None,
+    *,
+    where: str = "client.yaml",
+) -> RuleSettings:
+    """Validate ``client.yaml``'s ``rules`` section against the catalogue.
+
+    The section maps rule ids to parameter overrides, and optionally an
+    ``accept`` entry (reason and expiry date) marking the rule's failure as an
+    accepted risk::
+
+        rules:
+          REV-03: {max_admins: 5}
+          FND-07:
+            accept: {reason: print server is rebuilt from a script, expires: 2027-03-31}
+
+    Raises:
+        ConfigError: naming the file and key path for an unknown rule id, an
+            unknown or fixed parameter, a value of the wrong type, or an
+            acceptance without a reason or a valid expiry date.
+    """
+    if raw is None:
+        return RuleSettings()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{where}: key 'rules': expected a mapping of rule id to settings",
+            hint="rules:\n  REV-03: {max_admins: 5}",
+        )
+    by_id = {r.id: r for r in (load_catalog() if catalog is None else catalog)}
+    params: dict[str, dict[str, Any]] = {}
+    accepted: dict[str, AcceptedRisk] = {}
+    for rid, entry in raw.items():
+        key = f"rules.{rid}"
+        rule = by_id.get(str(rid))
+        if rule is None:
+            close = difflib.get_close_matches(str(rid), list(by_id), n=1)
+            raise ConfigError(
+                f"{where}: key '{key}': unknown rule id",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else "`healthcheck rules` lists them",
+            )
+        if not isinstance(entry, Mapping):
+            raise ConfigError(
+                f"{where}: key '{key}': expected parameters or accept, got {entry!r}"
+            )
+        for name, value in entry.items():
+            if name == ACCEPT_KEY:
+                accepted[rule.id] = _acceptance(value, f"{key}.{name}", where)
+                continue
+            tunable = sorted(set(rule.params) - _FIXED_PARAMS)
+            if name not in tunable:
+                raise ConfigError(
+                    f"{where}: key '{key}.{name}': unknown parameter",
+                    hint=(
+                        f"{rule.id} has " + ", ".join(tunable)
+                        if tunable
+                        else f"{rule.id} has no parameters"
+                    )
+                    + f"; '{ACCEPT_KEY}' marks an accepted risk",
+                )
+            params.setdefault(rule.id, {})[name] = _param_value(
+                rule.params[name], value, f"{key}.{name}", where
+            )
+    return RuleSettings(params=params, accepted=accepted)
+
+
+def _accept(finding: Finding, risk: AcceptedRisk | None, as_of: date) -> Finding:
+    """Apply an accepted risk to a failing finding; an expired one fails again."""
+    if risk is None or finding.status is not Status.FAIL:
+        return finding
+    expired = risk.expires < as_of
+    acceptance = Acceptance(reason=risk.reason, expires=risk.expires, expired=expired)
+    if expired:
+        return replace(
+            finding,
+            detail=f"{finding.detail} The accepted risk expired on "
+            f"{risk.expires.isoformat()} ({risk.reason}), so this counts as a "
+            "fail again.",
+            acceptance=acceptance,
+        )
+    return replace(
+        finding,
+        status=Status.ACCEPTED,
+        reason=f"Accepted until {risk.expires.isoformat()}: {risk.reason}",
+        acceptance=acceptance,
+    )
+
+
 def evaluate(
     frames: Mapping[str, pd.DataFrame],
     *,
@@ -176,6 +403,7 @@ def evaluate(
     missing_reasons: Mapping[str, str] | None = None,
     catalog: Sequence[Rule] | None = None,
     evaluators: Mapping[str, rules.Evaluator] | None = None,
+    rule_settings: RuleSettings | None = None,
 ) -> tuple[Finding, ...]:
     """Evaluate every catalogue rule.
 
@@ -188,7 +416,10 @@ def evaluate(
         missing_reasons: why a dataset did not arrive, for not-assessed reasons.
         catalog: the rules to evaluate; the packaged catalogue by default.
         evaluators: rule id -> evaluator; the built-in evaluators by default.
+        rule_settings: per-rule parameters (these win over ``overrides``) and
+            accepted risks, from :func:`parse_rule_settings`.
     """
+    settings = rule_settings or RuleSettings()
     findings = []
     chosen = rules.EVALUATORS if evaluators is None else evaluators
     for rule in load_catalog() if catalog is None else catalog:
@@ -196,7 +427,8 @@ def evaluate(
         for key, value in (overrides or {}).items():
             if key in params:
                 params[key] = value
-        base = dict(
+        params.update(settings.params.get(rule.id, {}))
+        base: dict[str, Any] = dict(
             rule_id=rule.id,
             layer=rule.layer,
             severity=rule.severity,
@@ -230,15 +462,58 @@ def evaluate(
                 )
             )
             continue
-        findings.append(
-            Finding(
-                status=outcome.status,
-                detail=outcome.detail,
-                reason=outcome.detail if outcome.status is Status.NOT_ASSESSED else "",
-                affected=outcome.affected,
-                measured=dict(outcome.measured),
-                evidence=tuple(sorted(set(used) | set(outcome.evidence))),
-                **base,
-            )
+        finding = Finding(
+            status=outcome.status,
+            detail=outcome.detail,
+            reason=outcome.detail if outcome.status is Status.NOT_ASSESSED else "",
+            affected=outcome.affected,
+            measured=dict(outcome.measured),
+            evidence=tuple(sorted(set(used) | set(outcome.evidence))),
+            **base,
         )
+        findings.append(_accept(finding, settings.accepted.get(rule.id), as_of))
     return tuple(findings)
+
+
+def catalog_markdown(catalog: Sequence[Rule] | None = None) -> str:
+    """The catalogue as Markdown: ``docs/rules.md``, generated, never edited."""
+    from healthcheck.catalog import CATALOG_VERSION
+
+    chosen = list(load_catalog() if catalog is None else catalog)
+    lines = [
+        "# Rule catalogue",
+        "",
+        f"Generated by `healthcheck rules --format markdown` from catalogue "
+        f"{CATALOG_VERSION}; do not edit by hand. "
+        "Parameters can be changed per client in `client.yaml` (`rules:` section).",
+        "",
+    ]
+    for layer in Layer:
+        mine = [r for r in chosen if r.layer is layer]
+        if not mine:
+            continue  # `rules --layer` asked for another layer
+        lines += [f"## {layer.number}. {layer.label}", ""]
+        lines += ["| id | title | severity | weight |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| [{r.id}](#{r.id.lower()}-{r.slug}) | {r.title} | "
+            f"{r.severity.value} | {r.weight:g} |"
+            for r in mine
+        ]
+        lines.append("")
+        for r in mine:
+            params = ", ".join(f"`{k}` = `{v!r}`" for k, v in r.params.items())
+            lines += [
+                f"### {r.id} {r.slug}",
+                "",
+                f"**{r.title}.** Severity {r.severity.value}, weight {r.weight:g}. "
+                f"Needs: {', '.join(f'`{q}`' for q in r.requires)}."
+                + (f" Parameters: {params}." if params else ""),
+                "",
+                r.rationale,
+                "",
+                *[line.strip() for line in r.remediation.splitlines()],
+                "",
+                "References: " + ", ".join(f"<{u}>" for u in r.references),
+                "",
+            ]
+    return "\n".join(lines).rstrip("\n") + "\n"

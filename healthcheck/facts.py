@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -45,13 +46,19 @@ def paid_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
 
 
 def overlapping(assignments: pd.DataFrame) -> pd.DataFrame:
-    """Standalone assignments whose service a bundle the same user holds includes."""
+    """Standalone assignments whose service a bundle the same user holds includes.
+
+    Decided from the SKUs' service plans (:func:`healthcheck.skus.covering_bundle`).
+    """
+    # Plain lists: iterating pandas string arrays costs a call per cell.
+    pairs = list(
+        zip(assignments["upn"].tolist(), assignments["sku"].tolist(), strict=True)
+    )
     held: dict[str, set[str]] = {}
-    for upn, sku in zip(assignments["upn"], assignments["sku"], strict=True):
+    for upn, sku in pairs:
         held.setdefault(upn, set()).add(sku)
     mask = [
-        bool(skus.included_in(sku) & held[upn])
-        for upn, sku in zip(assignments["upn"], assignments["sku"], strict=True)
+        skus.covering_bundle(sku, held[upn] - {sku}) is not None for upn, sku in pairs
     ]
     return assignments.loc[pd.Series(mask, index=assignments.index, dtype=bool)]
 
@@ -103,3 +110,103 @@ def os_lifecycle(os_name: str, version: str | None) -> Lifecycle | None:
         if rule.isdigit() and build == int(rule):
             return life
     return None
+
+
+def windows_build(version: object) -> tuple[int, int] | None:
+    """(build, revision) of a Windows version like 10.0.26100.7171, else None.
+
+    A version without a revision (10.0.26100) cannot say which update is
+    installed, so it gives None rather than a guess.
+    """
+    if not isinstance(version, str):
+        return None
+    parts = version.strip().split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[2]), int(parts[3])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CumulativeUpdate:
+    """One monthly cumulative update of one Windows build."""
+
+    build: int
+    revision: int
+    released: date
+    release: str
+    kb: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UpdateTable:
+    """The shipped table of Windows cumulative updates and the date it was made."""
+
+    table_date: date
+    updates: tuple[CumulativeUpdate, ...]
+
+    def required(
+        self, build: int, as_of: date, grace_days: int
+    ) -> CumulativeUpdate | None:
+        """The newest update of ``build`` released ``grace_days`` before ``as_of``.
+
+        None when the table lists no such update: the build is not judged.
+        """
+        cutoff = as_of - timedelta(days=grace_days)
+        due = [u for u in self.updates if u.build == build and u.released <= cutoff]
+        return max(due, key=lambda u: u.revision) if due else None
+
+
+@cache
+def windows_updates() -> UpdateTable:
+    """The table in ``catalog/windows_updates.csv`` (comment lines start with #)."""
+    text = (
+        resources.files("healthcheck.catalog")
+        .joinpath("windows_updates.csv")
+        .read_text(encoding="utf-8")
+    )
+    lines = text.splitlines()
+    stamp = next(
+        line.split(":", 1)[1].strip()
+        for line in lines
+        if line.startswith("# table_date:")
+    )
+    rows = csv.DictReader(line for line in lines if not line.startswith("#"))
+    return UpdateTable(
+        table_date=date.fromisoformat(stamp),
+        updates=tuple(
+            CumulativeUpdate(
+                build=int(r["build"]),
+                revision=int(r["revision"]),
+                released=date.fromisoformat(r["released"]),
+                release=r["release"],
+                kb=r["kb"],
+            )
+            for r in rows
+        ),
+    )
+
+
+def servers(devices: pd.DataFrame, name_pattern: str) -> pd.DataFrame:
+    """Devices that are servers: a server OS, or a name matching ``name_pattern``.
+
+    Intune reports Windows Server as plain "Windows", so the device name (a
+    naming convention such as SRV-) is the other clue; the pattern is a rule
+    parameter a client can override.
+    """
+    os_server = devices["os"].astype("string").str.contains("server", case=False)
+    rx = re.compile(name_pattern)
+    named = devices["name"].map(lambda n: isinstance(n, str) and bool(rx.search(n)))
+    return devices[(os_server.fillna(False) | named.fillna(False)).astype(bool)]
+
+
+def guest_upns(upns: pd.Series, users: pd.DataFrame | None = None) -> set[str]:
+    """Accounts that are guests: user type guest, or an ``#EXT#`` UPN.
+
+    Role exports list guests by UPN only; Entra gives invited users a UPN
+    with ``#EXT#`` in it, so that marks them even without the users dataset.
+    """
+    out = {u for u in upns.dropna() if "#ext#" in str(u).casefold()}
+    if users is not None:
+        guests = set(users.loc[users["user_type"].eq("guest").fillna(False), "upn"])
+        out |= guests & set(upns.dropna())
+    return out

@@ -309,10 +309,12 @@ IPHONE_USERS = 16
 WIN11_23H2_DEVICES = 4
 
 SERVERS = [  # name, OS version, model, total MB
-    ("SRV-DC01", "10.0.20348.4294", "Virtual Machine", 130048),
-    ("SRV-ERP01", "10.0.14393.8519", "PowerEdge R640", 953344),  # Server 2016
-    ("SRV-FILE01", "10.0.20348.4294", "PowerEdge R650", 3814400),
-    ("SRV-PRINT01", "10.0.20348.4171", "Virtual Machine", 130048),
+    # Builds from healthcheck/catalog/windows_updates.csv: the October 2026
+    # updates, except SRV-PRINT01, one update behind (September 2026).
+    ("SRV-DC01", "10.0.20348.5761", "Virtual Machine", 130048),
+    ("SRV-ERP01", "10.0.14393.9612", "PowerEdge R640", 953344),  # Server 2016
+    ("SRV-FILE01", "10.0.20348.5761", "PowerEdge R650", 3814400),
+    ("SRV-PRINT01", "10.0.20348.5622", "Virtual Machine", 130048),
 ]
 
 BACKUP_JOBS = [
@@ -378,6 +380,16 @@ INTERVIEW = [
         "",
     ),
     (
+        "admin_access_documented",
+        "processes",
+        "Are the admin accounts and the emergency (break-glass) access procedure "
+        "written down?",
+        "Partly",
+        "Pekka Lahtinen",
+        date(2025, 9, 1),
+        "Admin list in Pekka's password manager; no break-glass accounts",
+    ),
+    (
         "escalation_contact",
         "expert",
         "Is there a named escalation contact with an agreed response time (SLA)?",
@@ -403,6 +415,26 @@ INTERVIEW = [
         "",
         None,
         "",
+    ),
+    (
+        "incident_response_partner",
+        "expert",
+        "Is a security incident response partner (retainer or insurer's hotline) "
+        "arranged?",
+        "No",
+        "",
+        None,
+        "Cyber insurance under consideration",
+    ),
+    (
+        "external_security_review",
+        "expert",
+        "Was an external security review or penetration test done in the last "
+        "12 months?",
+        "Yes",
+        "Antti Mäkinen",
+        date(2026, 4, 14),
+        "Web shop penetration test by an outside firm",
     ),
 ]
 
@@ -479,12 +511,22 @@ as_of: 2026-11-20          # the assessment date; omit to use the collection dat
 currency: EUR
 inactive_days: 90
 licence_prices:            # monthly price per seat, by SKU part number
-  SPB: 20.60
+  SPB: {price: 20.60, term: annual, note: CSP invoice 2026-10}
   O365_BUSINESS_PREMIUM: 11.70
   O365_BUSINESS_ESSENTIALS: 5.60
   EXCHANGESTANDARD: 3.70
-  POWER_BI_PRO: 9.40
+  POWER_BI_PRO: {price: 9.40, term: monthly}
   VISIOCLIENT: 14.00
+rules:                     # per-rule parameters and accepted risks
+  FND-06: {grace_days: 21}
+  REV-09:
+    accept:
+      reason: separate admin accounts are created in the Q1 identity project
+      expires: 2027-02-28
+  FND-03:
+    accept:
+      reason: Windows 10 laptops to be replaced by the end of October
+      expires: 2026-10-31
 """
 
 FIRST_NAMES = [
@@ -1035,6 +1077,7 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
     assert len(low) == LOW_STORAGE_DEVICES
     grace_pool = [d for d in win11_ok if d not in stale and d not in low]
     grace = rng.sample(grace_pool, GRACE_PERIOD_DEVICES)
+    behind: list[dict] = []  # Windows 11 devices missing the latest update
 
     for d in devices:
         u: User = d["user"]
@@ -1053,7 +1096,13 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
             elif d in w23:
                 version = "10.0.22631." + rng.choice(["5909", "6060"])
             else:
-                version = "10.0.26100." + rng.choice(["6899", "7171"])
+                # The October 2026 update (2026-10-13); two choices keep the
+                # seeded random stream as it was. A nearly full disk stops
+                # updates installing: those devices are still on August 2026.
+                version = "10.0.26100." + rng.choice(["9711", "9711"])
+                if d in low:
+                    version = "10.0.26100.9168"
+                    behind.append(d)
             maker, model = rng.choice(
                 [
                     ("LENOVO", "ThinkPad T14 Gen 4"),
@@ -1183,6 +1232,9 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
         "stale": sorted(d["name"] for d in stale),
         "low_storage": sorted(d["name"] for d in low),
         "in_grace_period": sorted(d["name"] for d in grace),
+        "behind_on_updates": sorted(
+            [d["name"] for d in behind + win10] + ["SRV-PRINT01"]
+        ),
     }
     return devices, facts
 
@@ -1390,6 +1442,23 @@ def readme_text(sku_doc: dict, facts: dict[str, list[str]], users: list[User]) -
             listed(facts["windows_11_23h2"]),
         ),
         ("Server 2016 (support ends 2027-01-12)", devices, "SRV-ERP01"),
+        (
+            "Missing the October 2026 Windows update (FND-06)",
+            devices,
+            listed(facts["behind_on_updates"])
+            + "; the Windows 11 23H2 devices are not judged (build not in the "
+            "update table)",
+        ),
+        (
+            "Servers without a backup job (FND-07)",
+            devices + ", `exports/backup_jobs.csv`",
+            "SRV-DC01, SRV-PRINT01",
+        ),
+        (
+            "Non-compliant devices (FND-08)",
+            devices,
+            "the Windows 10, unencrypted and stale devices above",
+        ),
         ("Unencrypted laptops", devices, listed(facts["unencrypted"])),
         ("No check-in for 35-200 days", devices, listed(facts["stale"])),
         ("Under 15 % disk free", devices, listed(facts["low_storage"])),
@@ -1404,7 +1473,14 @@ def readme_text(sku_doc: dict, facts: dict[str, list[str]], users: list[User]) -
             "`interview.xlsx`",
             "offboarding only partly written down (reviewed 2024-05-15); restore "
             "not written down or tested; incident response and independent advice "
-            "unanswered; vendor register unknown",
+            "unanswered; vendor register unknown; admin access only partly "
+            "written down; no incident response partner",
+        ),
+        (
+            "Standing and guest admins (REV-07, REV-08, REV-09)",
+            "`exports/role_assignments.csv`",
+            "six permanent Global Administrators, one of them the IT partner's "
+            "guest account; five of them on licensed everyday accounts",
         ),
     ]
     rows = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in table)
@@ -1430,7 +1506,15 @@ files by hand.
 
 The shared mailbox accounts {kind("shared")} are unlicensed and blocked
 from sign-in, as Microsoft 365 creates them. Guest accounts, such as the IT
-partner's, are not in the Active users export.
+partner's, are not in the Active users export, so REV-06 (stale guests) is
+not assessed.
+
+## Client settings shown
+
+`client.yaml` has a `rules:` section: FND-06 gets 21 days to install an
+update instead of 14; REV-09 (dedicated admin accounts) is an accepted risk
+until 2027-02-28; FND-03 (unsupported OS) was accepted until 2026-10-31,
+which has passed, so it counts as a fail again and the report says so.
 """
 
 

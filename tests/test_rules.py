@@ -51,8 +51,13 @@ def run(
     now: datetime = NOW,
     overrides: Mapping[str, Any] | None = None,
     missing_reasons: Mapping[str, str] | None = None,
+    rules_section: Mapping[str, Any] | None = None,
 ) -> dict[str, Finding]:
-    """Evaluate the whole catalogue; findings by rule id."""
+    """Evaluate the whole catalogue; findings by rule id.
+
+    ``rules_section`` is a ``client.yaml`` ``rules:`` section, validated the
+    way a run validates it.
+    """
     frames = {name: frame(name, rows) for name, rows in data.items()}
     findings = engine.evaluate(
         frames,
@@ -60,6 +65,7 @@ def run(
         now=now,
         overrides=overrides,
         missing_reasons=missing_reasons,
+        rule_settings=engine.parse_rule_settings(rules_section),
     )
     by_id = {f.rule_id: f for f in findings}
     assert len(by_id) == len(findings)
@@ -106,6 +112,8 @@ def device(
     encrypted: str | None = None,
     total_mb: str | None = None,
     free_mb: str | None = None,
+    compliance: str = "compliant",
+    primary_user: str = "",
 ) -> dict[str, str]:
     """A devices row; optional columns are left out when None."""
     row = {
@@ -114,8 +122,8 @@ def device(
         "os": os,
         "os_version": os_version,
         "last_check_in": last_check_in,
-        "compliance": "compliant",
-        "primary_user": "",
+        "compliance": compliance,
+        "primary_user": primary_user,
     }
     if encrypted is not None:
         row["encrypted"] = encrypted
@@ -127,12 +135,17 @@ def device(
 
 
 def job(
-    name: str, result: str, *, last_run: str = "", last_success: str = ""
+    name: str,
+    result: str,
+    *,
+    last_run: str = "",
+    last_success: str = "",
+    system: str = "Veeam",
 ) -> dict[str, str]:
     """A backup_jobs row."""
     return {
         "job": name,
-        "system": "Veeam",
+        "system": system,
         "last_run": last_run,
         "last_result": result,
         "last_success": last_success,
@@ -680,15 +693,297 @@ case(
     ("u3@x.fi",),
 )
 
+# FND-06: the latest update of each build in catalog/windows_updates.csv that
+# was released at least grace_days (14) before the assessment date.
+case(
+    "FND-06",
+    "current-and-unknown-builds",
+    {
+        "devices": [
+            device("pc-1", os_version="10.0.26100.9711"),
+            # Newer than the table knows: current, not an error.
+            device("pc-2", os_version="10.0.26200.9800"),
+            device("srv-1", os_version="10.0.20348.5761"),
+            # Not judged: a build the table lacks, no revision, not Windows.
+            device("pc-23h2", os_version="10.0.22631.6060"),
+            device("pc-norev", os_version="10.0.26100"),
+            device("mac-1", os="macOS", os_version="15.1.0"),
+        ]
+    },
+    P,
+    "All 3 Windows devices run the latest update of their build released at "
+    "least 14 days ago, per the update table of 2026-11-13. 3 devices not judged",
+)
+case(
+    "FND-06",
+    "september-build-in-november",
+    {
+        "devices": [
+            device("pc-1", os_version="10.0.26100.9457"),
+            device("pc-2", os_version="10.0.26100.9711"),
+        ]
+    },
+    F,
+    "1 Windows device of 2 lacks the latest cumulative update per the update "
+    "table of 2026-11-13: 1 below Windows 11 24H2 26100.9711 (2026-10-13).",
+    ("pc-1",),
+)
+# Seven days after the October update it is not yet due: September is enough.
+case(
+    "FND-06",
+    "october-update-within-grace",
+    {"devices": [device("pc-1", os_version="10.0.26100.9457")]},
+    P,
+    "The 1 Windows device runs the latest update of its build",
+    as_of=date(2026, 10, 20),
+    now=datetime(2026, 10, 20, 23, 59, 59),
+)
+case(
+    "FND-06",
+    "grace-overridden-per-rule",
+    {"devices": [device("pc-1", os_version="10.0.26100.9457")]},
+    P,
+    "released at least 45 days ago",
+    rules_section={"FND-06": {"grace_days": 45}},
+)
+# On 2026-11-30 the 2026-11-10 update for Server 2016 is 20 days old: due.
+case(
+    "FND-06",
+    "server-2016-november-due",
+    {"devices": [device("srv-erp", os_version="10.0.14393.9612")]},
+    F,
+    "1 below Windows Server 2016 / Windows 10 1607 LTSB 14393.9688 (2026-11-10)",
+    ("srv-erp",),
+    as_of=date(2026, 11, 30),
+    now=datetime(2026, 11, 30, 23, 59, 59),
+)
+
+# FND-07: every server (server OS or SRV- style name) is some job's system.
+case(
+    "FND-07",
+    "all-servers-covered",
+    {
+        "devices": [
+            device("SRV-DC01"),
+            device("fs1", os="Windows Server 2022"),
+            device("laptop-1"),
+        ],
+        "backup_jobs": [
+            job("DC", "Success", system="srv-dc01.corp.local"),
+            job("Files", "Success", system="FS1"),
+        ],
+    },
+    P,
+    "All 2 servers have a backup job.",
+)
+case(
+    "FND-07",
+    "print-server-without-job",
+    {
+        "devices": [device("SRV-DC01"), device("SRV-PRINT01"), device("pc-1")],
+        "backup_jobs": [job("DC", "Failed", system="SRV-DC01")],
+    },
+    F,
+    "1 server of 2 has no backup job: SRV-PRINT01.",
+    ("SRV-PRINT01",),
+)
+case(
+    "FND-07",
+    "client-naming-convention",
+    {
+        "devices": [device("AUR-HOST-1"), device("SRV-DC01")],
+        "backup_jobs": [job("DC", "Success", system="SRV-DC01")],
+    },
+    F,
+    "1 server of 1 has no backup job: AUR-HOST-1.",
+    ("AUR-HOST-1",),
+    rules_section={"FND-07": {"server_pattern": "-HOST-"}},
+)
+
+# FND-08: non-compliant devices fail; the grace period is noted only.
+case(
+    "FND-08",
+    "compliant-and-grace",
+    {
+        "devices": [
+            device("pc-1", compliance="Compliant"),
+            device("pc-2", compliance="In grace period"),
+            device("pc-3", compliance=""),
+        ]
+    },
+    P,
+    "All 2 devices with a known state are compliant. 1 device is in the grace period.",
+)
+case(
+    "FND-08",
+    "two-spellings-of-noncompliant",
+    {
+        "devices": [
+            device("pc-1", compliance="Noncompliant"),
+            device("pc-2", compliance="non-compliant"),
+            device("pc-3", compliance="Compliant"),
+        ]
+    },
+    F,
+    "2 devices of 3 are non-compliant.",
+    ("pc-1", "pc-2"),
+)
+
+# DOC-07: user devices (servers left out) name a primary user.
+case(
+    "DOC-07",
+    "servers-need-no-user",
+    {
+        "devices": [
+            device("pc-1", primary_user="ann@x.fi"),
+            device("SRV-FILE01", primary_user=""),
+        ]
+    },
+    P,
+    "The 1 user device has a primary user.",
+)
+case(
+    "DOC-07",
+    "orphan-laptop",
+    {
+        "devices": [
+            device("pc-1", primary_user="ann@x.fi"),
+            device("pc-2", primary_user=""),
+            device("SRV-FILE01", primary_user=""),
+        ]
+    },
+    F,
+    "1 device of 2 has no primary user.",
+    ("pc-2",),
+)
+
+# REV-06: guests used within 90 days (cutoff 2026-08-22).
+case(
+    "REV-06",
+    "active-guest",
+    {
+        "users": [
+            user("ann@x.fi", last_activity="2026-01-01"),
+            user("g_y.fi#ext#@x.fi", user_type="Guest", last_activity="2026-11-01"),
+        ]
+    },
+    P,
+    "The 1 guest account was active within 90 days.",
+)
+case(
+    "REV-06",
+    "forgotten-guest",
+    {
+        "users": [
+            user("g1_y.fi#ext#@x.fi", user_type="Guest", last_activity="2026-11-01"),
+            user("g2_y.fi#ext#@x.fi", user_type="Guest", last_activity="2026-03-01"),
+            user(
+                "g3_y.fi#ext#@x.fi",
+                user_type="Guest",
+                created="2025-01-01 08:00:00",
+                last_activity="",
+            ),
+        ]
+    },
+    F,
+    "2 guest accounts of 3 have had no activity for more than 90 days.",
+    ("g2_y.fi#ext#@x.fi", "g3_y.fi#ext#@x.fi"),
+)
+
+# REV-07: at most two permanent Global Administrators; eligible ones are fine.
+case(
+    "REV-07",
+    "two-permanent-two-eligible",
+    {
+        "role_assignments": [
+            role("bg1@x.fi", kind="Permanent"),
+            role("bg2@x.fi", kind="Active"),
+            role("ann@x.fi", kind="Eligible"),
+            role("bob@x.fi", kind="Eligible"),
+            role("cid@x.fi", "User Administrator", "Permanent"),
+        ]
+    },
+    P,
+    "2 accounts hold Global Administrator permanently (at most 2).",
+)
+case(
+    "REV-07",
+    "three-permanent",
+    {
+        "role_assignments": [
+            role("bg1@x.fi"),
+            role("bg2@x.fi"),
+            role("ann@x.fi"),
+            role("bob@x.fi", kind="Eligible"),
+        ]
+    },
+    F,
+    "3 accounts hold Global Administrator permanently; at most 2",
+    ("ann@x.fi", "bg1@x.fi", "bg2@x.fi"),
+)
+
+# REV-08: no guest holds an admin role (#EXT# UPN, or user type when known).
+case(
+    "REV-08",
+    "members-only",
+    {"role_assignments": [role("ann@x.fi"), role("bob@x.fi", "User Administrator")]},
+    P,
+    "None of the 2 admin accounts is a guest.",
+)
+case(
+    "REV-08",
+    "partner-guest-and-typed-guest",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("support_partner.fi#EXT#@x.fi"),
+            role("ext@y.fi", "Helpdesk Administrator"),
+        ],
+        "users": [user("ann@x.fi"), user("ext@y.fi", user_type="Guest")],
+    },
+    F,
+    "2 guest accounts hold admin roles: Global Administrator, Helpdesk Administrator.",
+    ("ext@y.fi", "support_partner.fi#ext#@x.fi"),
+)
+
+# REV-09: Global Administrators hold no paid licence (free SKUs do not count).
+case(
+    "REV-09",
+    "admin-accounts-unlicensed",
+    {
+        "role_assignments": [role("adm-ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [
+            assign("ann@x.fi", "SPB"),
+            assign("adm-bob@x.fi", "FLOW_FREE"),
+        ],
+    },
+    P,
+    "None of the 2 Global Administrators holds a paid licence.",
+)
+case(
+    "REV-09",
+    "everyday-account-is-admin",
+    {
+        "role_assignments": [role("ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [assign("ann@x.fi", "SPB")],
+    },
+    F,
+    "1 Global Administrator of 2 uses a licensed everyday account.",
+    ("ann@x.fi",),
+)
+
 # Interview rules: "Yes" with an owner and a review within 365 days passes.
 INTERVIEW = {
     "DOC-01": "onboarding_documented",
     "DOC-02": "offboarding_documented",
     "DOC-03": "restore_documented",
     "DOC-04": "incident_response_documented",
+    "DOC-06": "admin_access_documented",
     "EXP-01": "escalation_contact",
     "EXP-02": "vendor_register",
     "EXP-03": "independent_advisor",
+    "EXP-04": "incident_response_partner",
+    "EXP-05": "external_security_review",
 }
 _FAILS: list[tuple[str, dict[str, str], str]] = [
     ("no", {"value": "No", "notes": "Only Pekka knows"}, "Answered 'No'."),
@@ -750,7 +1045,7 @@ def test_every_catalogue_rule_has_a_pass_and_a_fail_case() -> None:
     ids = {r.id for r in engine.load_catalog()}
     expected = {
         f"{p}-{n:02d}"
-        for p, k in (("FND", 5), ("DOC", 5), ("REV", 5), ("EXP", 3))
+        for p, k in (("FND", 8), ("DOC", 7), ("REV", 9), ("EXP", 5))
         for n in range(1, k + 1)
     }
     assert ids >= expected
@@ -977,3 +1272,72 @@ def test_findings_come_in_catalogue_order_with_catalogue_text() -> None:
             r.title,
         )
         assert f.status is Status.NOT_ASSESSED
+
+
+# ------------------------------------------------- not assessed, new rules
+
+
+def test_fnd06_only_unknown_builds_is_not_assessed() -> None:
+    data = {
+        "devices": [
+            device("pc-23h2", os_version="10.0.22631.6060"),
+            device("pc-norev", os_version="10.0.26100"),
+            device("mac-1", os="macOS", os_version="15.1.0"),
+        ]
+    }
+    f = run(data)["FND-06"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "update table of 2026-11-13" in f.reason
+
+
+def test_fnd06_before_any_update_in_the_table_is_not_guessed() -> None:
+    # In August 2026 no update of the table is due yet: nothing to compare.
+    data = {"devices": [device("pc-1", os_version="10.0.26100.1")]}
+    f = run(data, as_of=date(2026, 8, 1), now=datetime(2026, 8, 1, 23, 0))["FND-06"]
+    assert f.status is Status.NOT_ASSESSED
+
+
+def test_fnd07_without_servers_is_not_a_pass() -> None:
+    data = {
+        "devices": [device("pc-1"), device("mac-1", os="macOS")],
+        "backup_jobs": [job("M365", "Success", system="Exchange Online")],
+    }
+    f = run(data)["FND-07"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "No server among the managed devices" in f.reason
+
+
+def test_fnd07_without_backup_data_is_not_assessed() -> None:
+    f = run({"devices": [device("SRV-DC01")]})["FND-07"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == "No backup jobs data: it was not collected."
+
+
+def test_fnd08_without_any_compliance_state() -> None:
+    data = {"devices": [device("pc-1", compliance=""), device("pc-2", compliance="")]}
+    f = run(data)["FND-08"]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == "The device export carries no compliance state."
+
+
+def test_doc07_with_only_servers() -> None:
+    f = run({"devices": [device("SRV-DC01"), device("SRV-FILE01")]})["DOC-07"]
+    assert f.status is Status.NOT_ASSESSED
+
+
+def test_rev06_without_guests_is_not_a_pass() -> None:
+    data = {"users": [user("ann@x.fi", last_activity="2026-11-01")]}
+    f = run(data)["REV-06"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "leaves guests out" in f.reason
+
+
+@pytest.mark.parametrize("rule", ["REV-07", "REV-09"])
+def test_without_global_admins_is_not_assessed(rule: str) -> None:
+    data = {
+        "role_assignments": [role("ann@x.fi", "User Administrator")],
+        "licence_assignments": [assign("ann@x.fi", "SPB")],
+    }
+    f = run(data)[rule]
+    assert f.status is Status.NOT_ASSESSED
+    assert f.reason == "No Global Administrator assignment is listed."

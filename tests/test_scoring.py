@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from healthcheck import scoring
-from healthcheck.model import Finding, Layer, LayerScore, Severity, Status
+from healthcheck.model import Finding, Layer, LayerScore, LayerStatus, Severity, Status
 
 _ids = itertools.count(1)
 
@@ -59,7 +59,7 @@ def test_formula_weights_times_severity_factor() -> None:
     assert s.grade == "F"
     # 45 / 54 = 0.8333... -> 0.833
     assert s.coverage == 0.833
-    assert dict(s.counts) == {"pass": 2, "fail": 1, "not_assessed": 1}
+    assert dict(s.counts) == {"pass": 2, "fail": 1, "not_assessed": 1, "accepted": 0}
 
 
 def test_severity_factor_changes_the_score() -> None:
@@ -145,7 +145,7 @@ def test_only_not_assessed_has_no_score_and_no_grade() -> None:
     assert s.assessed_weight == 0
     # 3 x 4 + 1 x 2 = 14
     assert s.total_weight == 14
-    assert dict(s.counts) == {"pass": 0, "fail": 0, "not_assessed": 2}
+    assert dict(s.counts) == {"pass": 0, "fail": 0, "not_assessed": 2, "accepted": 0}
     assert s.to_dict()["score"] is None
     assert s.to_dict()["grade"] is None
 
@@ -249,3 +249,145 @@ def test_overall_none_when_nothing_scored() -> None:
 def test_overall_of_no_layers() -> None:
     o = scoring.overall([])
     assert (o.score, o.grade, o.coverage) == (None, None, 0.0)
+
+
+# ------------------------------------------------- accepted risks, incomplete
+
+ACC = Status.ACCEPTED
+
+
+def test_accepted_is_out_of_the_score_but_counts_as_evidence() -> None:
+    layer = Layer.FOUNDATION
+    s = by_layer(
+        scoring.score_layers(
+            [
+                finding(layer, PASS, Severity.MEDIUM, 1),  # 3
+                finding(layer, ACC, Severity.CRITICAL, 1),  # 5
+                finding(layer, FAIL, Severity.LOW, 1),  # 2
+            ]
+        )
+    )[layer]
+    # 100 x 3 / (3 + 2) = 60; without the exclusion it would be 30.
+    assert s.score == 60.0
+    assert s.grade == "D"
+    assert (s.passed_weight, s.assessed_weight, s.accepted_weight) == (3, 5, 5)
+    assert s.coverage == 1.0
+    assert s.status is LayerStatus.GRADED
+    assert dict(s.counts) == {"pass": 1, "fail": 1, "not_assessed": 0, "accepted": 1}
+
+
+def test_only_accepted_has_no_score() -> None:
+    s = by_layer(scoring.score_layers([finding(Layer.REVIEW, ACC)]))[Layer.REVIEW]
+    assert (s.score, s.grade, s.status) == (None, None, LayerStatus.NOT_ASSESSED)
+    assert s.coverage == 1.0
+
+
+@pytest.mark.parametrize(
+    ("assessed", "missing", "status", "grade"),
+    [
+        # Equal weights: coverage = assessed / (assessed + missing).
+        (1, 1, LayerStatus.GRADED, "A"),  # 0.5: exactly the threshold
+        (1, 2, LayerStatus.INCOMPLETE, None),  # 0.333
+        (0, 3, LayerStatus.NOT_ASSESSED, None),
+        (3, 0, LayerStatus.GRADED, "A"),
+    ],
+)
+def test_incomplete_below_half_the_weight(
+    assessed: int, missing: int, status: LayerStatus, grade: str | None
+) -> None:
+    layer = Layer.PROCESSES
+    s = by_layer(
+        scoring.score_layers(
+            [finding(layer, PASS) for _ in range(assessed)]
+            + [finding(layer, NA) for _ in range(missing)]
+        )
+    )[layer]
+    assert scoring.MIN_COVERAGE == 0.5
+    assert s.status is status
+    assert s.grade == grade
+    # An incomplete layer still has its score, for the record.
+    assert (s.score is None) == (assessed == 0)
+    assert s.to_dict()["status"] == status.value
+
+
+def test_overall_leaves_incomplete_layers_out() -> None:
+    layers = scoring.score_layers(
+        [
+            finding(Layer.FOUNDATION, PASS),  # graded 100
+            finding(Layer.PROCESSES, FAIL),  # incomplete 0 (coverage 1/3)
+            finding(Layer.PROCESSES, NA),
+            finding(Layer.PROCESSES, NA),
+            finding(Layer.REVIEW, PASS),  # graded 50
+            finding(Layer.REVIEW, FAIL),
+        ]
+    )
+    s = by_layer(layers)
+    assert s[Layer.PROCESSES].status is LayerStatus.INCOMPLETE
+    assert s[Layer.PROCESSES].score == 0.0
+    o = scoring.overall(layers)
+    # (100 + 50) / 2 = 75; counting the incomplete 0 would give 50.
+    assert (o.score, o.grade) == (75.0, "C")
+
+
+def test_layer_from_schema_1_0_json_gets_a_status() -> None:
+    graded = LayerScore.from_dict(
+        {
+            "id": "review",
+            "score": 80.0,
+            "grade": "B",
+            "coverage": 1.0,
+            "passed_weight": 8,
+            "assessed_weight": 10,
+            "total_weight": 10,
+            "counts": {"pass": 1, "fail": 1, "not_assessed": 0},
+        }
+    )
+    assert graded.status is LayerStatus.GRADED
+    assert graded.accepted_weight == 0.0
+    empty = LayerScore.from_dict({**graded.to_dict(), "score": None, "grade": None})
+    assert empty.status is LayerStatus.GRADED  # 1.1 files carry their status
+    del_status = {k: v for k, v in graded.to_dict().items() if k != "status"}
+    old = LayerScore.from_dict({**del_status, "score": None, "grade": None})
+    assert old.status is LayerStatus.NOT_ASSESSED
+
+
+def test_report_shows_incomplete_layers_and_accepted_risks(sample_run) -> None:
+    # Rebuild the sample's assessment with its review layer thinned out to an
+    # incomplete one, then render the HTML the PDF is made from.
+    import dataclasses
+
+    from healthcheck.report import html, jsonout
+
+    a = jsonout.read(sample_run / "assessment.json")
+    thinned = tuple(
+        dataclasses.replace(f, status=NA, detail="", reason="not collected")
+        if f.layer is Layer.REVIEW and f.rule_id not in ("REV-01", "REV-09")
+        else f
+        for f in a.findings
+    )
+    layers = scoring.score_layers(thinned)
+    review = by_layer(layers)[Layer.REVIEW]
+    assert review.status is LayerStatus.INCOMPLETE
+    b = dataclasses.replace(
+        a, findings=thinned, layers=layers, overall=scoring.overall(layers)
+    )
+    text = html.render(b)
+    assert "incomplete: evidence for" in text
+    assert "too little for a grade" in text
+    # REV-09 is accepted in the sample, FND-03's acceptance expired.
+    assert "Accepted risks" in text
+    assert "accepted until 2027-02-28, left out of the score" in text
+    assert "the acceptance expired on 2026-10-31" in text
+    assert "shown as incomplete" in text  # the Method paragraph
+    # The workbook says the same.
+    from healthcheck.report import xlsx
+
+    wb = xlsx.build(b)
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True)}
+    assert summary["3. Regular review"].startswith("incomplete (score 0, coverage 13%")
+    rows = list(wb["Findings"].iter_rows(values_only=True))
+    accepted = {r[0]: r[-1] for r in rows[1:]}
+    assert rows[0][-1] == "Accepted risk"
+    assert accepted["REV-09"].startswith("until 2027-02-28: separate admin accounts")
+    assert accepted["FND-03"].startswith("expired 2026-10-31: Windows 10 laptops")
+    assert accepted["FND-01"] == ""

@@ -1,7 +1,9 @@
 """The interview collector: the consultant's interview workbook, read with openpyxl.
 
-The workbook is the consultant's own input, so a wrong answer stops the run
-with the sheet, cell and allowed values named, rather than being skipped.
+The workbook is the consultant's own input (``healthcheck init`` writes it),
+so a wrong answer, a cell in Last reviewed that is not a date, or an ID that
+is not one of the catalogue's questions stops the run with the sheet, cell
+and allowed values named, rather than being skipped.
 """
 
 from __future__ import annotations
@@ -13,22 +15,13 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 
-from healthcheck import datasets
+from healthcheck import datasets, init
 from healthcheck.config import CollectContext
 from healthcheck.errors import InputError
 from healthcheck.model import CollectorRun, RunStatus, SourceFile
 
-SHEET = "Interview"
-HEADERS = {
-    "question_id": "ID",
-    "layer": "Layer",
-    "question": "Question",
-    "answer": "Answer",
-    "owner": "Owner",
-    "last_reviewed": "Last reviewed",
-    "notes": "Notes",
-}
-ALLOWED = ("Yes", "Partly", "No", "Don't know")
+# The layout is defined where the workbook is written, so the two cannot drift.
+SHEET, HEADERS, ALLOWED = init.SHEET, init.HEADERS, init.ALLOWED
 
 
 def _text(value: object) -> str:
@@ -39,6 +32,20 @@ def _text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+def _is_date(value: object) -> bool:
+    """An Excel date, an ISO date text, or an empty cell."""
+    if value is None or isinstance(value, date):  # datetime is a date too
+        return True
+    text = str(value).strip()
+    if not text:
+        return True
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return len(text) == 10 or text[10] in " T"
 
 
 class InterviewCollector:
@@ -94,17 +101,48 @@ class InterviewCollector:
                 )
             index[canon] = header.index(label.casefold())
         records, origin = [], []
-        answer_col = openpyxl.utils.get_column_letter(index["answer"] + 1)
+        known = {q.id for q in init.load_questions()}
+        seen: dict[str, str] = {}
+
+        def cell(canon: str, n: int) -> str:
+            return f"{openpyxl.utils.get_column_letter(index[canon] + 1)}{n}"
+
         for n, row in enumerate(rows[1:], start=2):
             cells = {k: _text(row[i]) if i < len(row) else "" for k, i in index.items()}
             if not any(cells.values()):
                 continue
+            qid = cells["question_id"]
+            if qid not in known:
+                raise InputError(
+                    f"sheet '{SHEET}', cell {cell('question_id', n)}: unknown "
+                    f"question id {qid!r}; expected one of " + ", ".join(sorted(known)),
+                    file=shown,
+                    hint="start from the workbook `healthcheck init` writes",
+                )
+            if qid in seen:
+                raise InputError(
+                    f"sheet '{SHEET}', cell {cell('question_id', n)}: question "
+                    f"{qid!r} is already answered in cell {seen[qid]}",
+                    file=shown,
+                )
+            seen[qid] = cell("question_id", n)
             answer = cells["answer"].replace("\u2019", "'")
             if answer and answer.casefold() not in {a.casefold() for a in ALLOWED}:
                 raise InputError(
-                    f"sheet '{SHEET}', cell {answer_col}{n}: expected one of "
+                    f"sheet '{SHEET}', cell {cell('answer', n)}: expected one of "
                     + ", ".join(ALLOWED)
                     + f", got {cells['answer']!r}",
+                    file=shown,
+                )
+            raw_date = (
+                row[index["last_reviewed"]]
+                if index["last_reviewed"] < len(row)
+                else None
+            )
+            if not _is_date(raw_date):
+                raise InputError(
+                    f"sheet '{SHEET}', cell {cell('last_reviewed', n)}: expected a "
+                    f"date like 2026-03-31, got {cells['last_reviewed']!r}",
                     file=shown,
                 )
             records.append(cells)

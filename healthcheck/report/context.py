@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from healthcheck.model import Assessment, Finding, Layer, Status, WasteCategory
-from healthcheck.scoring import GRADES
+from healthcheck.scoring import GRADES, MIN_COVERAGE
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "SEK": "kr", "NOK": "kr", "DKK": "kr"}
 MAX_EXAMPLES = 10
@@ -22,21 +22,54 @@ TOP_ACTIONS = 5
 CATEGORY_TEXT = {
     WasteCategory.UNASSIGNED: (
         "Bought but not assigned",
-        "Reduce the seat count at renewal (or now, if billed monthly).",
+        "Reduce the seat count.",
     ),
     WasteCategory.DISABLED_USER: (
         "Assigned to blocked accounts",
-        "Remove the licences; convert mailboxes to shared where they must be kept.",
+        "Remove the licences (convert mailboxes to shared where they must be "
+        "kept), then reduce the seat count.",
     ),
     WasteCategory.INACTIVE_USER: (
         "Assigned to inactive accounts",
-        "Confirm with managers, then remove or reassign.",
+        "Confirm with managers; then reassign the licences to new starters, or "
+        "remove them and reduce the seat count.",
     ),
     WasteCategory.OVERLAP: (
         "Already included in another licence the user holds",
-        "Remove the standalone licence.",
+        "Remove the licence the user's other licence already includes (a "
+        "downgrade to one licence where both are bundles), then reduce the seat "
+        "count.",
     ),
 }
+
+#: When a seat reduction takes effect, by billing term (as in the cost model).
+TERM_WHEN = {
+    "annual": "at the next renewal (annual commitment)",
+    "monthly": "at the end of the month (monthly subscription)",
+    "": "now if billed monthly, at renewal if an annual commitment",
+}
+
+#: Why each category is as sure as the cost model says (see README).
+CONFIDENCE_TEXT = {
+    WasteCategory.UNASSIGNED: "Microsoft's own counts of seats bought and assigned.",
+    WasteCategory.DISABLED_USER: "The account cannot sign in, so nobody uses it.",
+    WasteCategory.INACTIVE_USER: (
+        "No recorded activity for the inactivity limit; leave, a shared device "
+        "or a service account may still explain it, so confirm first."
+    ),
+    WasteCategory.OVERLAP: (
+        "Microsoft's service-plan table shows the other licence includes every "
+        "service (medium where it includes a higher tier of a service instead)."
+    ),
+}
+
+
+def _price_label(origin: str, term: str, note: str) -> str:
+    """'client, annual' or the list price's date: short, it sits under a price."""
+    if origin == "list":
+        return note or "list price"
+    kind = "client" if origin == "client" else ""
+    return ", ".join(t for t in (kind, term) if t)
 
 
 def money(value: Decimal | float | None, currency: str) -> str:
@@ -110,8 +143,11 @@ def _finding(f: Finding) -> dict[str, Any]:
             "pass": "Pass",
             "fail": "Fail",
             "not_assessed": "Not assessed",
+            "accepted": "Accepted risk",
         }[f.status.value],
         "detail": f.detail if f.status is not Status.NOT_ASSESSED else f.reason,
+        # Why a fail was accepted, or that an acceptance expired.
+        "acceptance": f.reason if f.status is Status.ACCEPTED else "",
         "affected_count": len(f.affected),
         "examples": examples,
         "more": max(0, len(f.affected) - len(examples)),
@@ -132,7 +168,9 @@ def build(a: Assessment) -> dict[str, Any]:
         mine = sorted(
             (f for f in a.findings if f.layer is s.layer),
             key=lambda f: (
-                {"fail": 0, "not_assessed": 1, "pass": 2}[f.status.value],
+                {"fail": 0, "accepted": 1, "not_assessed": 2, "pass": 3}[
+                    f.status.value
+                ],
                 f.severity.rank,
                 f.rule_id,
             ),
@@ -148,10 +186,13 @@ def build(a: Assessment) -> dict[str, Any]:
                 "score": f"{s.score:.0f}" if s.score is not None else "not assessed",
                 "score_value": s.score or 0.0,
                 "assessed": s.score is not None,
+                # Scored, but too little evidence for a grade (see scoring.py).
+                "incomplete": s.status.value == "incomplete",
                 "coverage": percent(s.coverage),
                 "passed": s.counts.get("pass", 0),
                 "failed": s.counts.get("fail", 0),
                 "not_assessed": s.counts.get("not_assessed", 0),
+                "accepted": s.counts.get("accepted", 0),
                 "findings": [_finding(f) for f in mine],
             }
         )
@@ -174,28 +215,50 @@ def build(a: Assessment) -> dict[str, Any]:
     waste_items = [
         {
             "category": CATEGORY_TEXT[i.category][0],
-            "action": CATEGORY_TEXT[i.category][1],
+            "action": i.action or CATEGORY_TEXT[i.category][1],
             "sku": i.sku,
             "sku_name": i.sku_name,
             "count": i.count,
             "unit_price": money(i.unit_price, cur),
+            "price_label": _price_label(i.price_origin, i.billing_term, i.price_note),
+            "price_note": i.price_note,
             "monthly": money(i.monthly_cost, cur),
             "annual": money(i.annual_cost, cur),
+            "confidence": i.confidence or "–",
         }
         for i in a.waste.items
     ]
     by_category: dict[WasteCategory, list[Any]] = {}
     for i in a.waste.items:
         by_category.setdefault(i.category, []).append(i)
-    waste_actions = [
-        {
-            "category": CATEGORY_TEXT[cat][0],
-            "action": CATEGORY_TEXT[cat][1],
-            "seats": sum(i.count for i in items),
-            "annual": money(sum((i.annual_cost for i in items), Decimal("0")), cur),
-        }
-        for cat, items in by_category.items()
-    ]
+    waste_actions = []
+    for cat, items in by_category.items():
+        levels = sorted({i.confidence for i in items if i.confidence})
+        timing: dict[str, list[str]] = {}
+        for i in items:
+            names = timing.setdefault(i.billing_term, [])
+            if i.sku_name not in names:
+                names.append(i.sku_name)
+        waste_actions.append(
+            {
+                "category": CATEGORY_TEXT[cat][0],
+                "action": CATEGORY_TEXT[cat][1],
+                "timing": [
+                    {"when": TERM_WHEN.get(term, term), "licences": ", ".join(names)}
+                    for term, names in sorted(timing.items(), key=lambda t: t[0] == "")
+                ],
+                "seats": sum(i.count for i in items),
+                "annual": money(sum((i.annual_cost for i in items), Decimal("0")), cur),
+                "confidence": " or ".join(levels) if levels else "–",
+                "confidence_reason": CONFIDENCE_TEXT[cat],
+            }
+        )
+    origins = [i.price_origin for i in a.waste.items]
+    price_basis = {
+        "client": sum(o == "client" for o in origins),
+        "list": sum(o == "list" for o in origins),
+        "list_basis": a.waste.list_price_basis,
+    }
     not_assessed = [
         {
             "rule_id": f.rule_id,
@@ -205,6 +268,19 @@ def build(a: Assessment) -> dict[str, Any]:
         }
         for f in a.findings
         if f.status is Status.NOT_ASSESSED
+    ]
+    accepted = [
+        {
+            "rule_id": f.rule_id,
+            "title": f.title,
+            "layer": f.layer.label,
+            "reason": f.acceptance.reason if f.acceptance else f.reason,
+            "expires": f.acceptance.expires.isoformat() if f.acceptance else "",
+            "expired": bool(f.acceptance and f.acceptance.expired),
+            "detail": f.detail,
+        }
+        for f in a.findings
+        if f.acceptance is not None
     ]
     return {
         "client": a.client_name,
@@ -232,8 +308,22 @@ def build(a: Assessment) -> dict[str, Any]:
             "seats": sum(i.count for i in a.waste.items),
             "not_assessed": list(a.waste.not_assessed),
             "unpriced": list(a.waste.unpriced_skus),
+            "prices": price_basis,
+            "activity_source": a.waste.activity_source,
+            # What the users data was read from: the facts behind "inactive",
+            # named without guessing which file gave which date.
+            "activity_files": sorted(
+                {
+                    Path(str(src.get("path", ""))).name
+                    for src in a.sources
+                    if src.get("dataset") == "users"
+                }
+            ),
+            "inactive_days": a.waste.inactive_days,
         },
         "not_assessed": not_assessed,
+        "accepted": accepted,
+        "min_coverage": percent(MIN_COVERAGE),
         "sources": [
             {
                 "path": s.get("path", ""),

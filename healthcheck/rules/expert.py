@@ -6,3 +6,5 @@ from healthcheck.rules import evaluates
 from healthcheck.rules.interview import interview_answer
 
 evaluates("EXP-01", "EXP-02", "EXP-03")(interview_answer)
+
+evaluates("EXP-04", "EXP-05")(interview_answer)

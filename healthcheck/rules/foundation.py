@@ -160,3 +160,143 @@ def disk_free_space(ctx: RuleContext) -> Outcome:
         devices=len(known),
         low=len(low),
     )
+
+
+@evaluates("FND-06")
+def windows_patch_recency(ctx: RuleContext) -> Outcome:
+    """Windows devices below the update due for their build in the shipped table.
+
+    "Latest" means the newest update in ``catalog/windows_updates.csv`` for the
+    device's build released ``grace_days`` before the assessment date, so a
+    device gets time to install a new update. Builds the table does not list,
+    and versions without a revision, are counted as unknown, never guessed.
+    """
+    devices = ctx.frame("devices")
+    table = facts.windows_updates()
+    grace = int(ctx.params["grace_days"])
+    behind: list[str] = []
+    current = 0
+    unknown = 0
+    missing_since: dict[str, int] = {}
+    for name, version in zip(devices["name"], devices["os_version"], strict=True):
+        parsed = facts.windows_build(version)
+        due = table.required(parsed[0], ctx.as_of, grace) if parsed else None
+        if parsed is None or due is None:
+            unknown += 1
+            continue
+        if parsed[1] >= due.revision:
+            current += 1
+            continue
+        behind.append(name)
+        key = f"{due.release} {due.build}.{due.revision} ({due.released.isoformat()})"
+        missing_since[key] = missing_since.get(key, 0) + 1
+    judged = current + len(behind)
+    basis = f"the update table of {table.table_date.isoformat()}"
+    note = f" {plural(unknown, 'device')} not judged (build not in the table)." * bool(
+        unknown
+    )
+    measured = dict(
+        judged=judged,
+        behind=len(behind),
+        unknown=unknown,
+        table_date=table.table_date.isoformat(),
+        grace_days=grace,
+    )
+    if judged == 0:
+        return not_assessed(
+            f"No device runs a Windows build listed in {basis}, so none can be "
+            "compared with its latest update."
+        )
+    if not behind:
+        return passed(
+            f"{_all(judged, 'Windows device')} {verb(judged, 'runs', 'run')} the "
+            f"latest update of {verb(judged, 'its', 'their')} build released at "
+            f"least {grace} days ago, per {basis}.{note}",
+            **measured,
+        )
+    what = "; ".join(f"{n} below {k}" for k, n in sorted(missing_since.items()))
+    return failed(
+        f"{plural(len(behind), 'Windows device')} of {judged} "
+        f"{verb(len(behind), 'lacks', 'lack')} the latest cumulative update "
+        f"per {basis}: {what}.{note}",
+        behind,
+        **measured,
+        due=missing_since,
+    )
+
+
+@evaluates("FND-07")
+def servers_backed_up(ctx: RuleContext) -> Outcome:
+    """Servers among the devices that no backup job names as its system."""
+    found = facts.servers(ctx.frame("devices"), str(ctx.params["server_pattern"]))
+    if found.empty:
+        return not_assessed(
+            "No server among the managed devices (by OS or name), so there is "
+            "nothing to match with the backup jobs."
+        )
+    jobs = ctx.frame("backup_jobs")
+    # A job protects a server when its system (or, without one, its name)
+    # mentions the server's name: "SRV-ERP01" or "SRV-ERP01.corp.local".
+    covers = " | ".join(
+        str(s).casefold()
+        for s in jobs["system"].where(jobs["system"].notna(), jobs["job"])
+    )
+    bare = sorted(n for n in found["name"] if str(n).casefold() not in covers)
+    if not bare:
+        return passed(
+            f"{_all(len(found), 'server')} {verb(len(found), 'has', 'have')} a "
+            "backup job.",
+            servers=len(found),
+            without_backup=0,
+        )
+    return failed(
+        f"{plural(len(bare), 'server')} of {len(found)} "
+        f"{verb(len(bare), 'has', 'have')} no backup job: {', '.join(bare)}.",
+        bare,
+        servers=len(found),
+        without_backup=len(bare),
+    )
+
+
+def _all(n: int, word: str) -> str:
+    """'All 3 servers', but 'The 1 server'."""
+    return f"{'All' if n > 1 else 'The'} {plural(n, word)}"
+
+
+def _compliance(value: object) -> str:
+    """'Noncompliant', 'non-compliant', 'In grace period' -> a plain key."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(ch for ch in value.casefold() if ch.isalpha())
+
+
+@evaluates("FND-08")
+def device_compliance(ctx: RuleContext) -> Outcome:
+    """Devices Intune reports as non-compliant (grace period is noted, not failed)."""
+    devices = ctx.frame("devices")
+    state = devices["compliance"].map(_compliance)
+    known = state.isin({"compliant", "noncompliant", "ingraceperiod"})
+    if not known.any():
+        return not_assessed("The device export carries no compliance state.")
+    bad = devices[state.eq("noncompliant")]
+    grace = int(state.eq("ingraceperiod").sum())
+    note = (
+        f" {plural(grace, 'device')} {verb(grace, 'is', 'are')} in the grace period."
+        * bool(grace)
+    )
+    n = int(known.sum())
+    if bad.empty:
+        return passed(
+            f"All {plural(n, 'device')} with a known state are compliant.{note}",
+            devices=n,
+            noncompliant=0,
+            in_grace_period=grace,
+        )
+    return failed(
+        f"{plural(len(bad), 'device')} of {n} {verb(len(bad), 'is', 'are')} "
+        f"non-compliant.{note}",
+        bad["name"],
+        devices=n,
+        noncompliant=len(bad),
+        in_grace_period=grace,
+    )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from healthcheck import facts
-from healthcheck.rules import Outcome, RuleContext, evaluates, failed, passed, plural
+from healthcheck.rules import (
+    Outcome,
+    RuleContext,
+    evaluates,
+    failed,
+    not_assessed,
+    passed,
+    plural,
+)
 from healthcheck.rules.interview import interview_answer
 
 evaluates("DOC-01", "DOC-02", "DOC-03", "DOC-04")(interview_answer)
@@ -39,4 +47,35 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
         disabled=len(disabled),
         licensed=len(licensed),
         with_roles=len(with_roles),
+    )
+
+
+evaluates("DOC-06")(interview_answer)
+
+
+@evaluates("DOC-07")
+def device_owners_recorded(ctx: RuleContext) -> Outcome:
+    """User devices (servers left out) without a primary user."""
+    devices = ctx.frame("devices")
+    server_names = set(
+        facts.servers(devices, str(ctx.params["server_pattern"]))["name"]
+    )
+    mine = devices[~devices["name"].isin(server_names)]
+    if mine.empty:
+        return not_assessed("The device data lists only servers.")
+    owner = mine["primary_user"].astype("string").str.strip()
+    orphans = mine[owner.isna() | owner.eq("")]
+    if orphans.empty:
+        return passed(
+            f"{'All' if len(mine) > 1 else 'The'} {plural(len(mine), 'user device')} "
+            f"{'has' if len(mine) == 1 else 'have'} a primary user.",
+            devices=len(mine),
+            without_user=0,
+        )
+    return failed(
+        f"{plural(len(orphans), 'device')} of {len(mine)} "
+        f"{'has' if len(orphans) == 1 else 'have'} no primary user.",
+        orphans["name"],
+        devices=len(mine),
+        without_user=len(orphans),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from healthcheck import facts, skus
 from healthcheck.rules import (
     Outcome,
@@ -152,4 +154,111 @@ def mfa_coverage(ctx: RuleContext) -> Outcome:
         without,
         percent=round(share, 1),
         accounts=len(people),
+    )
+
+
+@evaluates("REV-06")
+def stale_guests(ctx: RuleContext) -> Outcome:
+    """Enabled guest accounts with no activity for ``inactive_days``."""
+    users = ctx.frame("users")
+    guests = users[users["user_type"].eq("guest").fillna(False)]
+    if guests.empty:
+        # The Active users export leaves guests out, so "no guests" may only
+        # mean the export cannot show them: not a pass.
+        return not_assessed(
+            "The user data lists no guest accounts; the Microsoft 365 Active users "
+            "export leaves guests out (the Entra users download includes them)."
+        )
+    days = int(ctx.params["inactive_days"])
+    stale = facts.inactive_upns(guests, ctx.as_of, days)
+    if not stale:
+        return passed(
+            f"{'All' if len(guests) > 1 else 'The'} "
+            f"{plural(len(guests), 'guest account')} "
+            f"{verb(len(guests), 'was', 'were')} active within {days} days.",
+            guests=len(guests),
+            stale=0,
+        )
+    return failed(
+        f"{plural(len(stale), 'guest account')} of {len(guests)} "
+        f"{verb(len(stale), 'has', 'have')} had no activity for more than "
+        f"{days} days.",
+        stale,
+        guests=len(guests),
+        stale=len(stale),
+    )
+
+
+def _global_admin_rows(roles: pd.DataFrame) -> pd.DataFrame:
+    return roles[roles["role"].str.casefold().isin(GLOBAL_ADMIN)]
+
+
+@evaluates("REV-07")
+def standing_global_admins(ctx: RuleContext) -> Outcome:
+    """Permanent (not eligible) Global Administrator holders above ``max_permanent``."""
+    ga = _global_admin_rows(ctx.frame("role_assignments"))
+    if ga.empty:
+        return not_assessed("No Global Administrator assignment is listed.")
+    permanent = sorted(set(ga.loc[ga["assignment"].eq("permanent"), "upn"]))
+    limit = int(ctx.params["max_permanent"])
+    n = len(permanent)
+    if n <= limit:
+        return passed(
+            f"{plural(n, 'account')} {verb(n, 'holds', 'hold')} Global Administrator "
+            f"permanently (at most {limit}).",
+            permanent=n,
+        )
+    return failed(
+        f"{n} accounts hold Global Administrator permanently; at most {limit} "
+        "(the emergency access accounts) should, the rest eligible.",
+        permanent,
+        permanent=n,
+    )
+
+
+@evaluates("REV-08")
+def no_guest_admins(ctx: RuleContext) -> Outcome:
+    """Role holders that are guests (#EXT# UPN, or user type guest when known)."""
+    roles = ctx.frame("role_assignments")
+    users = ctx.frame("users") if ctx.has("users") else None
+    guests = facts.guest_upns(roles["upn"], users)
+    holders = set(roles["upn"])
+    if not guests:
+        return passed(
+            f"None of the {plural(len(holders), 'admin account')} is a guest.",
+            admins=len(holders),
+            guests=0,
+        )
+    mine = roles[roles["upn"].isin(guests)]
+    what = ", ".join(sorted(set(mine["role"])))
+    return failed(
+        f"{plural(len(guests), 'guest account')} {verb(len(guests), 'holds', 'hold')} "
+        f"admin roles: {what}.",
+        guests,
+        admins=len(holders),
+        guests=len(guests),
+    )
+
+
+@evaluates("REV-09")
+def dedicated_admin_accounts(ctx: RuleContext) -> Outcome:
+    """Global Administrators whose account also holds a paid licence."""
+    ga = set(_global_admin_rows(ctx.frame("role_assignments"))["upn"])
+    if not ga:
+        return not_assessed("No Global Administrator assignment is listed.")
+    paid = facts.paid_assignments(ctx.frame("licence_assignments"))
+    licensed = ga & set(paid["upn"])
+    if not licensed:
+        return passed(
+            f"None of the {plural(len(ga), 'Global Administrator')} holds a paid "
+            "licence.",
+            admins=len(ga),
+            licensed=0,
+        )
+    return failed(
+        f"{plural(len(licensed), 'Global Administrator')} of {len(ga)} "
+        f"{verb(len(licensed), 'uses', 'use')} a licensed everyday account.",
+        licensed,
+        admins=len(ga),
+        licensed=len(licensed),
     )

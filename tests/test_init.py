@@ -1,0 +1,138 @@
+"""`healthcheck init`: a new engagement folder with a ready interview workbook."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from collectors.interview import InterviewCollector
+from healthcheck import engine
+from healthcheck.cli import main
+from healthcheck.config import CollectContext, load_engagement
+from healthcheck.errors import ConfigError
+from healthcheck.init import ALLOWED, HEADERS, create_engagement, load_questions
+from healthcheck.model import RunStatus, Status
+
+
+def _collect(folder: Path):
+    ctx = CollectContext(
+        engagement=load_engagement(folder), collected_at=datetime(2026, 11, 20)
+    )
+    (run,) = InterviewCollector().collect(ctx)
+    return run
+
+
+def test_init_writes_a_valid_engagement(tmp_path: Path, runner: CliRunner) -> None:
+    dest = tmp_path / "acme-oy"
+    got = runner.invoke(main, ["init", str(dest), "--period", "2026-Q4"])
+    assert got.exit_code == 0, got.output
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "client.yaml",
+        "exports",
+        "interview.xlsx",
+    ]
+    assert "Intune" in (dest / "exports" / "README.md").read_text("utf-8")
+    cfg = load_engagement(dest).config
+    assert (cfg.client_name, cfg.period) == ("Acme Oy", "2026-Q4")
+    assert cfg.section("rules") is None
+    text = (dest / "client.yaml").read_text("utf-8")
+    # The commented examples are valid once uncommented.
+    assert "#   accept: {reason:" in text and "# REV-03: {max_admins: 5}" in text
+    assert f"wrote {dest / 'interview.xlsx'}" in got.output
+
+
+def test_workbook_has_instructions_questions_and_drop_downs(tmp_path: Path) -> None:
+    create_engagement(tmp_path / "e", client_name="Acme", period="2026-Q4")
+    wb = openpyxl.load_workbook(tmp_path / "e" / "interview.xlsx")
+    assert wb.sheetnames == ["Instructions", "Interview"]
+    assert "Don't know" in " ".join(
+        str(c.value) for c in wb["Instructions"]["A"] if c.value
+    )
+    ws = wb["Interview"]
+    header = [c.value for c in ws[1]]
+    assert header[: len(HEADERS)] == list(HEADERS.values())
+    questions = load_questions()
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [q.id for q in questions]
+    assert [r[1] for r in rows] == [q.layer.value for q in questions]
+    # One question per interview-based rule, no more.
+    asked = {
+        r.params["question"] for r in engine.load_catalog() if "question" in r.params
+    }
+    assert {q.id for q in questions} == asked
+    assert all(r[3] is None for r in rows), "answers start empty"
+    checks = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    last = len(questions) + 1
+    answer = checks[f"D2:D{last}"]
+    assert answer.type == "list"
+    assert answer.formula1 == '"' + ",".join(ALLOWED) + '"'
+    assert checks[f"F2:F{last}"].type == "date"
+
+
+def test_refuses_an_existing_engagement(tmp_path: Path, runner: CliRunner) -> None:
+    dest = tmp_path / "e"
+    create_engagement(dest, client_name="Acme", period="2026-Q4")
+    (dest / "client.yaml").write_text("client: {name: Kept}\n", encoding="utf-8")
+    got = runner.invoke(main, ["init", str(dest)])
+    assert got.exit_code == 2
+    assert "already exists and is not empty; not overwriting" in got.output
+    assert (dest / "client.yaml").read_text("utf-8") == "client: {name: Kept}\n"
+    with pytest.raises(ConfigError):
+        create_engagement(dest)
+
+
+def test_refuses_a_file_and_accepts_an_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not overwriting"):
+        create_engagement(tmp_path / "file")
+    (tmp_path / "empty").mkdir()
+    paths = create_engagement(tmp_path / "empty", today=date(2026, 5, 2))
+    assert all(p.exists() for p in paths)
+    assert load_engagement(tmp_path / "empty").config.period == "2026-Q2"
+    # Nothing is left behind beside the folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "file"]
+
+
+def test_client_name_with_yaml_syntax_stays_a_name(tmp_path: Path) -> None:
+    create_engagement(tmp_path / "e", client_name="Kone & Co: Oy #1", period="2026-Q1")
+    assert load_engagement(tmp_path / "e").config.client_name == "Kone & Co: Oy #1"
+
+
+def test_blank_workbook_reads_as_unanswered(tmp_path: Path) -> None:
+    create_engagement(tmp_path / "e", client_name="Acme", period="2026-Q4")
+    run = _collect(tmp_path / "e")
+    assert run.status is RunStatus.OK
+    frame = run.dataset.frame
+    assert len(frame) == len(load_questions())
+    found = engine.evaluate(
+        {"interview_answers": frame},
+        as_of=date(2026, 11, 20),
+        now=datetime(2026, 11, 20, 23, 59),
+    )
+    asked = [f for f in found if f.evidence == ("interview_answers",)]
+    assert asked and all(f.status is Status.NOT_ASSESSED for f in asked)
+    assert all("was not answered" in f.reason for f in asked)
+
+
+def test_filled_in_workbook_passes(tmp_path: Path) -> None:
+    create_engagement(tmp_path / "e", client_name="Acme", period="2026-Q4")
+    path = tmp_path / "e" / "interview.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Interview"]
+    for row in range(2, ws.max_row + 1):
+        ws[f"D{row}"] = "Yes"
+        ws[f"E{row}"] = "Maria"
+        ws[f"F{row}"] = datetime(2026, 6, 1)
+    wb.save(path)
+    frame = _collect(tmp_path / "e").dataset.frame
+    found = engine.evaluate(
+        {"interview_answers": frame},
+        as_of=date(2026, 11, 20),
+        now=datetime(2026, 11, 20, 23, 59),
+    )
+    asked = [f for f in found if f.evidence == ("interview_answers",)]
+    assert {f.status for f in asked} == {Status.PASS}

@@ -1,0 +1,195 @@
+"""Report language: translated texts and locale-correct numbers, money and dates.
+
+The assessment itself is language-neutral (English texts plus the keys and
+parameters they were made from); a report is rendered in a language chosen
+at render time, so the same evidence gives an English and a Finnish PDF.
+
+Texts live in ``healthcheck/locales/<lang>/*.toml``; every file of a language
+is merged into one dotted key space (``report.summary``, ``rules.FND-01.title``).
+A value is either a string or a table of CLDR plural forms (``one``,
+``other``) chosen by the ``count`` parameter. Parameters are formatted for the
+locale before they are put in: an int gets grouping, a float two decimals at
+most, a date the locale's medium date. A key missing in a language falls back
+to English, then to the caller's default: a report is never blank because a
+translation lags.
+
+Number, money and date formatting come from Babel (CLDR data): the grouping
+character, decimal comma and currency position of Finnish are CLDR's, not ours.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from healthcheck.errors import ConfigError
+
+#: Languages a report can be rendered in, with the CLDR locale each uses.
+LANGUAGES: dict[str, str] = {"en": "en_GB", "fi": "fi_FI"}
+DEFAULT_LANGUAGE = "en"
+
+
+@cache
+def _messages(lang: str) -> Mapping[str, Any]:
+    """All texts of one language, flattened to dotted keys."""
+    out: dict[str, Any] = {}
+    folder = resources.files("healthcheck") / "locales" / lang
+    if not folder.is_dir():
+        return out
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            _flatten(tomllib.loads(entry.read_text(encoding="utf-8")), "", out)
+    return out
+
+
+def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and not _is_plural(value):
+            _flatten(value, dotted + ".", out)
+        else:
+            out[dotted] = value
+
+
+def _is_plural(value: Mapping[str, Any]) -> bool:
+    return bool(value) and set(value) <= {"zero", "one", "two", "few", "many", "other"}
+
+
+def check_language(lang: str, where: str = "language") -> str:
+    """``lang`` if it is a supported report language, else a ConfigError."""
+    if lang not in LANGUAGES:
+        raise ConfigError(
+            f"{where}: unknown report language {lang!r}; "
+            f"expected one of {', '.join(LANGUAGES)}"
+        )
+    return lang
+
+
+class Translator:
+    """Texts and formats of one report language."""
+
+    def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
+        self.lang = check_language(lang)
+        self.locale = Locale.parse(LANGUAGES[lang])
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
+
+    def has(self, key: str) -> bool:
+        """True when this language (not the English fallback) has ``key``."""
+        return key in _messages(self.lang)
+
+    def t(self, key: str, default: str | None = None, /, **params: Any) -> str:
+        """The text of ``key`` with ``params`` filled in, in this language.
+
+        Falls back to English, then to ``default`` (formatted the same way),
+        then to the key itself, so a gap shows rather than breaks.
+        """
+        raw = _messages(self.lang).get(key)
+        if raw is None:
+            raw = _messages(DEFAULT_LANGUAGE).get(key)
+        if raw is None:
+            raw = default if default is not None else key
+        if isinstance(raw, dict):
+            raw = self._plural(raw, params.get("count"))
+        if not params:
+            return str(raw)
+        shown = {k: self.value(v) for k, v in params.items()}
+        try:
+            return str(raw).format_map(shown)
+        except (KeyError, IndexError, ValueError):
+            return str(raw)
+
+    def _plural(self, forms: Mapping[str, str], count: Any) -> str:
+        form = "other"
+        if isinstance(count, int | float | Decimal):
+            form = self.locale.plural_form(abs(count))
+        return forms.get(form) or forms.get("other") or next(iter(forms.values()))
+
+    # Formats -----------------------------------------------------------------
+
+    def value(self, value: Any) -> str:
+        """A parameter as text: numbers and dates for the locale, else str()."""
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return self.integer(value)
+        if isinstance(value, float | Decimal):
+            return self.number(value)
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, date):
+            return self.date(value)
+        return str(value)
+
+    def integer(self, value: int) -> str:
+        """A whole number with the locale's grouping (12,345; 12 345)."""
+        return format_decimal(value, format="#,##0", locale=self.locale)
+
+    def number(self, value: float | Decimal, digits: int = 2) -> str:
+        """Up to ``digits`` decimals, trailing zeros dropped (1.5, 1 234,5)."""
+        pattern = "#,##0" + ("." + "#" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def money(self, amount: float | Decimal, currency: str, whole: bool = False) -> str:
+        """``amount`` in ``currency`` in the locale's way (€1,234.50, 1 234,50 €)."""
+        if whole:
+            pattern = self.locale.currency_formats["standard"].pattern
+            return format_currency(
+                round(amount),
+                currency,
+                format=pattern.replace(".00", ""),
+                locale=self.locale,
+                currency_digits=False,
+            )
+        return format_currency(amount, currency, locale=self.locale)
+
+    def percent(self, fraction: float, digits: int = 0) -> str:
+        """A fraction (0.95) as a percentage (95 %, 95 %)."""
+        pattern = self.locale.percent_formats[None].pattern
+        if digits:
+            pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+        return format_percent(fraction, format=pattern, locale=self.locale)
+
+    def date(self, value: date | str) -> str:
+        """A date as the locale writes it (20 November 2026; 20.11.2026)."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10])
+        pattern = "long" if self.lang == "en" else "d.M.yyyy"
+        return format_date(value, format=pattern, locale=self.locale)
+
+    def datetime(self, value: datetime | str) -> str:
+        """A time stamp to the minute, as the locale writes it."""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        pattern = "d MMMM yyyy HH:mm" if self.lang == "en" else "d.M.yyyy 'klo' H.mm"
+        return format_datetime(value, format=pattern, locale=self.locale)
+
+    # Catalogue texts ---------------------------------------------------------
+
+    def rule(self, rule_id: str, field: str, default: str = "") -> str:
+        """A catalogue text (title, rationale, remediation, action) of a rule."""
+        return self.t(f"rules.{rule_id}.{field}", default)
+
+    def detail(self, finding: Mapping[str, Any]) -> str:
+        """A finding's detail sentence in this language.
+
+        A finding carries its English ``detail`` and, where the rule provides
+        them, ``detail_key`` and ``detail_params``: the sentence is rebuilt from
+        those, so the assessment need not be re-evaluated to change language.
+        """
+        key = finding.get("detail_key") or ""
+        english = str(finding.get("detail") or "")
+        if not key or self.lang == DEFAULT_LANGUAGE and not self.has(key):
+            return english
+        params = dict(finding.get("detail_params") or {})
+        return self.t(key, english, **params)

@@ -16,7 +16,7 @@ def current_umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, fill: Callable[[IO[bytes]], None]) -> Path:
+def write_atomic(path: Path, fill: Callable[[IO[bytes]], object]) -> Path:
     """Call ``fill`` on a temporary file beside ``path``, then rename it over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

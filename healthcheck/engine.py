@@ -27,8 +27,18 @@ import pandas as pd
 from healthcheck import rules
 from healthcheck.datasets import SCHEMAS
 from healthcheck.errors import ConfigError
+from healthcheck.i18n import Translator
 from healthcheck.init import Question, load_questions
-from healthcheck.model import Acceptance, Finding, Layer, Severity, Status
+from healthcheck.model import (
+    Acceptance,
+    Finding,
+    Layer,
+    Message,
+    Severity,
+    Status,
+    message_params,
+    msg,
+)
 
 log = logging.getLogger(__name__)
 
@@ -201,28 +211,75 @@ def _title(name: str) -> str:
     return title if first.isupper() else title[0].lower() + title[1:]
 
 
+@cache
+def _english() -> Translator:
+    return Translator("en")
+
+
+def english(message: Message) -> str:
+    """The English text of a message, from ``healthcheck/locales/en``.
+
+    Raises:
+        LookupError: the key has no English text and the message no default:
+            a developer error, which the tests catch.
+    """
+    if message.default is None and not _english().has(message.key):
+        raise LookupError(f"no English text for {message.key!r} in locales/en")
+    return _english().message(message)
+
+
+def _dataset(name: str) -> Message:
+    """A dataset's title inside a sentence; English from the schema."""
+    return Message(f"datasets.{name}.title", default=_title(name))
+
+
 def _missing(
     requires: tuple[str, ...],
     frames: Mapping[str, pd.DataFrame],
     reasons: Mapping[str, str],
-) -> str | None:
+) -> Message | None:
     for req in requires:
         name, _, column = req.partition(".")
         if name not in frames:
-            why = reasons.get(name, "it was not collected")
-            return f"No {_title(name)} data: {why}."
+            # A collector's reason is its own English text; without one, ours.
+            why = reasons.get(name) or msg("engine.not_collected")
+            return msg("engine.missing_dataset", dataset=_dataset(name), why=why)
         if frames[name].empty:
             # An export with headers and no rows proves nothing: "0 of 0 backup
             # jobs failed" must not read as a pass.
-            return f"The {_title(name)} data has no rows."
+            return msg("engine.empty_dataset", dataset=_dataset(name))
         if column and column not in frames[name].columns:
             what = SCHEMAS[name].column(column).description
-            return (
-                f"The {_title(name)} data has no '{column}' column"
-                + (f" ({what})" if what else "")
-                + ": none of the files provided it."
+            if not what:
+                return msg(
+                    "engine.missing_column_bare", dataset=_dataset(name), column=column
+                )
+            return msg(
+                "engine.missing_column",
+                dataset=_dataset(name),
+                column=column,
+                what=Message(f"datasets.{name}.columns.{column}", default=what),
             )
     return None
+
+
+def _said(message: Message) -> dict[str, Any]:
+    """A message as a finding's detail fields."""
+    return {
+        "detail": english(message),
+        "detail_key": message.key,
+        "detail_params": message_params(message.params),
+    }
+
+
+def _reason(message: Message) -> dict[str, Any]:
+    """A message as a finding's reason fields."""
+    said = _said(message)
+    return {
+        "reason": said["detail"],
+        "reason_key": said["detail_key"],
+        "reason_params": said["detail_params"],
+    }
 
 
 #: The key under a rule id in ``client.yaml``'s ``rules`` section that marks
@@ -379,18 +436,19 @@ def _accept(finding: Finding, risk: AcceptedRisk | None, as_of: date) -> Finding
     expired = risk.expires < as_of
     acceptance = Acceptance(reason=risk.reason, expires=risk.expires, expired=expired)
     if expired:
-        return replace(
-            finding,
-            detail=f"{finding.detail} The accepted risk expired on "
-            f"{risk.expires.isoformat()} ({risk.reason}), so this counts as a "
-            "fail again.",
-            acceptance=acceptance,
+        before: Any = finding.detail
+        if finding.detail_key:
+            before = Message(finding.detail_key, finding.detail_params)
+        expiry = msg(
+            "engine.acceptance_expired",
+            detail=before,
+            expires=risk.expires,
+            reason=risk.reason,  # the client's words, in every language
         )
+        return replace(finding, acceptance=acceptance, **_said(expiry))
+    until = msg("engine.accepted", expires=risk.expires, reason=risk.reason)
     return replace(
-        finding,
-        status=Status.ACCEPTED,
-        reason=f"Accepted until {risk.expires.isoformat()}: {risk.reason}",
-        acceptance=acceptance,
+        finding, status=Status.ACCEPTED, acceptance=acceptance, **_reason(until)
     )
 
 
@@ -442,7 +500,10 @@ def evaluate(
         if reason:
             findings.append(
                 Finding(
-                    status=Status.NOT_ASSESSED, reason=reason, evidence=used, **base
+                    status=Status.NOT_ASSESSED,
+                    evidence=used,
+                    **_reason(reason),
+                    **base,
                 )
             )
             continue
@@ -451,21 +512,29 @@ def evaluate(
         )
         try:
             outcome = chosen[rule.id](ctx)
+            said = (
+                _said(outcome.message)
+                if outcome.message is not None
+                else {"detail": outcome.detail}
+            )
         except Exception:  # noqa: BLE001 - one broken rule must not sink the report
             log.exception("rule %s raised", rule.id)
             findings.append(
                 Finding(
                     status=Status.NOT_ASSESSED,
                     evidence=used,
-                    reason="rule error: see the log",
+                    **_reason(msg("engine.rule_error")),
                     **base,
                 )
             )
             continue
+        unassessed = outcome.status is Status.NOT_ASSESSED
         finding = Finding(
             status=outcome.status,
-            detail=outcome.detail,
-            reason=outcome.detail if outcome.status is Status.NOT_ASSESSED else "",
+            **said,
+            reason=said["detail"] if unassessed else "",
+            reason_key=said.get("detail_key", "") if unassessed else "",
+            reason_params=said.get("detail_params", {}) if unassessed else {},
             affected=outcome.affected,
             measured=dict(outcome.measured),
             evidence=tuple(sorted(set(used) | set(outcome.evidence))),

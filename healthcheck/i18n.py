@@ -118,9 +118,20 @@ class Translator:
     # Formats -----------------------------------------------------------------
 
     def value(self, value: Any) -> str:
-        """A parameter as text: numbers and dates for the locale, else str()."""
+        """A parameter as text: numbers and dates for the locale, else str().
+
+        The JSON-safe forms of :class:`healthcheck.model.Message` parameters
+        are understood too: a list is joined with ", ", ``{"items": [...],
+        "sep": "; "}`` with ``sep``, ``{"date": "2026-11-20"}`` is a
+        :meth:`short_date`, and ``{"key": ..., "params": {...}}`` is a nested
+        message rendered in this language.
+        """
         if isinstance(value, bool):
             return str(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(self.value(v) for v in value)
+        if isinstance(value, Mapping):
+            return self._nested(value)
         if isinstance(value, int):
             return self.integer(value)
         if isinstance(value, float | Decimal):
@@ -130,6 +141,23 @@ class Translator:
         if isinstance(value, date):
             return self.date(value)
         return str(value)
+
+    def _nested(self, value: Mapping[str, Any]) -> str:
+        if "key" in value:
+            return self.message(value)
+        if "date" in value:
+            return self.short_date(str(value["date"]))
+        if "items" in value:
+            items = value.get("items") or []
+            return str(value.get("sep", ", ")).join(self.value(v) for v in items)
+        return str(value)
+
+    def message(self, message: Any) -> str:
+        """A message (a Message, or its ``key``/``params`` dict) in this language."""
+        if hasattr(message, "to_dict"):
+            message = message.to_dict()
+        params = dict(message.get("params") or {})
+        return self.t(str(message["key"]), message.get("default"), **params)
 
     def integer(self, value: int) -> str:
         """A whole number with the locale's grouping (12,345; 12 345)."""
@@ -167,6 +195,18 @@ class Translator:
         pattern = "long" if self.lang == "en" else "d.M.yyyy"
         return format_date(value, format=pattern, locale=self.locale)
 
+    def short_date(self, value: date | str) -> str:
+        """A date in figures: ISO in English (2026-11-20), 20.11.2026 in Finnish.
+
+        This is how finding sentences show dates: the English assessment has
+        always written them the ISO way.
+        """
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10])
+        if self.lang == DEFAULT_LANGUAGE:
+            return value.isoformat()
+        return format_date(value, format="d.M.yyyy", locale=self.locale)
+
     def datetime(self, value: datetime | str) -> str:
         """A time stamp to the minute, as the locale writes it."""
         if isinstance(value, str):
@@ -192,4 +232,16 @@ class Translator:
         if not key or self.lang == DEFAULT_LANGUAGE and not self.has(key):
             return english
         params = dict(finding.get("detail_params") or {})
+        return self.t(key, english, **params)
+
+    def reason(self, finding: Mapping[str, Any]) -> str:
+        """A finding's ``reason`` (why not assessed, or accepted) in this language.
+
+        Like :meth:`detail`, from ``reason_key`` and ``reason_params``.
+        """
+        key = finding.get("reason_key") or ""
+        english = str(finding.get("reason") or "")
+        if not key or self.lang == DEFAULT_LANGUAGE and not self.has(key):
+            return english
+        params = dict(finding.get("reason_params") or {})
         return self.t(key, english, **params)

@@ -4,6 +4,12 @@ An evaluator is registered for one or more catalogue ids with
 :func:`evaluates` and receives a :class:`RuleContext`. It never sees missing
 evidence: the engine checks each rule's ``requires`` first and marks the rule
 not assessed when a dataset or column did not arrive.
+
+An outcome's sentence is a :class:`~healthcheck.model.Message`: a key of
+``healthcheck/locales/<lang>/rules.toml`` (``rules.REV-01.fail``) and its
+parameters. The engine renders the English ``detail`` from it and keeps the
+key and parameters, so a report can show the sentence in any language. A
+plain string still works (a third-party rule), but cannot be translated.
 """
 
 from __future__ import annotations
@@ -15,7 +21,22 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.model import Status
+from healthcheck.model import Message, Status, joined, msg
+
+__all__ = [
+    "EVALUATORS",
+    "Message",
+    "Outcome",
+    "RuleContext",
+    "evaluates",
+    "failed",
+    "joined",
+    "msg",
+    "not_assessed",
+    "passed",
+    "plural",
+    "verb",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,10 +63,18 @@ class Outcome:
     """What an evaluator returns."""
 
     status: Status
+    #: The English sentence; empty when ``message`` is set (the engine renders it).
     detail: str
     affected: tuple[str, ...] = ()
     measured: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
+    message: Message | None = None
+
+
+def _said(detail: str | Message) -> dict[str, Any]:
+    if isinstance(detail, Message):
+        return {"detail": "", "message": detail}
+    return {"detail": detail}
 
 
 Evaluator = Callable[[RuleContext], Outcome]
@@ -65,24 +94,26 @@ def evaluates(*rule_ids: str) -> Callable[[Evaluator], Evaluator]:
     return register
 
 
-def passed(detail: str, **measured: Any) -> Outcome:
+def passed(detail: str | Message, **measured: Any) -> Outcome:
     """A passing outcome."""
-    return Outcome(status=Status.PASS, detail=detail, measured=measured)
+    return Outcome(status=Status.PASS, measured=measured, **_said(detail))
 
 
-def failed(detail: str, affected: Iterable[str] = (), **measured: Any) -> Outcome:
+def failed(
+    detail: str | Message, affected: Iterable[str] = (), **measured: Any
+) -> Outcome:
     """A failing outcome; ``affected`` are the objects to fix, sorted for stability."""
     return Outcome(
         status=Status.FAIL,
-        detail=detail,
         affected=tuple(sorted({str(a) for a in affected})),
         measured=measured,
+        **_said(detail),
     )
 
 
-def not_assessed(detail: str) -> Outcome:
+def not_assessed(detail: str | Message) -> Outcome:
     """The data arrived but cannot answer the question (an unanswered interview)."""
-    return Outcome(status=Status.NOT_ASSESSED, detail=detail)
+    return Outcome(status=Status.NOT_ASSESSED, **_said(detail))
 
 
 def verb(n: int, one: str, many: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -12,10 +12,10 @@ from healthcheck.rules import (
     RuleContext,
     evaluates,
     failed,
+    joined,
+    msg,
     not_assessed,
     passed,
-    plural,
-    verb,
 )
 
 
@@ -30,14 +30,12 @@ def devices_checking_in(ctx: RuleContext) -> Outcome:
     ]
     if stale.empty:
         return passed(
-            f"All {plural(len(devices), 'device')} checked in within {days} days.",
+            msg("rules.FND-01.pass", count=len(devices), days=days),
             devices=len(devices),
             stale=0,
         )
     return failed(
-        f"{plural(len(stale), 'device')} of {len(devices)} "
-        f"{verb(len(stale), 'has', 'have')} not checked "
-        f"in for more than {days} days.",
+        msg("rules.FND-01.fail", count=len(stale), total=len(devices), days=days),
         stale["name"],
         devices=len(devices),
         stale=len(stale),
@@ -50,23 +48,19 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     devices = ctx.frame("devices")
     known = devices[devices["encrypted"].notna()]
     if known.empty:
-        return not_assessed("The device export carries no encryption state.")
+        return not_assessed(msg("rules.FND-02.no_state"))
     plain = known[known["encrypted"].eq(False)]
     unknown = len(devices) - len(known)
-    note = (
-        f" Encryption state unknown for {plural(unknown, 'device')}." if unknown else ""
-    )
+    note = msg("rules.FND-02.unknown", count=unknown) if unknown else ""
     if plain.empty:
         return passed(
-            f"All {plural(len(known), 'device')} with a known state are "
-            f"encrypted.{note}",
+            msg("rules.FND-02.pass", count=len(known), note=note),
             devices=len(known),
             unencrypted=0,
             unknown=unknown,
         )
     return failed(
-        f"{plural(len(plain), 'device')} of {len(known)} "
-        f"{verb(len(plain), 'is', 'are')} not encrypted.{note}",
+        msg("rules.FND-02.fail", count=len(plain), total=len(known), note=note),
         plain["name"],
         devices=len(known),
         unencrypted=len(plain),
@@ -80,6 +74,7 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
     devices = ctx.frame("devices")
     bad: list[str] = []
     products: dict[str, int] = {}
+    ended: dict[str, tuple[str, date]] = {}
     for name, os_name, version in zip(
         devices["name"], devices["os"], devices["os_version"], strict=True
     ):
@@ -88,16 +83,19 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
             bad.append(name)
             key = f"{life.product} (ended {life.end_of_support.isoformat()})"
             products[key] = products.get(key, 0) + 1
+            ended[key] = (life.product, life.end_of_support)
     if not bad:
         return passed(
-            f"No device of {len(devices)} runs an OS past end of support.",
+            msg("rules.FND-03.pass", count=len(devices)),
             devices=len(devices),
             unsupported=0,
         )
-    what = "; ".join(f"{n} on {p}" for p, n in sorted(products.items()))
+    what = [
+        msg("rules.FND-03.product", count=n, product=ended[p][0], ended=ended[p][1])
+        for p, n in sorted(products.items())
+    ]
     return failed(
-        f"{plural(len(bad), 'device')} {verb(len(bad), 'runs', 'run')} an "
-        f"unsupported OS: {what}.",
+        msg("rules.FND-03.fail", count=len(bad), products=joined(what, "; ")),
         bad,
         devices=len(devices),
         unsupported=len(bad),
@@ -118,17 +116,22 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
     bad = jobs[jobs["last_result"].ne("success") | last_ok.isna() | (last_ok < cutoff)]
     if bad.empty:
         return passed(
-            f"All {plural(len(jobs), 'backup job')} succeeded within {hours} hours.",
+            msg("rules.FND-04.pass", count=len(jobs), hours=hours),
             jobs=len(jobs),
             failing=0,
         )
-    results = ", ".join(
-        f"{j} ({r})" for j, r in zip(bad["job"], bad["last_result"], strict=True)
-    )
+    results = [
+        msg("rules.FND-04.job", job=str(j), result=msg(f"terms.backup_result.{r}"))
+        for j, r in zip(bad["job"], bad["last_result"], strict=True)
+    ]
     return failed(
-        f"{plural(len(bad), 'backup job')} of {len(jobs)} "
-        f"{verb(len(bad), 'has', 'have')} no success "
-        f"within {hours} hours: {results}.",
+        msg(
+            "rules.FND-04.fail",
+            count=len(bad),
+            total=len(jobs),
+            hours=hours,
+            jobs=results,
+        ),
         bad["job"],
         jobs=len(jobs),
         failing=len(bad),
@@ -142,20 +145,18 @@ def disk_free_space(ctx: RuleContext) -> Outcome:
     total, free = devices["total_storage_mb"], devices["free_storage_mb"]
     known = devices[total.notna() & free.notna() & (total > 0)]
     if known.empty:
-        return not_assessed("The device export carries no disk sizes.")
+        return not_assessed(msg("rules.FND-05.no_sizes"))
     limit = float(ctx.params["min_free_percent"])
     share = known["free_storage_mb"] / known["total_storage_mb"] * 100
     low = known[share < limit]
     if low.empty:
         return passed(
-            f"All {plural(len(known), 'device')} have at least {limit:g} % free disk.",
+            msg("rules.FND-05.pass", count=len(known), limit=limit),
             devices=len(known),
             low=0,
         )
     return failed(
-        f"{plural(len(low), 'device')} of {len(known)} "
-        f"{verb(len(low), 'has', 'have')} less than "
-        f"{limit:g} % free disk.",
+        msg("rules.FND-05.fail", count=len(low), total=len(known), limit=limit),
         low["name"],
         devices=len(known),
         low=len(low),
@@ -178,6 +179,7 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
     current = 0
     unknown = 0
     missing_since: dict[str, int] = {}
+    updates: dict[str, facts.CumulativeUpdate] = {}
     for name, version in zip(devices["name"], devices["os_version"], strict=True):
         parsed = facts.windows_build(version)
         due = table.required(parsed[0], ctx.as_of, grace) if parsed else None
@@ -190,11 +192,9 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
         behind.append(name)
         key = f"{due.release} {due.build}.{due.revision} ({due.released.isoformat()})"
         missing_since[key] = missing_since.get(key, 0) + 1
+        updates[key] = due
     judged = current + len(behind)
-    basis = f"the update table of {table.table_date.isoformat()}"
-    note = f" {plural(unknown, 'device')} not judged (build not in the table)." * bool(
-        unknown
-    )
+    note = msg("rules.FND-06.unknown", count=unknown) if unknown else ""
     measured = dict(
         judged=judged,
         behind=len(behind),
@@ -204,21 +204,39 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
     )
     if judged == 0:
         return not_assessed(
-            f"No device runs a Windows build listed in {basis}, so none can be "
-            "compared with its latest update."
+            msg("rules.FND-06.no_listed_build", table_date=table.table_date)
         )
     if not behind:
         return passed(
-            f"{_all(judged, 'Windows device')} {verb(judged, 'runs', 'run')} the "
-            f"latest update of {verb(judged, 'its', 'their')} build released at "
-            f"least {grace} days ago, per {basis}.{note}",
+            msg(
+                "rules.FND-06.pass",
+                count=judged,
+                grace=grace,
+                table_date=table.table_date,
+                note=note,
+            ),
             **measured,
         )
-    what = "; ".join(f"{n} below {k}" for k, n in sorted(missing_since.items()))
+    what = [
+        msg(
+            "rules.FND-06.below",
+            count=n,
+            release=updates[k].release,
+            build=str(updates[k].build),
+            revision=str(updates[k].revision),
+            released=updates[k].released,
+        )
+        for k, n in sorted(missing_since.items())
+    ]
     return failed(
-        f"{plural(len(behind), 'Windows device')} of {judged} "
-        f"{verb(len(behind), 'lacks', 'lack')} the latest cumulative update "
-        f"per {basis}: {what}.{note}",
+        msg(
+            "rules.FND-06.fail",
+            count=len(behind),
+            total=judged,
+            table_date=table.table_date,
+            updates=joined(what, "; "),
+            note=note,
+        ),
         behind,
         **measured,
         due=missing_since,
@@ -230,10 +248,7 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
     """Servers among the devices that no backup job names as its system."""
     found = facts.servers(ctx.frame("devices"), str(ctx.params["server_pattern"]))
     if found.empty:
-        return not_assessed(
-            "No server among the managed devices (by OS or name), so there is "
-            "nothing to match with the backup jobs."
-        )
+        return not_assessed(msg("rules.FND-07.no_server"))
     jobs = ctx.frame("backup_jobs")
     # A job protects a server when its system (or, without one, its name)
     # mentions the server's name: "SRV-ERP01" or "SRV-ERP01.corp.local".
@@ -244,23 +259,16 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
     bare = sorted(n for n in found["name"] if str(n).casefold() not in covers)
     if not bare:
         return passed(
-            f"{_all(len(found), 'server')} {verb(len(found), 'has', 'have')} a "
-            "backup job.",
+            msg("rules.FND-07.pass", count=len(found)),
             servers=len(found),
             without_backup=0,
         )
     return failed(
-        f"{plural(len(bare), 'server')} of {len(found)} "
-        f"{verb(len(bare), 'has', 'have')} no backup job: {', '.join(bare)}.",
+        msg("rules.FND-07.fail", count=len(bare), total=len(found), servers=bare),
         bare,
         servers=len(found),
         without_backup=len(bare),
     )
-
-
-def _all(n: int, word: str) -> str:
-    """'All 3 servers', but 'The 1 server'."""
-    return f"{'All' if n > 1 else 'The'} {plural(n, word)}"
 
 
 def _compliance(value: object) -> str:
@@ -277,24 +285,20 @@ def device_compliance(ctx: RuleContext) -> Outcome:
     state = devices["compliance"].map(_compliance)
     known = state.isin({"compliant", "noncompliant", "ingraceperiod"})
     if not known.any():
-        return not_assessed("The device export carries no compliance state.")
+        return not_assessed(msg("rules.FND-08.no_state"))
     bad = devices[state.eq("noncompliant")]
     grace = int(state.eq("ingraceperiod").sum())
-    note = (
-        f" {plural(grace, 'device')} {verb(grace, 'is', 'are')} in the grace period."
-        * bool(grace)
-    )
+    note = msg("rules.FND-08.grace", count=grace) if grace else ""
     n = int(known.sum())
     if bad.empty:
         return passed(
-            f"All {plural(n, 'device')} with a known state are compliant.{note}",
+            msg("rules.FND-08.pass", count=n, note=note),
             devices=n,
             noncompliant=0,
             in_grace_period=grace,
         )
     return failed(
-        f"{plural(len(bad), 'device')} of {n} {verb(len(bad), 'is', 'are')} "
-        f"non-compliant.{note}",
+        msg("rules.FND-08.fail", count=len(bad), total=n, note=note),
         bad["name"],
         devices=n,
         noncompliant=len(bad),

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from healthcheck.rules import Outcome, RuleContext, failed, not_assessed, passed
+from healthcheck.rules import Outcome, RuleContext, failed, msg, not_assessed, passed
+
+#: The interview answers a failing sentence quotes, by their canonical value.
+_ANSWERS = {
+    "no": "rules.interview.answer.no",
+    "partly": "rules.interview.answer.partly",
+}
 
 
 def interview_answer(ctx: RuleContext) -> Outcome:
@@ -17,37 +23,54 @@ def interview_answer(ctx: RuleContext) -> Outcome:
     qid = str(ctx.params["question"])
     row = answers[answers["question_id"] == qid]
     if row.empty:
-        return not_assessed(f"Question '{qid}' is not in the interview workbook.")
+        return not_assessed(msg("rules.interview.not_in_workbook", question=qid))
     answer, owner, reviewed, notes = (
         row.iloc[0][c] for c in ("answer", "owner", "last_reviewed", "notes")
     )
-    note = f" Note: {notes}" if isinstance(notes, str) and notes else ""
+    # The client's own words: shown as they are, in every language.
+    note = (
+        msg("rules.interview.note", notes=notes)
+        if isinstance(notes, str) and notes
+        else ""
+    )
     if pd.isna(answer):
-        return not_assessed(f"Question '{qid}' was not answered in the interview.")
+        return not_assessed(msg("rules.interview.unanswered", question=qid))
     if answer == "dont_know":
-        return failed("Nobody interviewed could say." + note, answer=answer)
+        return failed(msg("rules.interview.dont_know", note=note), answer=answer)
     if answer in ("no", "partly"):
         return failed(
-            f"Answered '{'No' if answer == 'no' else 'Partly'}'." + note, answer=answer
+            msg("rules.interview.answered", answer=msg(_ANSWERS[answer]), note=note),
+            answer=answer,
         )
     if pd.isna(owner):
-        return failed("Answered 'Yes', but no owner is named." + note, answer=answer)
+        return failed(msg("rules.interview.no_owner", note=note), answer=answer)
     if pd.isna(reviewed):
         return failed(
-            f"Answered 'Yes' (owner {owner}), but no review date is given." + note,
+            msg("rules.interview.no_review_date", owner=str(owner), note=note),
             answer=answer,
         )
     age = (pd.Timestamp(ctx.as_of) - reviewed).days
     limit = int(ctx.params["max_review_age_days"])
     if age > limit:
         return failed(
-            f"Owned by {owner}, but last reviewed {age} days ago "
-            f"({reviewed.date().isoformat()}), more than {limit}." + note,
+            msg(
+                "rules.interview.review_too_old",
+                owner=str(owner),
+                age=age,
+                reviewed=reviewed.date(),
+                limit=limit,
+                note=note,
+            ),
             answer=answer,
             review_age_days=age,
         )
     return passed(
-        f"Owned by {owner}, last reviewed {reviewed.date().isoformat()}." + note,
+        msg(
+            "rules.interview.pass",
+            owner=str(owner),
+            reviewed=reviewed.date(),
+            note=note,
+        ),
         answer=answer,
         review_age_days=age,
     )

@@ -8,9 +8,9 @@ from healthcheck.rules import (
     RuleContext,
     evaluates,
     failed,
+    msg,
     not_assessed,
     passed,
-    plural,
 )
 from healthcheck.rules.interview import interview_answer
 
@@ -30,19 +30,19 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
         with_roles = set(roles.loc[roles["upn"].isin(disabled), "upn"])
     leftovers = licensed | with_roles
     if not leftovers:
+        key = "pass_roles" if ctx.has("role_assignments") else "pass"
         return passed(
-            f"None of the {plural(len(disabled), 'disabled account')} holds "
-            "a paid licence"
-            + (" or an admin role." if ctx.has("role_assignments") else "."),
+            msg(f"rules.DOC-05.{key}", count=len(disabled)),
             disabled=len(disabled),
         )
-    parts = (
-        [f"{plural(len(licensed), 'account')} with paid licences"] if licensed else []
-    )
-    if with_roles:
-        parts.append(f"{plural(len(with_roles), 'account')} with admin roles")
+    with_licences = msg("rules.DOC-05.with_licences", count=len(licensed))
+    with_admin = msg("rules.DOC-05.with_roles", count=len(with_roles))
+    if licensed and with_roles:
+        parts = msg("rules.DOC-05.both", licences=with_licences, roles=with_admin)
+    else:
+        parts = with_licences if licensed else with_admin
     return failed(
-        f"Of {plural(len(disabled), 'disabled account')}: " + " and ".join(parts) + ".",
+        msg("rules.DOC-05.fail", count=len(disabled), parts=parts),
         leftovers,
         disabled=len(disabled),
         licensed=len(licensed),
@@ -62,19 +62,17 @@ def device_owners_recorded(ctx: RuleContext) -> Outcome:
     )
     mine = devices[~devices["name"].isin(server_names)]
     if mine.empty:
-        return not_assessed("The device data lists only servers.")
+        return not_assessed(msg("rules.DOC-07.only_servers"))
     owner = mine["primary_user"].astype("string").str.strip()
     orphans = mine[owner.isna() | owner.eq("")]
     if orphans.empty:
         return passed(
-            f"{'All' if len(mine) > 1 else 'The'} {plural(len(mine), 'user device')} "
-            f"{'has' if len(mine) == 1 else 'have'} a primary user.",
+            msg("rules.DOC-07.pass", count=len(mine)),
             devices=len(mine),
             without_user=0,
         )
     return failed(
-        f"{plural(len(orphans), 'device')} of {len(mine)} "
-        f"{'has' if len(orphans) == 1 else 'have'} no primary user.",
+        msg("rules.DOC-07.fail", count=len(orphans), total=len(mine)),
         orphans["name"],
         devices=len(mine),
         without_user=len(orphans),

@@ -10,10 +10,9 @@ from healthcheck.rules import (
     RuleContext,
     evaluates,
     failed,
+    msg,
     not_assessed,
     passed,
-    plural,
-    verb,
 )
 
 GLOBAL_ADMIN = {"global administrator", "company administrator"}
@@ -25,11 +24,11 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
     subs = ctx.frame("licence_skus")
     paid = subs[~subs["sku"].map(skus.is_free).astype(bool) & subs["assigned"].notna()]
     if paid.empty:
-        return not_assessed("No paid subscription reports how many seats are assigned.")
+        return not_assessed(msg("rules.REV-01.no_counts"))
     spare = paid[paid["purchased"] > paid["assigned"]]
     if spare.empty:
         return passed(
-            f"All seats of {plural(len(paid), 'paid subscription')} are assigned.",
+            msg("rules.REV-01.pass", count=len(paid)),
             subscriptions=len(paid),
             unassigned=0,
         )
@@ -40,10 +39,12 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
         )
     }
     total = sum(seats.values())
-    listed = ", ".join(f"{skus.display_name(s)} {n}" for s, n in seats.items())
+    listed = [
+        msg("rules.REV-01.seats", sku=skus.display_name(s), count=n)
+        for s, n in seats.items()
+    ]
     return failed(
-        f"{plural(total, 'purchased seat')} {verb(total, 'is', 'are')} unassigned: "
-        f"{listed}.",
+        msg("rules.REV-01.fail", count=total, listed=listed),
         [f"{s}: {n} unassigned" for s, n in seats.items()],
         unassigned=total,
         by_sku=seats,
@@ -60,14 +61,12 @@ def inactive_licensed_users(ctx: RuleContext) -> Outcome:
     inactive = facts.inactive_upns(users, ctx.as_of, days) & licensed
     if not inactive:
         return passed(
-            f"Every licensed account was active within {days} days.",
+            msg("rules.REV-02.pass", days=days),
             licensed=len(licensed),
             inactive=0,
         )
     return failed(
-        f"{plural(len(inactive), 'licensed account')} "
-        f"{verb(len(inactive), 'has', 'have')} had no activity "
-        f"for more than {days} days.",
+        msg("rules.REV-02.fail", count=len(inactive), days=days),
         inactive,
         licensed=len(licensed),
         inactive=len(inactive),
@@ -84,20 +83,15 @@ def global_admin_count(ctx: RuleContext) -> Outcome:
     low, high = int(ctx.params["min_admins"]), int(ctx.params["max_admins"])
     n = len(admins)
     if low <= n <= high:
-        return passed(
-            f"{plural(n, 'account')} {verb(n, 'holds', 'hold')} Global Administrator.",
-            admins=n,
-        )
+        return passed(msg("rules.REV-03.pass", count=n), admins=n)
     if n < low:
         return failed(
-            f"Only {plural(n, 'account')} {verb(n, 'holds', 'hold')} Global "
-            "Administrator; at least "
-            f"{low} are needed so that one lost account cannot lock you out.",
+            msg("rules.REV-03.too_few", count=n, min=low),
             admins,
             admins=n,
         )
     return failed(
-        f"{n} accounts hold Global Administrator; at most {high} are recommended.",
+        msg("rules.REV-03.too_many", count=n, max=high),
         admins,
         admins=n,
     )
@@ -113,14 +107,12 @@ def admins_have_mfa(ctx: RuleContext) -> Outcome:
     missing = admins - registered
     if not missing:
         return passed(
-            f"All {plural(len(admins), 'admin account')} have registered MFA.",
+            msg("rules.REV-04.pass", count=len(admins)),
             admins=len(admins),
             without_mfa=0,
         )
     return failed(
-        f"{plural(len(missing), 'admin account')} of {len(admins)} "
-        f"{verb(len(missing), 'has', 'have')} not "
-        "registered MFA.",
+        msg("rules.REV-04.fail", count=len(missing), total=len(admins)),
         missing,
         admins=len(admins),
         without_mfa=len(missing),
@@ -137,20 +129,20 @@ def mfa_coverage(ctx: RuleContext) -> Outcome:
         & users["user_type"].eq("member").fillna(False)
     ]
     if people.empty:
-        return not_assessed("No enabled member accounts to measure.")
+        return not_assessed(msg("rules.REV-05.no_accounts"))
     registered = set(mfa.loc[mfa["mfa_registered"].eq(True).fillna(False), "upn"])
     without = sorted(set(people["upn"]) - registered)
     share = 100 * (len(people) - len(without)) / len(people)
     limit = float(ctx.params["min_percent"])
+    shown = int(f"{share:.0f}")
     if share >= limit:
         return passed(
-            f"{share:.0f} % of {len(people)} enabled accounts have MFA.",
+            msg("rules.REV-05.pass", percent=shown, total=len(people)),
             percent=round(share, 1),
             accounts=len(people),
         )
     return failed(
-        f"Only {share:.0f} % of {len(people)} enabled accounts have MFA "
-        f"(target {limit:g} %).",
+        msg("rules.REV-05.fail", percent=shown, total=len(people), target=limit),
         without,
         percent=round(share, 1),
         accounts=len(people),
@@ -165,24 +157,17 @@ def stale_guests(ctx: RuleContext) -> Outcome:
     if guests.empty:
         # The Active users export leaves guests out, so "no guests" may only
         # mean the export cannot show them: not a pass.
-        return not_assessed(
-            "The user data lists no guest accounts; the Microsoft 365 Active users "
-            "export leaves guests out (the Entra users download includes them)."
-        )
+        return not_assessed(msg("rules.REV-06.no_guests"))
     days = int(ctx.params["inactive_days"])
     stale = facts.inactive_upns(guests, ctx.as_of, days)
     if not stale:
         return passed(
-            f"{'All' if len(guests) > 1 else 'The'} "
-            f"{plural(len(guests), 'guest account')} "
-            f"{verb(len(guests), 'was', 'were')} active within {days} days.",
+            msg("rules.REV-06.pass", count=len(guests), days=days),
             guests=len(guests),
             stale=0,
         )
     return failed(
-        f"{plural(len(stale), 'guest account')} of {len(guests)} "
-        f"{verb(len(stale), 'has', 'have')} had no activity for more than "
-        f"{days} days.",
+        msg("rules.REV-06.fail", count=len(stale), total=len(guests), days=days),
         stale,
         guests=len(guests),
         stale=len(stale),
@@ -198,19 +183,17 @@ def standing_global_admins(ctx: RuleContext) -> Outcome:
     """Permanent (not eligible) Global Administrator holders above ``max_permanent``."""
     ga = _global_admin_rows(ctx.frame("role_assignments"))
     if ga.empty:
-        return not_assessed("No Global Administrator assignment is listed.")
+        return not_assessed(msg("rules.shared.no_global_admin"))
     permanent = sorted(set(ga.loc[ga["assignment"].eq("permanent"), "upn"]))
     limit = int(ctx.params["max_permanent"])
     n = len(permanent)
     if n <= limit:
         return passed(
-            f"{plural(n, 'account')} {verb(n, 'holds', 'hold')} Global Administrator "
-            f"permanently (at most {limit}).",
+            msg("rules.REV-07.pass", count=n, limit=limit),
             permanent=n,
         )
     return failed(
-        f"{n} accounts hold Global Administrator permanently; at most {limit} "
-        "(the emergency access accounts) should, the rest eligible.",
+        msg("rules.REV-07.fail", count=n, limit=limit),
         permanent,
         permanent=n,
     )
@@ -225,15 +208,13 @@ def no_guest_admins(ctx: RuleContext) -> Outcome:
     holders = set(roles["upn"])
     if not guests:
         return passed(
-            f"None of the {plural(len(holders), 'admin account')} is a guest.",
+            msg("rules.REV-08.pass", count=len(holders)),
             admins=len(holders),
             guests=0,
         )
     mine = roles[roles["upn"].isin(guests)]
-    what = ", ".join(sorted(set(mine["role"])))
     return failed(
-        f"{plural(len(guests), 'guest account')} {verb(len(guests), 'holds', 'hold')} "
-        f"admin roles: {what}.",
+        msg("rules.REV-08.fail", count=len(guests), roles=sorted(set(mine["role"]))),
         guests,
         admins=len(holders),
         guests=len(guests),
@@ -245,19 +226,17 @@ def dedicated_admin_accounts(ctx: RuleContext) -> Outcome:
     """Global Administrators whose account also holds a paid licence."""
     ga = set(_global_admin_rows(ctx.frame("role_assignments"))["upn"])
     if not ga:
-        return not_assessed("No Global Administrator assignment is listed.")
+        return not_assessed(msg("rules.shared.no_global_admin"))
     paid = facts.paid_assignments(ctx.frame("licence_assignments"))
     licensed = ga & set(paid["upn"])
     if not licensed:
         return passed(
-            f"None of the {plural(len(ga), 'Global Administrator')} holds a paid "
-            "licence.",
+            msg("rules.REV-09.pass", count=len(ga)),
             admins=len(ga),
             licensed=0,
         )
     return failed(
-        f"{plural(len(licensed), 'Global Administrator')} of {len(ga)} "
-        f"{verb(len(licensed), 'uses', 'use')} a licensed everyday account.",
+        msg("rules.REV-09.fail", count=len(licensed), total=len(ga)),
         licensed,
         admins=len(ga),
         licensed=len(licensed),

@@ -51,6 +51,20 @@ out_option = click.option(
 )
 
 
+language_option = click.option(
+    "--language",
+    "lang",
+    type=click.Choice(["en", "fi"]),
+    help="Report language (default: report.language in client.yaml, else en).",
+)
+previous_option = click.option(
+    "--previous",
+    type=click.Path(exists=True, path_type=Path),
+    help="Last quarter's assessment.json, or the report folder holding it, "
+    "to show the change since then.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="healthcheck")
 @click.option("--verbose", "-v", is_flag=True, help="Show progress and warnings.")
@@ -69,7 +83,9 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("engagement", type=click.Path(path_type=Path))
 @out_option
-def run(engagement: Path, out: Path) -> None:
+@language_option
+@previous_option
+def run(engagement: Path, out: Path, lang: str | None, previous: Path | None) -> None:
     """Collect ENGAGEMENT, score it and write the reports into --out.
 
     Writes report.pdf, findings.xlsx, assessment.json and evidence/.
@@ -77,7 +93,7 @@ def run(engagement: Path, out: Path) -> None:
     from healthcheck import pipeline
 
     with user_errors():
-        _written(pipeline.run(engagement, out))
+        _written(pipeline.run(engagement, out, lang=lang, previous=previous))
 
 
 @main.command()
@@ -94,12 +110,18 @@ def collect(engagement: Path, out: Path) -> None:
 @main.command()
 @click.argument("evidence", type=click.Path(path_type=Path))
 @out_option
-def report(evidence: Path, out: Path) -> None:
-    """Rebuild the report offline from a saved EVIDENCE folder."""
+@language_option
+@previous_option
+def report(evidence: Path, out: Path, lang: str | None, previous: Path | None) -> None:
+    """Rebuild the report offline from a saved EVIDENCE folder.
+
+    The brand files and last quarter's assessment saved with the evidence
+    are used, unless --previous names another.
+    """
     from healthcheck import pipeline
 
     with user_errors():
-        _written(pipeline.report(evidence, out))
+        _written(pipeline.report(evidence, out, lang=lang, previous=previous))
 
 
 @main.command()

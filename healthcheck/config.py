@@ -33,6 +33,8 @@ _CORE_KEYS = {
     "currency",
     "inactive_days",
     "licence_prices",
+    "branding",
+    "report",
 }
 
 #: Sections validated by the module that owns them (a collector, the engine,
@@ -46,6 +48,33 @@ SECTIONS: dict[str, str] = {
 
 _KNOWN_KEYS = _CORE_KEYS | set(SECTIONS)
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+#: Report languages (kept in step with ``healthcheck.i18n.LANGUAGES``).
+REPORT_LANGUAGES = ("en", "fi")
+#: Brand file keys and the file types each accepts, with their magic bytes.
+_IMAGE_TYPES = {
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8",),
+    ".jpeg": (b"\xff\xd8",),
+    ".svg": (b"<",),
+}
+_FONT_TYPES = {
+    ".ttf": (b"\x00\x01\x00\x00", b"true"),
+    ".otf": (b"OTTO",),
+    ".woff": (b"wOFF",),
+    ".woff2": (b"wOF2",),
+}
+BRAND_FILES: dict[str, dict[str, tuple[bytes, ...]]] = {
+    "logo": _IMAGE_TYPES,
+    "client_logo": _IMAGE_TYPES,
+    "font": _FONT_TYPES,
+    "font_bold": _FONT_TYPES,
+}
+#: A brand file larger than this is refused: it would bloat every PDF.
+MAX_BRAND_FILE = 4 * 1024 * 1024
+_BRAND_TEXTS = ("company", "contact", "footer", "confidentiality")
+_COLOUR_KEYS = {"primary": "#0f2a4a", "accent": "#c2410c"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -59,6 +88,156 @@ _Loader.yaml_implicit_resolvers = {
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Branding:
+    """The consultant's look: names, colours and brand files.
+
+    ``files`` maps a key of ``BRAND_FILES`` to its path as written in
+    ``client.yaml``, relative to the engagement folder. The renderer gets
+    the copies saved with the evidence, never these paths.
+    """
+
+    company: str = ""
+    contact: str = ""
+    footer: str = ""
+    confidentiality: str = ""
+    primary: str = _COLOUR_KEYS["primary"]
+    accent: str = _COLOUR_KEYS["accent"]
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``client.yaml`` form."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in _BRAND_TEXTS}
+        out["colours"] = {"primary": self.primary, "accent": self.accent}
+        return {**out, **self.files}
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str) -> Branding:
+        """Validate the ``branding`` section (file existence is checked later)."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where}: key 'branding': expected a mapping")
+        known = {*_BRAND_TEXTS, "colours", *BRAND_FILES}
+        _no_unknown(raw, known, where, "branding")
+        texts = {}
+        for key in _BRAND_TEXTS:
+            value = raw.get(key) or ""
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: key 'branding.{key}': expected text")
+            texts[key] = value.strip()
+        colours = raw.get("colours") or {}
+        if not isinstance(colours, Mapping):
+            raise ConfigError(
+                f"{where}: key 'branding.colours': expected primary and accent"
+            )
+        _no_unknown(colours, set(_COLOUR_KEYS), where, "branding.colours")
+        chosen = {}
+        for key, default in _COLOUR_KEYS.items():
+            value = colours.get(key, default)
+            if not isinstance(value, str) or not _COLOUR.match(value):
+                raise ConfigError(
+                    f"{where}: key 'branding.colours.{key}': expected a colour "
+                    f"like #0f2a4a, got {value!r}"
+                )
+            chosen[key] = value.lower()
+        files = {}
+        for key, types in BRAND_FILES.items():
+            value = raw.get(key)
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str):
+                raise ConfigError(
+                    f"{where}: key 'branding.{key}': expected a file path"
+                )
+            if "://" in value:
+                raise ConfigError(
+                    f"{where}: key 'branding.{key}': expected a local file, "
+                    f"got a URL {value!r}"
+                )
+            if Path(value).suffix.lower() not in types:
+                raise ConfigError(
+                    f"{where}: key 'branding.{key}': expected a "
+                    f"{', '.join(types)} file, got {value!r}"
+                )
+            files[key] = value
+        return cls(
+            **texts, primary=chosen["primary"], accent=chosen["accent"], files=files
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReportSettings:
+    """The ``report`` section: language, and last quarter to compare with."""
+
+    language: str = "en"
+    #: An earlier ``assessment.json`` (or its folder), relative to the
+    #: engagement folder.
+    previous: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``client.yaml`` form."""
+        return {"language": self.language, "previous": self.previous}
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str) -> ReportSettings:
+        """Validate the ``report`` section."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where}: key 'report': expected a mapping")
+        _no_unknown(raw, {"language", "previous"}, where, "report")
+        lang = raw.get("language") or "en"
+        if lang not in REPORT_LANGUAGES:
+            raise ConfigError(
+                f"{where}: key 'report.language': expected one of "
+                f"{', '.join(REPORT_LANGUAGES)}, got {lang!r}"
+            )
+        previous = raw.get("previous") or ""
+        if not isinstance(previous, str):
+            raise ConfigError(
+                f"{where}: key 'report.previous': expected a path to an "
+                "earlier assessment.json"
+            )
+        return cls(language=lang, previous=previous)
+
+
+def _no_unknown(raw: Mapping[str, Any], known: set[str], where: str, at: str) -> None:
+    for key in raw:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else ("known keys: " + ", ".join(sorted(known)))
+            )
+            raise ConfigError(f"{where}: key '{at}.{key}': unknown key", hint=hint)
+
+
+def check_brand_file(path: Path, key: str, where: str) -> Path:
+    """``path`` if it is a readable brand file of the type its name says.
+
+    Raises:
+        ConfigError: missing, too large, or not what its suffix claims.
+    """
+    label = f"{where}: key 'branding.{key}'"
+    if not path.is_file():
+        raise ConfigError(f"{label}: file not found: {path}")
+    size = path.stat().st_size
+    if size > MAX_BRAND_FILE:
+        raise ConfigError(
+            f"{label}: {path} is {size // 1024} KiB; brand files may be at most "
+            f"{MAX_BRAND_FILE // (1024 * 1024)} MiB"
+        )
+    head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    magic = BRAND_FILES[key][path.suffix.lower()]
+    if not head.startswith(magic):
+        raise ConfigError(
+            f"{label}: {path} is not a {path.suffix.lower()} file by its content"
+        )
+    return path
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ClientConfig:
     """Validated engagement settings."""
 
@@ -68,6 +247,8 @@ class ClientConfig:
     inactive_days: int = 90
     as_of: date | None = None
     licence_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    branding: Branding = field(default_factory=Branding)
+    report: ReportSettings = field(default_factory=ReportSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> Any:
@@ -85,6 +266,8 @@ class ClientConfig:
             "inactive_days": self.inactive_days,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "licence_prices": prices_to_json(self.licence_prices),
+            "branding": self.branding.to_dict(),
+            "report": self.report.to_dict(),
             **{k: v for k, v in self.extra.items()},
         }
 
@@ -150,6 +333,8 @@ class ClientConfig:
             inactive_days=days,
             as_of=as_of,
             licence_prices=prices,
+            branding=Branding.from_dict(data.get("branding"), where),
+            report=ReportSettings.from_dict(data.get("report"), where),
         )
 
 
@@ -254,9 +439,16 @@ def load_engagement(path: str | Path) -> Engagement:
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{cfg_path}{line}: {problem}") from None
-    return Engagement(
-        root=root, config=ClientConfig.from_dict(data or {}, where=str(cfg_path))
-    )
+    config = ClientConfig.from_dict(data or {}, where=str(cfg_path))
+    for key, rel in config.branding.files.items():
+        check_brand_file(root / rel, key, str(cfg_path))
+    if config.report.previous and not (root / config.report.previous).exists():
+        raise ConfigError(
+            f"{cfg_path}: key 'report.previous': not found: "
+            f"{root / config.report.previous}",
+            hint="name an earlier assessment.json, or the report folder holding it",
+        )
+    return Engagement(root=root, config=config)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

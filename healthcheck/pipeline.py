@@ -19,13 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from healthcheck import SCHEMA_VERSION, __version__, cost, engine, evidence, scoring
+from healthcheck import compare as comparing
 from healthcheck.catalog import CATALOG_VERSION
-from healthcheck.config import CollectContext, load_engagement
-from healthcheck.errors import HealthcheckError
+from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
+from healthcheck.errors import HealthcheckError, InputError
+from healthcheck.i18n import check_language
 from healthcheck.model import Assessment, CollectorRun, RunStatus
 from healthcheck.registry import collectors
+
+if TYPE_CHECKING:
+    from healthcheck.report.context import ReportOptions
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,10 @@ ASSESSMENT_JSON = "assessment.json"
 WORKBOOK = "findings.xlsx"
 PDF = "report.pdf"
 EVIDENCE_DIR = "evidence"
+#: Inside an evidence folder: copies of the brand files and of last quarter's
+#: assessment, so ``report`` rebuilds the same PDF offline.
+BRANDING_DIR = "branding"
+PREVIOUS_JSON = "previous/assessment.json"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -49,9 +59,22 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def collect(engagement_dir: str | Path, evidence_dir: str | Path) -> Path:
-    """Collect an engagement into an evidence folder (written atomically)."""
+def collect(
+    engagement_dir: str | Path,
+    evidence_dir: str | Path,
+    *,
+    previous: str | Path | None = None,
+) -> Path:
+    """Collect an engagement into an evidence folder (written atomically).
+
+    The folder also gets copies of the brand files and of the previous
+    quarter's ``assessment.json`` (``previous``, else ``report.previous`` of
+    ``client.yaml``), so a report rebuilt from it needs nothing else.
+    """
     engagement = load_engagement(engagement_dir)
+    previous_path = _previous_path(engagement, previous)
+    if previous_path is not None:
+        comparing.load(previous_path)  # a bad file stops the run before collecting
     ctx = CollectContext(engagement=engagement, collected_at=_now())
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
@@ -83,12 +106,88 @@ def collect(engagement_dir: str | Path, evidence_dir: str | Path) -> Path:
         unrecognised += list(getattr(coll, "unrecognised", ()))
     live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
     runs = _first_ok_wins(runs, prefer=live)
-    return evidence.write(
-        Path(evidence_dir),
-        config=engagement.config,
-        collected_at=ctx.collected_at,
-        runs=runs,
-        unrecognised=unrecognised,
+    dest = Path(evidence_dir)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        staged = evidence.write(
+            scratch / dest.name,
+            config=engagement.config,
+            collected_at=ctx.collected_at,
+            runs=runs,
+            unrecognised=unrecognised,
+        )
+        for key, rel in engagement.config.branding.files.items():
+            copy = staged / BRANDING_DIR / _brand_name(key, rel)
+            copy.parent.mkdir(exist_ok=True)
+            shutil.copyfile(engagement.root / rel, copy)
+        if previous_path is not None:
+            (staged / PREVIOUS_JSON).parent.mkdir()
+            shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
+        evidence.replace_dir(staged, dest)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return dest
+
+
+def _brand_name(key: str, rel: str) -> str:
+    """File name of a brand file's copy in the evidence: its key and suffix."""
+    return key + Path(rel).suffix.lower()
+
+
+def _assessment_file(path: Path) -> Path:
+    return path / ASSESSMENT_JSON if path.is_dir() else path
+
+
+def _previous_path(engagement: Engagement, given: str | Path | None) -> Path | None:
+    """The earlier assessment: the command line's, else client.yaml's."""
+    if given is not None:
+        return Path(given)
+    rel = engagement.config.report.previous
+    return engagement.root / rel if rel else None
+
+
+def report_options(
+    ev: evidence.Evidence,
+    ev_dir: Path,
+    current: Assessment,
+    *,
+    lang: str | None = None,
+    previous: str | Path | None = None,
+) -> ReportOptions:
+    """Language, brand files and comparison for rendering ``current``."""
+    from healthcheck.report.context import ReportOptions
+
+    cfg: ClientConfig = ev.config
+    language = check_language(lang or cfg.report.language, "--language")
+    files = {}
+    for key, rel in cfg.branding.files.items():
+        copy = ev_dir / BRANDING_DIR / _brand_name(key, rel)
+        if not copy.is_file():
+            raise InputError(
+                f"brand file '{key}' is missing from the evidence",
+                file=copy,
+                hint="collect again to copy the brand files",
+            )
+        files[key] = copy.resolve()
+    saved = ev_dir / PREVIOUS_JSON
+    source = Path(previous) if previous is not None else saved
+    comparison = (
+        comparing.compare(comparing.load(source), current)
+        if previous is not None or saved.is_file()
+        else None
+    )
+    collected = {
+        name: str(entry.get("collected_at", ""))
+        for name, entry in ev.manifest.get("datasets", {}).items()
+        if entry.get("collected_at")
+    }
+    return ReportOptions(
+        lang=language,
+        branding=cfg.branding,
+        brand_files=files,
+        comparison=comparison,
+        collected=collected,
     )
 
 
@@ -172,13 +271,16 @@ def assess(
     )
 
 
-def render_all(assessment: Assessment, stage: Path) -> list[str]:
+def render_all(
+    assessment: Assessment, stage: Path, options: ReportOptions | None = None
+) -> list[str]:
     """Write JSON, XLSX and PDF into ``stage``; return the file names written."""
     from healthcheck.report import jsonout, pdf, xlsx
 
+    lang = options.lang if options else "en"
     jsonout.write(assessment, stage / ASSESSMENT_JSON)
-    xlsx.write(assessment, stage / WORKBOOK)
-    pdf.write(assessment, stage / PDF)
+    xlsx.write(assessment, stage / WORKBOOK, lang=lang)
+    pdf.write(assessment, stage / PDF, options)
     return [ASSESSMENT_JSON, WORKBOOK, PDF]
 
 
@@ -201,22 +303,49 @@ def _publish(out: Path, build: Callable[[Path], list[str]]) -> list[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def run(engagement_dir: str | Path, out: str | Path) -> list[Path]:
-    """Collect, assess and render into ``out``; return the paths written."""
+def run(
+    engagement_dir: str | Path,
+    out: str | Path,
+    *,
+    lang: str | None = None,
+    previous: str | Path | None = None,
+) -> list[Path]:
+    """Collect, assess and render into ``out``; return the paths written.
+
+    ``lang`` overrides ``report.language`` and ``previous`` (an earlier
+    ``assessment.json`` or its folder) ``report.previous`` of ``client.yaml``.
+    """
     out = Path(out)
+    if lang is not None:
+        check_language(lang, "--language")
 
     def build(stage: Path) -> list[str]:
-        ev_dir = collect(engagement_dir, stage / EVIDENCE_DIR)
+        ev_dir = collect(engagement_dir, stage / EVIDENCE_DIR, previous=previous)
         ev = evidence.load(ev_dir)
-        return render_all(assess(ev), stage) + [EVIDENCE_DIR]
+        current = assess(ev)
+        options = report_options(ev, ev_dir, current, lang=lang)
+        return render_all(current, stage, options) + [EVIDENCE_DIR]
 
     return _publish(out, build)
 
 
-def report(evidence_dir: str | Path, out: str | Path) -> list[Path]:
-    """Rebuild the reports from a saved evidence folder, offline."""
-    ev = evidence.load(evidence_dir)
+def report(
+    evidence_dir: str | Path,
+    out: str | Path,
+    *,
+    lang: str | None = None,
+    previous: str | Path | None = None,
+) -> list[Path]:
+    """Rebuild the reports from a saved evidence folder, offline.
+
+    Without ``previous``, the comparison saved with the evidence (if any) is
+    used; ``lang`` overrides the language saved with it.
+    """
+    ev_dir = Path(evidence_dir)
+    ev = evidence.load(ev_dir)
     out = Path(out)
-    if out.resolve() == Path(evidence_dir).resolve():
+    if out.resolve() == ev_dir.resolve():
         raise HealthcheckError("--out must not be the evidence folder itself")
-    return _publish(out, lambda stage: render_all(assess(ev), stage))
+    current = assess(ev)
+    options = report_options(ev, ev_dir, current, lang=lang, previous=previous)
+    return _publish(out, lambda stage: render_all(current, stage, options))

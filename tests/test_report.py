@@ -44,7 +44,7 @@ def test_pdf_has_cover_summary_layers_and_remediation(sample_run: Path) -> None:
     ):
         assert label in summary
     assert f"{data['waste']['annual_total']:,.2f}" in summary
-    assert "The actions that matter most" in summary
+    assert "actions that matter most" in summary
     text = "\n".join(pages)
     for layer in data["layers"]:
         assert f"{layer['number']}. {layer['label']}" in text

@@ -2,28 +2,46 @@
 
 Templates get plain dicts of strings and lists, and do no more than loop and
 test. No HTML is ever built here: every value is text that the template
-escapes.
+escapes. Every word a reader sees comes from the report's
+:class:`~healthcheck.i18n.Translator`: labels from ``locales/<lang>/report.toml``,
+rule texts through ``t.rule`` and finding details through ``t.detail``, with
+the assessment's English as the fallback.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from healthcheck.model import Assessment, Finding, Layer, Status, WasteCategory
+from healthcheck.compare import Comparison, FindingChange
+from healthcheck.config import Branding
+from healthcheck.i18n import Translator
+from healthcheck.model import Assessment, Finding, Severity, Status, WasteCategory
 from healthcheck.scoring import GRADES, MIN_COVERAGE
 
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "SEK": "kr", "NOK": "kr", "DKK": "kr"}
+#: Affected objects shown per finding; the workbook has them all.
 MAX_EXAMPLES = 10
 TOP_ACTIONS = 5
+#: Changed findings listed per group in the comparison section.
+MAX_CHANGES = 12
 
-CATEGORY_TEXT = {
-    WasteCategory.UNASSIGNED: (
-        "Bought but not assigned",
-        "Reduce the seat count.",
-    ),
+#: Bar colours of the layer chart (SVG needs attributes, not CSS classes).
+GRADE_COLOURS = {
+    "A": "#15803d",
+    "B": "#65a30d",
+    "C": "#ca8a04",
+    "D": "#ea580c",
+    "E": "#dc2626",
+    "F": "#991b1b",
+}
+NO_GRADE_COLOUR = "#9ca3af"
+
+#: English defaults of texts the translator may lack (it falls back to these).
+_CATEGORY = {
+    WasteCategory.UNASSIGNED: ("Bought but not assigned", "Reduce the seat count."),
     WasteCategory.DISABLED_USER: (
         "Assigned to blocked accounts",
         "Remove the licences (convert mailboxes to shared where they must be "
@@ -42,85 +60,39 @@ CATEGORY_TEXT = {
     ),
 }
 
-#: When a seat reduction takes effect, by billing term (as in the cost model).
-TERM_WHEN = {
-    "annual": "at the next renewal (annual commitment)",
-    "monthly": "at the end of the month (monthly subscription)",
-    "": "now if billed monthly, at renewal if an annual commitment",
-}
 
-#: Why each category is as sure as the cost model says (see README).
-CONFIDENCE_TEXT = {
-    WasteCategory.UNASSIGNED: "Microsoft's own counts of seats bought and assigned.",
-    WasteCategory.DISABLED_USER: "The account cannot sign in, so nobody uses it.",
-    WasteCategory.INACTIVE_USER: (
-        "No recorded activity for the inactivity limit; leave, a shared device "
-        "or a service account may still explain it, so confirm first."
-    ),
-    WasteCategory.OVERLAP: (
-        "Microsoft's service-plan table shows the other licence includes every "
-        "service (medium where it includes a higher tier of a service instead)."
-    ),
-}
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReportOptions:
+    """What a report needs beyond the assessment: language, look, last quarter.
+
+    ``brand_files`` are resolved paths (the copies in the evidence folder);
+    ``collected`` maps a dataset name to when it was collected (ISO text).
+    """
+
+    lang: str = "en"
+    branding: Branding = field(default_factory=Branding)
+    brand_files: Mapping[str, Path] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    collected: Mapping[str, str] = field(default_factory=dict)
 
 
-def _price_label(origin: str, term: str, note: str) -> str:
-    """'client, annual' or the list price's date: short, it sits under a price."""
-    if origin == "list":
-        return note or "list price"
-    kind = "client" if origin == "client" else ""
-    return ", ".join(t for t in (kind, term) if t)
-
-
-def money(value: Decimal | float | None, currency: str) -> str:
-    """Format money as e.g. '€1,234.50'; an unknown currency as '1,234.50 CHF'."""
-    if value is None:
-        return "not assessed"
-    text = f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
-    symbol = SYMBOLS.get(currency)
-    if symbol == "€" or symbol in ("$", "£"):
-        return f"{symbol}{text}"
-    return f"{text} {symbol or currency}"
-
-
-def long_date(value: date) -> str:
-    """'20 November 2026'."""
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
-def percent(share: float) -> str:
-    """0.853 -> '85 %'."""
-    return f"{share * 100:.0f} %"
-
-
-#: Bar colours of the layer chart (SVG needs attributes, not CSS classes).
-GRADE_COLOURS = {
-    "A": "#15803d",
-    "B": "#65a30d",
-    "C": "#ca8a04",
-    "D": "#ea580c",
-    "E": "#dc2626",
-    "F": "#991b1b",
-}
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end the string or the style."""
+    out = []
+    for ch in text:
+        if ch in "\\\"'<>&" or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _grade_class(grade: str | None) -> str:
     return f"grade-{grade.lower()}" if grade else "grade-none"
 
 
-def _first_step(remediation: str) -> str:
-    for line in remediation.splitlines():
-        line = line.strip()
-        if line:
-            return (
-                line.split(".", 1)[1].strip()
-                if line[:1].isdigit() and "." in line
-                else line
-            )
-    return ""
-
-
 def _steps(remediation: str) -> list[str]:
+    """Numbered remediation text ('1. Do X. 2. Do Y.' or one per line) as steps."""
     out = []
     for line in remediation.splitlines():
         line = line.strip()
@@ -132,138 +104,369 @@ def _steps(remediation: str) -> list[str]:
     return out
 
 
-def _finding(f: Finding) -> dict[str, Any]:
-    examples = list(f.affected[:MAX_EXAMPLES])
-    return {
-        "rule_id": f.rule_id,
-        "title": f.title,
-        "severity": f.severity.value,
-        "status": f.status.value,
-        "status_label": {
-            "pass": "Pass",
-            "fail": "Fail",
-            "not_assessed": "Not assessed",
-            "accepted": "Accepted risk",
-        }[f.status.value],
-        "detail": f.detail if f.status is not Status.NOT_ASSESSED else f.reason,
-        # Why a fail was accepted, or that an acceptance expired.
-        "acceptance": f.reason if f.status is Status.ACCEPTED else "",
-        "affected_count": len(f.affected),
-        "examples": examples,
-        "more": max(0, len(f.affected) - len(examples)),
-        "rationale": f.rationale,
-        "steps": _steps(f.remediation),
-    }
+class _View:
+    """Builds the view-model of one assessment in one language."""
 
+    def __init__(self, a: Assessment, opts: ReportOptions) -> None:
+        self.a = a
+        self.opts = opts
+        self.t = Translator(opts.lang)
+        self.cur = a.waste.currency
 
-def _impact(f: Finding) -> float:
-    return f.weight * f.severity.factor
+    # Small formats -------------------------------------------------------
 
+    def money(self, value: Decimal | float | None, whole: bool = False) -> str:
+        if value is None:
+            return self.t.t("report.common.not_assessed", "not assessed")
+        return self.t.money(Decimal(str(value)), self.cur, whole=whole)
 
-def build(a: Assessment) -> dict[str, Any]:
-    """The whole view-model for one assessment."""
-    cur = a.waste.currency
-    layers = []
-    for s in a.layers:
-        mine = sorted(
-            (f for f in a.findings if f.layer is s.layer),
-            key=lambda f: (
-                {"fail": 0, "accepted": 1, "not_assessed": 2, "pass": 3}[
-                    f.status.value
-                ],
-                f.severity.rank,
-                f.rule_id,
-            ),
-        )
-        layers.append(
-            {
-                "id": s.layer.value,
-                "number": s.layer.number,
-                "label": s.layer.label,
-                "grade": s.grade or "–",
-                "grade_class": _grade_class(s.grade),
-                "colour": GRADE_COLOURS.get(s.grade or "", "#9ca3af"),
-                "score": f"{s.score:.0f}" if s.score is not None else "not assessed",
-                "score_value": s.score or 0.0,
-                "assessed": s.score is not None,
-                # Scored, but too little evidence for a grade (see scoring.py).
-                "incomplete": s.status.value == "incomplete",
-                "coverage": percent(s.coverage),
-                "passed": s.counts.get("pass", 0),
-                "failed": s.counts.get("fail", 0),
-                "not_assessed": s.counts.get("not_assessed", 0),
-                "accepted": s.counts.get("accepted", 0),
-                "findings": [_finding(f) for f in mine],
-            }
-        )
-    fails = sorted(
-        (f for f in a.findings if f.status is Status.FAIL),
-        key=lambda f: (-_impact(f), f.severity.rank, f.rule_id),
-    )
-    actions = [
-        {
+    def score(self, value: float | None) -> str:
+        if value is None:
+            return self.t.t("report.common.not_assessed", "not assessed")
+        return self.t.integer(round(value))
+
+    def layer_label(self, layer_id: str, default: str) -> str:
+        return self.t.t(f"report.layer.{layer_id}", default)
+
+    def severity(self, sev: str) -> str:
+        return self.t.t(f"report.severity.{sev}", sev)
+
+    def status(self, status: str) -> str:
+        return self.t.t(f"report.status.{status}", status.replace("_", " "))
+
+    def title(self, f: Finding | FindingChange) -> str:
+        return self.t.rule(f.rule_id, "title", f.title)
+
+    def detail(self, f: Finding) -> str:
+        if f.status is Status.NOT_ASSESSED:
+            return f.reason
+        return self.t.detail(f.to_dict())
+
+    # Parts ----------------------------------------------------------------
+
+    def finding(self, f: Finding) -> dict[str, Any]:
+        examples = list(f.affected[:MAX_EXAMPLES])
+        return {
             "rule_id": f.rule_id,
-            "title": f.title,
-            "layer": f.layer.label,
-            "action": _first_step(f.remediation),
-            "problem": f.detail,
-            "affected_count": len(f.affected),
+            "title": self.title(f),
             "severity": f.severity.value,
+            "severity_label": self.severity(f.severity.value),
+            "status": f.status.value,
+            "status_label": self.status(f.status.value),
+            "layer": self.layer_label(f.layer.value, f.layer.label),
+            "detail": self.detail(f),
+            "acceptance": f.reason if f.status is Status.ACCEPTED else "",
+            "affected_count": self.t.integer(len(f.affected)),
+            "examples": examples,
+            "more": len(f.affected) - len(examples),
+            "more_text": self.t.t(
+                "report.findings.more",
+                "and {count} more (all are in the workbook)",
+                count=len(f.affected) - len(examples),
+            ),
+            "rationale": self.t.rule(f.rule_id, "rationale", f.rationale),
+            "steps": _steps(self.t.rule(f.rule_id, "remediation", f.remediation)),
         }
-        for f in fails[:TOP_ACTIONS]
-    ]
-    waste_items = [
-        {
-            "category": CATEGORY_TEXT[i.category][0],
-            "action": i.action or CATEGORY_TEXT[i.category][1],
-            "sku": i.sku,
-            "sku_name": i.sku_name,
-            "count": i.count,
-            "unit_price": money(i.unit_price, cur),
-            "price_label": _price_label(i.price_origin, i.billing_term, i.price_note),
-            "price_note": i.price_note,
-            "monthly": money(i.monthly_cost, cur),
-            "annual": money(i.annual_cost, cur),
-            "confidence": i.confidence or "–",
-        }
-        for i in a.waste.items
-    ]
-    by_category: dict[WasteCategory, list[Any]] = {}
-    for i in a.waste.items:
-        by_category.setdefault(i.category, []).append(i)
-    waste_actions = []
-    for cat, items in by_category.items():
-        levels = sorted({i.confidence for i in items if i.confidence})
-        timing: dict[str, list[str]] = {}
-        for i in items:
-            names = timing.setdefault(i.billing_term, [])
-            if i.sku_name not in names:
-                names.append(i.sku_name)
-        waste_actions.append(
-            {
-                "category": CATEGORY_TEXT[cat][0],
-                "action": CATEGORY_TEXT[cat][1],
-                "timing": [
-                    {"when": TERM_WHEN.get(term, term), "licences": ", ".join(names)}
-                    for term, names in sorted(timing.items(), key=lambda t: t[0] == "")
-                ],
-                "seats": sum(i.count for i in items),
-                "annual": money(sum((i.annual_cost for i in items), Decimal("0")), cur),
-                "confidence": " or ".join(levels) if levels else "–",
-                "confidence_reason": CONFIDENCE_TEXT[cat],
-            }
+
+    def layers(self) -> list[dict[str, Any]]:
+        order = {"fail": 0, "accepted": 1, "not_assessed": 2, "pass": 3}
+        out = []
+        for s in self.a.layers:
+            mine = sorted(
+                (f for f in self.a.findings if f.layer is s.layer),
+                key=lambda f: (order[f.status.value], f.severity.rank, f.rule_id),
+            )
+            counts = {k: s.counts.get(k, 0) for k in order}
+            out.append(
+                {
+                    "id": s.layer.value,
+                    "number": s.layer.number,
+                    "label": self.layer_label(s.layer.value, s.layer.label),
+                    "grade": s.grade or "–",
+                    "grade_class": _grade_class(s.grade),
+                    "colour": GRADE_COLOURS.get(s.grade or "", NO_GRADE_COLOUR),
+                    "score": self.score(s.score),
+                    "score_value": s.score or 0.0,
+                    "assessed": s.score is not None,
+                    "incomplete": s.status.value == "incomplete",
+                    "coverage": self.t.percent(s.coverage),
+                    "counts": self.t.t(
+                        "report.layers.counts",
+                        "{passed} passed · {failed} failed · {na} not assessed"
+                        " · {accepted} accepted",
+                        passed=counts["pass"],
+                        failed=counts["fail"],
+                        na=counts["not_assessed"],
+                        accepted=counts["accepted"],
+                    ),
+                    "rules": [
+                        {
+                            "rule_id": f.rule_id,
+                            "title": self.title(f),
+                            "status": f.status.value,
+                            "status_label": self.status(f.status.value),
+                            "severity": f.severity.value,
+                            "severity_label": self.severity(f.severity.value),
+                            "note": self.t.integer(len(f.affected))
+                            if f.status is Status.FAIL and f.affected
+                            else "",
+                        }
+                        for f in mine
+                    ],
+                }
+            )
+        return out
+
+    def impact_points(self, f: Finding) -> float:
+        """Score points the finding's layer gains when it is fixed."""
+        layer = next(s for s in self.a.layers if s.layer is f.layer)
+        if not layer.assessed_weight:
+            return 0.0
+        return 100 * f.weight * f.severity.factor / layer.assessed_weight
+
+    def effort(self, f: Finding) -> str:
+        """Low / medium / high: a written procedure, or by objects to fix."""
+        n = len(f.affected)
+        if n == 0:
+            level = "medium"
+        elif n <= 5:
+            level = "low"
+        elif n <= 25:
+            level = "medium"
+        else:
+            level = "high"
+        return self.t.rule(f.rule_id, "effort", "") or self.t.t(
+            f"report.level.{level}", level
         )
-    origins = [i.price_origin for i in a.waste.items]
-    price_basis = {
-        "client": sum(o == "client" for o in origins),
-        "list": sum(o == "list" for o in origins),
-        "list_basis": a.waste.list_price_basis,
-    }
+
+    def actions(self) -> list[dict[str, Any]]:
+        fails = sorted(
+            (f for f in self.a.findings if f.status is Status.FAIL),
+            key=lambda f: (-self.impact_points(f), f.severity.rank, f.rule_id),
+        )
+        out = []
+        for f in fails[:TOP_ACTIONS]:
+            steps = _steps(self.t.rule(f.rule_id, "remediation", f.remediation))
+            points = self.impact_points(f)
+            out.append(
+                {
+                    "rule_id": f.rule_id,
+                    "action": self.t.rule(f.rule_id, "action", "")
+                    or (steps[0] if steps else self.title(f)),
+                    "problem": self.detail(f),
+                    "layer": self.layer_label(f.layer.value, f.layer.label),
+                    "severity": f.severity.value,
+                    "severity_label": self.severity(f.severity.value),
+                    "effort": self.effort(f),
+                    "impact": self.t.t(
+                        "report.summary.impact_points",
+                        "+{points} points",
+                        points=round(points),
+                    ),
+                }
+            )
+        return out
+
+    def waste(self) -> dict[str, Any]:
+        w = self.a.waste
+        t = self.t
+        lines = []
+        for i in w.items:
+            origin = {
+                "client": t.t("report.waste.origin_client", "client price"),
+                "list": t.t("report.waste.origin_list", "list price"),
+            }.get(i.price_origin, "")
+            term = t.t(f"report.waste.term.{i.billing_term}", i.billing_term)
+            lines.append(
+                {
+                    "category": t.t(
+                        f"report.waste.category.{i.category.value}",
+                        _CATEGORY[i.category][0],
+                    ),
+                    "sku_name": i.sku_name or i.sku,
+                    "count": t.integer(i.count),
+                    "unit_price": self.money(i.unit_price),
+                    "price_label": ", ".join(x for x in (origin, term) if x),
+                    "monthly": self.money(i.monthly_cost),
+                    "annual": self.money(i.annual_cost),
+                    "confidence": t.t(f"report.level.{i.confidence}", i.confidence)
+                    if i.confidence
+                    else "–",
+                }
+            )
+        by_cat: dict[WasteCategory, list[Any]] = {}
+        for i in w.items:
+            by_cat.setdefault(i.category, []).append(i)
+        actions = []
+        for cat, items in by_cat.items():
+            timing: dict[str, list[str]] = {}
+            for i in items:
+                names = timing.setdefault(i.billing_term, [])
+                if (i.sku_name or i.sku) not in names:
+                    names.append(i.sku_name or i.sku)
+            actions.append(
+                {
+                    "category": t.t(
+                        f"report.waste.category.{cat.value}", _CATEGORY[cat][0]
+                    ),
+                    "action": t.t(
+                        f"report.waste.action.{cat.value}", _CATEGORY[cat][1]
+                    ),
+                    "seats": t.integer(sum(i.count for i in items)),
+                    "annual": self.money(
+                        sum((i.annual_cost for i in items), Decimal())
+                    ),
+                    "timing": [
+                        {
+                            "when": t.t(f"report.waste.when.{term or 'unknown'}", term),
+                            "licences": ", ".join(names),
+                        }
+                        for term, names in sorted(
+                            timing.items(), key=lambda x: not x[0]
+                        )
+                    ],
+                }
+            )
+        return {
+            "assessed": w.assessed,
+            "annual": self.money(w.annual_total if w.assessed else None),
+            "annual_whole": self.money(
+                w.annual_total if w.assessed else None, whole=True
+            ),
+            "monthly": self.money(w.monthly_total if w.assessed else None),
+            "seats": t.integer(sum(i.count for i in w.items)),
+            "lines": lines,
+            "actions": actions,
+            "not_assessed": list(w.not_assessed),
+            "unpriced": list(w.unpriced_skus),
+            "has_client": any(i.price_origin == "client" for i in w.items),
+            "has_list": any(i.price_origin == "list" for i in w.items),
+            "list_basis": w.list_price_basis,
+            "inactive_days": t.integer(w.inactive_days) if w.inactive_days else "",
+        }
+
+    def comparison(self) -> dict[str, Any] | None:
+        c = self.opts.comparison
+        if c is None:
+            return None
+        t = self.t
+
+        def grade(score: float | None, letter: str | None) -> str:
+            if score is None:
+                return t.t("report.common.not_assessed", "not assessed")
+            return f"{letter or '–'} ({t.integer(round(score))})"
+
+        def delta(value: float | None) -> str:
+            if value is None:
+                return "–"
+            return ("+" if value > 0 else "") + t.integer(round(value))
+
+        def changes(items: tuple[FindingChange, ...]) -> dict[str, Any]:
+            shown = [
+                {
+                    "rule_id": i.rule_id,
+                    "title": self.title(i),
+                    "severity": i.severity,
+                    "severity_label": self.severity(i.severity),
+                    "previous": self.status(i.previous_status)
+                    if i.previous_status
+                    else "–",
+                    "current": self.status(i.current_status),
+                    "added": t.integer(len(i.added)),
+                    "removed": t.integer(len(i.removed)),
+                }
+                for i in items[:MAX_CHANGES]
+            ]
+            return {
+                "count": len(items),
+                "items": shown,
+                "more": len(items) - len(shown),
+            }
+
+        waste_delta = c.waste_delta
+        overall_delta = (
+            None
+            if c.previous_overall[0] is None or c.current_overall[0] is None
+            else c.current_overall[0] - c.previous_overall[0]
+        )
+        return {
+            "previous_period": c.previous_period,
+            "current_period": c.current_period,
+            "overall_previous": grade(*c.previous_overall),
+            "overall_current": grade(*c.current_overall),
+            "overall_delta": delta(overall_delta),
+            "layers": [
+                {
+                    "label": self.layer_label(x.layer, x.label),
+                    "previous": grade(x.previous_score, x.previous_grade),
+                    "current": grade(x.current_score, x.current_grade),
+                    "delta": delta(x.delta),
+                    "previous_value": x.previous_score,
+                }
+                for x in c.layers
+            ],
+            "new": changes(c.new),
+            "resolved": changes(c.resolved),
+            "persisting": changes(c.persisting),
+            "no_longer_assessed": changes(c.no_longer_assessed),
+            "waste_previous": self.money(c.previous_annual_waste),
+            "waste_current": self.money(c.current_annual_waste),
+            "waste_delta": "–"
+            if waste_delta is None
+            else ("+" if waste_delta > 0 else "") + self.money(waste_delta),
+            "waste_better": waste_delta is not None and waste_delta < 0,
+            "warnings": list(c.warnings),
+        }
+
+    def sources(self) -> list[dict[str, Any]]:
+        out = []
+        for s in self.a.sources:
+            read = int(s.get("rows_read", 0) or 0)
+            rejected = int(s.get("rows_rejected", 0) or 0)
+            when = self.opts.collected.get(str(s.get("dataset", "")), "")
+            out.append(
+                {
+                    "file": Path(str(s.get("path", ""))).name,
+                    "format": s.get("format", ""),
+                    "dataset": s.get("dataset", ""),
+                    "collected": self.t.datetime(when) if when else "–",
+                    "rows": self.t.integer(read),
+                    "rejected": self.t.integer(rejected),
+                    "coverage": self.t.percent(read / (read + rejected))
+                    if read + rejected
+                    else "–",
+                }
+            )
+        return out
+
+
+def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
+    """The whole view-model for one assessment."""
+    opts = opts or ReportOptions()
+    v = _View(a, opts)
+    t = v.t
+    b = opts.branding
+    layers = v.layers()
+    fails = [f for f in a.findings if f.status is Status.FAIL]
+    by_severity = []
+    for sev in Severity:
+        mine = sorted(
+            (f for f in fails if f.severity is sev),
+            key=lambda f: (f.layer.number, f.rule_id),
+        )
+        if mine:
+            by_severity.append(
+                {
+                    "severity": sev.value,
+                    "label": v.severity(sev.value),
+                    "findings": [v.finding(f) for f in mine],
+                }
+            )
     not_assessed = [
         {
             "rule_id": f.rule_id,
-            "title": f.title,
-            "layer": f.layer.label,
+            "title": v.title(f),
+            "layer": v.layer_label(f.layer.value, f.layer.label),
             "reason": f.reason,
         }
         for f in a.findings
@@ -272,79 +475,113 @@ def build(a: Assessment) -> dict[str, Any]:
     accepted = [
         {
             "rule_id": f.rule_id,
-            "title": f.title,
-            "layer": f.layer.label,
-            "reason": f.acceptance.reason if f.acceptance else f.reason,
-            "expires": f.acceptance.expires.isoformat() if f.acceptance else "",
-            "expired": bool(f.acceptance and f.acceptance.expired),
-            "detail": f.detail,
+            "title": v.title(f),
+            "reason": f.acceptance.reason,
+            "expires": t.date(f.acceptance.expires),
+            "expired": f.acceptance.expired,
         }
         for f in a.findings
         if f.acceptance is not None
     ]
+    runs_missing = [
+        {
+            "collector": r.get("collector", ""),
+            "dataset": r.get("dataset", ""),
+            "status": r.get("status", ""),
+            "reason": r.get("reason", ""),
+        }
+        for r in a.collector_runs
+        if r.get("status") != "ok"
+        and r.get("reason") != "another collector already provided it"
+        and not str(r.get("reason", "")).startswith("no input for this collector")
+    ]
+    title = t.t(
+        "report.meta.title",
+        "IT health check {period}: {client}",
+        period=a.period,
+        client=a.client_name,
+    )
     return {
+        "t": t.t,
+        "lang": t.lang,
         "client": a.client_name,
         "period": a.period,
-        "as_of": long_date(a.as_of),
-        "generated_at": a.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "as_of": t.date(a.as_of),
+        "generated_at": t.datetime(a.generated_at),
         "tool_version": a.tool_version,
         "catalog_version": a.catalog_version,
+        "meta": {
+            "title": title,
+            "author": b.company or "healthcheck",
+            "subject": t.t(
+                "report.meta.subject",
+                "Quarterly IT health check of {client}, {period}",
+                client=a.client_name,
+                period=a.period,
+            ),
+            "keywords": ", ".join(
+                [
+                    t.t("report.meta.keywords", "IT health check, Microsoft 365"),
+                    a.client_name,
+                    a.period,
+                ]
+            ),
+        },
+        "brand": {
+            "company": b.company,
+            "contact": b.contact,
+            "footer": b.footer,
+            "confidentiality": b.confidentiality
+            or t.t(
+                "report.cover.confidential",
+                "Confidential: prepared for {client}.",
+                client=a.client_name,
+            ),
+            "primary": b.primary,
+            "accent": b.accent,
+            "logo": opts.brand_files["logo"].as_uri()
+            if "logo" in opts.brand_files
+            else "",
+            "client_logo": opts.brand_files["client_logo"].as_uri()
+            if "client_logo" in opts.brand_files
+            else "",
+            "font": opts.brand_files["font"].as_uri()
+            if "font" in opts.brand_files
+            else "",
+            "font_bold": opts.brand_files["font_bold"].as_uri()
+            if "font_bold" in opts.brand_files
+            else "",
+        },
+        "css": {
+            "page": css_string(t.t("report.page.page", "Page")),
+            "of": css_string(t.t("report.page.of", "of")),
+        },
         "overall": {
             "grade": a.overall.grade or "–",
             "grade_class": _grade_class(a.overall.grade),
-            "score": f"{a.overall.score:.0f}"
-            if a.overall.score is not None
-            else "not assessed",
-            "coverage": percent(a.overall.coverage),
+            "score": v.score(a.overall.score),
+            "coverage": t.percent(a.overall.coverage),
         },
         "layers": layers,
-        "actions": actions,
-        "waste": {
-            "assessed": a.waste.assessed,
-            "annual": money(a.waste.annual_total if a.waste.assessed else None, cur),
-            "monthly": money(a.waste.monthly_total if a.waste.assessed else None, cur),
-            "lines": waste_items,
-            "actions": waste_actions,
-            "seats": sum(i.count for i in a.waste.items),
-            "not_assessed": list(a.waste.not_assessed),
-            "unpriced": list(a.waste.unpriced_skus),
-            "prices": price_basis,
-            "activity_source": a.waste.activity_source,
-            # What the users data was read from: the facts behind "inactive",
-            # named without guessing which file gave which date.
-            "activity_files": sorted(
-                {
-                    Path(str(src.get("path", ""))).name
-                    for src in a.sources
-                    if src.get("dataset") == "users"
-                }
-            ),
-            "inactive_days": a.waste.inactive_days,
-        },
+        "actions": v.actions(),
+        "by_severity": by_severity,
+        "fail_count": len(fails),
+        "waste": v.waste(),
+        "comparison": v.comparison(),
         "not_assessed": not_assessed,
         "accepted": accepted,
-        "min_coverage": percent(MIN_COVERAGE),
-        "sources": [
-            {
-                "path": s.get("path", ""),
-                "file": Path(str(s.get("path", ""))).name,
-                "format": s.get("format", ""),
-                "dataset": s.get("dataset", ""),
-                "rows": s.get("rows_read", 0),
-                "rejected": s.get("rows_rejected", 0),
-                "sha256": str(s.get("sha256", ""))[:12],
-            }
-            for s in a.sources
-        ],
-        "runs": [
-            {
-                "collector": r.get("collector", ""),
-                "dataset": r.get("dataset", ""),
-                "status": r.get("status", ""),
-                "reason": r.get("reason", ""),
-            }
-            for r in a.collector_runs
-        ],
-        "grade_bands": [{"grade": g, "floor": f"{floor:.0f}"} for g, floor in GRADES],
-        "layer_labels": [layer.label for layer in Layer],
+        "runs_missing": runs_missing,
+        "min_coverage": t.percent(MIN_COVERAGE),
+        "sources": v.sources(),
+        "collected_at": t.datetime(min(opts.collected.values()))
+        if opts.collected
+        else "",
+        "grade_text": ", ".join(
+            t.t("report.appendix.grade_band", "{grade} from {floor}", grade=g, floor=f)
+            for g, f in GRADES
+            if f > 0
+        )
+        + ", "
+        + t.t("report.appendix.grade_last", "{grade} below", grade=GRADES[-1][0]),
+        "factor_text": ", ".join(f"{v.severity(s.value)} {s.factor}" for s in Severity),
     }

@@ -38,7 +38,12 @@ def environment(extra_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
     )
 
 
-def render(assessment: Assessment, *, view: dict[str, Any] | None = None) -> str:
+def render(
+    assessment: Assessment,
+    options: context.ReportOptions | None = None,
+    *,
+    view: dict[str, Any] | None = None,
+) -> str:
     """The report as one HTML document."""
-    view = view or context.build(assessment)
+    view = view or context.build(assessment, options)
     return environment().get_template("report.html").render(**view)

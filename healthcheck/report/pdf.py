@@ -1,13 +1,17 @@
-"""Render the report to PDF with WeasyPrint, fetching packaged files only.
+"""Render the report to PDF with WeasyPrint, fetching packaged and brand files only.
 
-The URL fetcher serves files under the packaged template folder and refuses
-everything else (http, https, ftp, data and any other path), so nothing a
-tenant names can make the renderer read a file or call out.
+The URL fetcher serves files under the packaged template folder and the
+brand files named in ``client.yaml`` (their copies in the evidence folder),
+and refuses everything else: http, https, ftp, data and any other path. So
+nothing a tenant names, and nothing a logo's SVG links to, can make the
+renderer read another file or call out. Each refusal is logged on the
+fetcher, which the tests read.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,34 +22,51 @@ from healthcheck.atomic import write_atomic
 from healthcheck.errors import RenderError
 from healthcheck.model import Assessment
 from healthcheck.report import html
+from healthcheck.report.context import ReportOptions
+
+mimetypes.add_type("font/woff2", ".woff2")
+mimetypes.add_type("font/woff", ".woff")
+mimetypes.add_type("font/otf", ".otf")
+mimetypes.add_type("font/ttf", ".ttf")
 
 
 class PackagedOnlyFetcher(URLFetcher):
-    """Serve ``file:`` URLs under the allowed folders; refuse all else."""
+    """Serve ``file:`` URLs under ``roots`` or among ``files``; refuse all else."""
 
-    def __init__(self, roots: tuple[Path, ...]) -> None:
+    def __init__(self, roots: tuple[Path, ...], files: Iterable[Path] = ()) -> None:
         super().__init__(allowed_protocols=("file",))
         self.roots = tuple(r.resolve() for r in roots)
+        self.files = frozenset(f.resolve() for f in files)
         self.refused: list[str] = []
+        self.served: list[str] = []
+
+    def allows(self, path: Path) -> bool:
+        """True for a packaged asset or one of the brand files."""
+        return path.is_file() and (
+            path in self.files or any(path.is_relative_to(r) for r in self.roots)
+        )
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         """Return the file's bytes, or raise ValueError (WeasyPrint then skips it)."""
         parts = urlsplit(url)
-        if parts.scheme == "file":
+        if parts.scheme == "file" and not parts.netloc:
             path = Path(unquote(parts.path)).resolve()
-            if any(path.is_relative_to(r) for r in self.roots) and path.is_file():
+            if self.allows(path):
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                self.served.append(url)
                 return URLFetcherResponse(
                     url, body=path.read_bytes(), headers={"Content-Type": mime}
                 )
         self.refused.append(url)
-        raise ValueError("only packaged report assets may be loaded")
+        raise ValueError("only packaged report assets and brand files may be loaded")
 
 
-def html_to_pdf(document: str) -> tuple[bytes, PackagedOnlyFetcher]:
-    """PDF bytes of an HTML document, and the fetcher used (tests read its refusals)."""
+def html_to_pdf(
+    document: str, brand_files: Iterable[Path] = ()
+) -> tuple[bytes, PackagedOnlyFetcher]:
+    """PDF bytes of an HTML document, and the fetcher used (tests read its log)."""
     root = html.templates_dir()
-    fetcher = PackagedOnlyFetcher((root,))
+    fetcher = PackagedOnlyFetcher((root,), brand_files)
     try:
         pdf = weasyprint.HTML(
             string=document, base_url=root.as_uri() + "/", url_fetcher=fetcher
@@ -56,12 +77,17 @@ def html_to_pdf(document: str) -> tuple[bytes, PackagedOnlyFetcher]:
     return pdf, fetcher
 
 
-def render_bytes(assessment: Assessment) -> tuple[bytes, PackagedOnlyFetcher]:
+def render_bytes(
+    assessment: Assessment, options: ReportOptions | None = None
+) -> tuple[bytes, PackagedOnlyFetcher]:
     """The report of ``assessment`` as PDF bytes."""
-    return html_to_pdf(html.render(assessment))
+    options = options or ReportOptions()
+    return html_to_pdf(html.render(assessment, options), options.brand_files.values())
 
 
-def write(assessment: Assessment, path: Path) -> Path:
+def write(
+    assessment: Assessment, path: Path, options: ReportOptions | None = None
+) -> Path:
     """Write ``report.pdf`` atomically."""
-    body, _ = render_bytes(assessment)
+    body, _ = render_bytes(assessment, options)
     return write_atomic(path, lambda fh: fh.write(body))

@@ -1,280 +1,896 @@
-"""The Excel workbook: Summary, Findings, Affected, Waste, Sources, Rejected rows.
+"""The Excel workbook: Summary, Findings, Waste, one sheet per list, Sources.
 
-Every text cell goes through :func:`safe`: a value from a tenant or an export
-that starts like a formula (``= + - @``, tab or CR) is prefixed with an
-apostrophe and stored as text, so opening the workbook never runs it.
+Sheets, in order: *Summary* (client, period, grades, waste totals, data
+sources and, when the assessment carries one, the comparison with the
+previous quarter), *Findings* (one row per rule, most severe first), *Waste*
+(one row per waste line and a totals row equal to the assessment's totals),
+then one sheet per list of affected objects (a failed or accepted finding's
+objects, a waste line's users), then *Sources* and *Rejected rows*. Every
+list sheet has a frozen bold header row, an autofilter over its rows (a
+totals row stays outside it, so sorting never moves it) and column widths
+measured from its content, capped.
+
+Labels come from ``healthcheck/locales/<lang>/workbook.toml``, rule texts and
+finding details from the translator's catalogue (English when a translation
+is missing). Numbers stay numbers: money carries a number format with the
+assessment's currency symbol placed as the language's CLDR pattern places it,
+dates are date cells with the language's date format, and Excel shows the
+digits with the reader's own separators.
+
+Formula injection: tenant and export text is written as a *string* cell,
+never a formula, whatever it starts with. A string that a spreadsheet would
+read as a formula if it were typed in (``= + - @``, tab, CR or LF first) also
+gets the cell style ``quotePrefix``, Excel's own "this was typed with a
+leading apostrophe": the value stays exactly the tenant's text (an account
+called ``-svc-backup`` or a phone number ``+358 40 ...`` is shown and copied
+as it is), and editing the cell keeps it text. We do not prepend an apostrophe
+to the value: that would change the data a reader sees and copies. Characters
+XML cannot carry become U+FFFD, and text beyond Excel's 32,767 characters a
+cell is cut. A carriage return becomes a line break (XML reads a bare CR
+back as LF anyway, so the stored text is what a reader gets).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck.atomic import write_atomic
-from healthcheck.model import Assessment, Waste
+from healthcheck.i18n import DEFAULT_LANGUAGE, Translator
+from healthcheck.model import Assessment, Finding, Status, WasteItem
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A text starting with one of these would be a formula if typed into a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Excel's limit on the characters of one cell.
+MAX_CELL = 32_767
+#: Characters a sheet name may not contain.
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_NAME = 31
+#: Column width bounds, in characters.
+MIN_WIDTH, MAX_WIDTH, MAX_WRAP_WIDTH = 6, 50, 60
+#: Points per line of 11-point text, and Excel's tallest row.
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15, 409
+
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0F2A4A")
-MONEY = '#,##0.00 "{cur}"'
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+LINK_FONT = Font(color="0563C1", underline="single")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+LEFT = Alignment(horizontal="left")
+#: Column width cap on the Summary, where several tables share the columns.
+SUMMARY_WIDTH = 36
+
+INTEGER = "#,##0"
+SCORE = "0.0"
 
 
-def safe(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+def text(value: Any) -> Any:
+    """A value as a workbook may hold it: XML-safe text within Excel's limit.
+
+    Any line break becomes LF. Other values are returned unchanged. Formula
+    neutralisation happens when the cell is written (see :func:`put`): it
+    never alters the text.
+    """
+    if not isinstance(value, str):
+        return value
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if len(value) > MAX_CELL:
+        value = value[: MAX_CELL - 1] + "\u2026"
     return value
 
 
-def _sheet(
-    wb: Workbook,
-    title: str,
-    headers: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    widths: Sequence[int],
-    money_cols: Sequence[int] = (),
-    currency: str = "",
-) -> Worksheet:
-    ws = wb.create_sheet(title)
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else safe(v) for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, whatever it starts with
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for col in money_cols:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            cell.number_format = MONEY.format(cur=currency)
-    ws.freeze_panes = "A2"
-    if ws.max_row > 1:
-        ws.auto_filter.ref = ws.dimensions
-    return ws
+def looks_like_formula(value: Any) -> bool:
+    """True when ``value`` is text a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
-def waste_rows(waste: Waste) -> list[tuple[Any, ...]]:
-    """One row per user behind each waste line; unassigned seats in one row.
+def neutralise(cell: Any) -> None:
+    """Make a cell that holds text keep it as text: a string, quote-prefixed."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
-    The Monthly and Annual columns add up exactly to the waste totals.
+
+def safe_sheet_name(wanted: str, taken: Iterable[str]) -> str:
+    r"""A valid, unique sheet name close to ``wanted``.
+
+    Excel allows at most 31 characters, none of ``[]:*?/\``, no apostrophe
+    at either end, and compares names without case; ``History`` is reserved.
+    A long name is cut at a word and ends in an ellipsis; a taken one gets a
+    number.
     """
-    rows: list[tuple[Any, ...]] = []
-    for i in waste.items:
-        if not i.users:
-            rows.append(
-                (
-                    i.category.value,
-                    i.sku,
-                    i.sku_name,
-                    f"({i.count} seats assigned to no one)",
-                    i.count,
-                    i.monthly_cost,
-                    i.annual_cost,
-                    "bought minus assigned, from the subscription counts",
-                )
-            )
-            continue
-        for user in i.users:
-            rows.append(
-                (
-                    i.category.value,
-                    i.sku,
-                    i.sku_name,
-                    user,
-                    1,
-                    i.unit_price,
-                    i.unit_price * 12,
-                    i.user_details.get(user, ""),
-                )
-            )
-    return rows
+    used = {n.casefold() for n in taken}
+    base = SHEET_FORBIDDEN.sub(" ", wanted)
+    base = re.sub(r"\s+", " ", base).strip().strip("'").strip()
+    if not base or base.casefold() == "history":
+        base = (base + " 1").strip()
+    name = _shorten(base, MAX_SHEET_NAME)
+    n = 2
+    while name.casefold() in used:
+        suffix = f" ({n})"
+        name = _shorten(base, MAX_SHEET_NAME - len(suffix)) + suffix
+        n += 1
+    return name
 
 
-def build(a: Assessment) -> Workbook:
-    """The workbook for one assessment."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    cur = a.waste.currency
-    summary = [
-        ("Client", a.client_name),
-        ("Period", a.period),
-        ("Assessment date", a.as_of.isoformat()),
-        ("Overall grade", a.overall.grade or "not assessed"),
-        ("Overall score", a.overall.score),
-        ("Evidence coverage", a.overall.coverage),
-    ]
-    summary += [
-        (
-            f"{s.layer.number}. {s.layer.label}",
-            f"{s.grade} ({s.score:.0f})"
-            if s.grade is not None and s.score is not None
-            else f"incomplete (score {s.score:.0f}, coverage {s.coverage:.0%})"
-            if s.score is not None
-            else "not assessed",
+def _shorten(name: str, limit: int) -> str:
+    """``name`` in at most ``limit`` characters, cut at a word if it can be."""
+    if len(name) <= limit:
+        return name
+    cut = name[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip().rstrip("'").rstrip() + "\u2026"
+
+
+def excel_money_format(t: Translator, currency: str) -> str:
+    """An Excel number format for ``currency`` the way ``t``'s locale writes it.
+
+    The CLDR pattern places the symbol (``€1,234.50`` in English, ``1 234,50 €``
+    in Finnish); Excel then shows the digits with the reader's separators.
+    """
+    symbol = get_currency_symbol(currency, locale=t.locale).replace('"', "")
+    pattern = t.locale.currency_formats["standard"].pattern
+    return _excel_pattern(pattern).replace("¤", f'"{symbol}"')
+
+
+def excel_percent_format(t: Translator) -> str:
+    """An Excel percentage format as the locale writes one (95%, 95 %)."""
+    return _excel_pattern(t.locale.percent_formats[None].pattern).replace("#,##0", "0")
+
+
+def _excel_pattern(cldr: str) -> str:
+    return cldr.replace("\xa0", " ").replace("\u202f", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """One column of a list sheet: its header and how its cells look."""
+
+    header: str
+    number_format: str | None = None
+    #: Long text: wrapped, the row made tall enough to show it.
+    wrap: bool = False
+    #: Width cap in characters (default MAX_WIDTH, or MAX_WRAP_WIDTH if wrapped).
+    max_width: int | None = None
+
+
+class Writer:
+    """Builds the workbook of one assessment in one language."""
+
+    def __init__(self, a: Assessment, lang: str = DEFAULT_LANGUAGE) -> None:
+        self.a = a
+        self.t = Translator(lang)
+        self.wb = Workbook()
+        self.wb.remove(self.wb.active)
+        self.money = excel_money_format(self.t, a.waste.currency)
+        self.percent = excel_percent_format(self.t)
+        self.date = self.w("format.date", "d mmm yyyy")
+        self.datetime = self.w("format.datetime", "d mmm yyyy hh:mm")
+
+    def w(self, key: str, default: str, /, **params: Any) -> str:
+        """A workbook label of this language."""
+        return self.t.t(f"workbook.{key}", default, **params)
+
+    # Sheets ------------------------------------------------------------------
+
+    def build(self) -> Workbook:
+        """All sheets, in reading order."""
+        summary = self.sheet(self.w("sheet.summary", "Summary"))
+        findings = self.sheet(self.w("sheet.findings", "Findings"))
+        waste = self.sheet(self.w("sheet.waste", "Waste"))
+        links = self.affected_sheets()
+        user_links = self.user_sheets()
+        self.fill_summary(summary)
+        self.fill_findings(findings, links)
+        self.fill_waste(waste, user_links)
+        self.fill_sources(self.sheet(self.w("sheet.sources", "Sources")))
+        self.fill_rejected(self.sheet(self.w("sheet.rejected", "Rejected rows")))
+        return self.wb
+
+    def sheet(self, wanted: str) -> Worksheet:
+        """A new sheet with a safe, unique name."""
+        return self.wb.create_sheet(safe_sheet_name(wanted, self.wb.sheetnames))
+
+    def findings(self) -> list[Finding]:
+        """Findings by severity (critical first), then layer, then rule id."""
+        return sorted(
+            self.a.findings,
+            key=lambda f: (f.severity.rank, f.layer.number, f.rule_id),
         )
-        for s in a.layers
-    ]
-    summary += [
-        (
-            "Annual licence waste",
-            a.waste.annual_total if a.waste.assessed else "not assessed",
-        ),
-        (
-            "Monthly licence waste",
-            a.waste.monthly_total if a.waste.assessed else "not assessed",
-        ),
-    ]
-    ws = _sheet(wb, "Summary", ["Item", "Value"], summary, [34, 40])
-    for row in ws.iter_rows(min_row=ws.max_row - 1, max_row=ws.max_row, min_col=2):
-        for cell in row:
-            if isinstance(cell.value, float):
-                cell.number_format = MONEY.format(cur=cur)
-    _sheet(
-        wb,
-        "Findings",
-        [
-            "Rule",
-            "Layer",
-            "Severity",
-            "Status",
-            "Title",
-            "Detail",
-            "Affected",
-            "Remediation",
-            "Accepted risk",
-        ],
-        [
-            (
-                f.rule_id,
-                f.layer.label,
-                f.severity.value,
-                f.status.value,
-                f.title,
-                f.detail or f.reason,
-                len(f.affected),
-                f.remediation,
-                (
-                    f"{'expired' if f.acceptance.expired else 'until'} "
-                    f"{f.acceptance.expires.isoformat()}: {f.acceptance.reason}"
-                    if f.acceptance
-                    else ""
+
+    def title(self, f: Finding) -> str:
+        """A rule's title in this language."""
+        return self.t.rule(f.rule_id, "title", f.title)
+
+    def affected_sheets(self) -> dict[str, str]:
+        """One sheet per failed or accepted finding with objects; rule id -> name."""
+        out = {}
+        for f in self.findings():
+            if f.status not in (Status.FAIL, Status.ACCEPTED) or not f.affected:
+                continue
+            ws = self.sheet(
+                self.w(
+                    "affected.sheet",
+                    "{rule} {title}",
+                    rule=f.rule_id,
+                    title=self.title(f),
+                )
+            )
+            table(
+                ws,
+                [Col(self.w("affected.object", "Affected object"))],
+                ((obj,) for obj in f.affected),
+            )
+            out[f.rule_id] = ws.title
+        return out
+
+    def user_sheets(self) -> dict[int, str]:
+        """One sheet per waste line with users; item index -> sheet name."""
+        out = {}
+        cols = [
+            Col(self.w("waste.user", "User")),
+            Col(self.w("waste.seats", "Seats"), INTEGER),
+            Col(self.w("waste.monthly", "Monthly cost"), self.money),
+            Col(self.w("waste.annual", "Annual cost"), self.money),
+            Col(self.w("waste.evidence", "Evidence")),
+        ]
+        for n, item in enumerate(self.a.waste.items):
+            if not item.users:
+                continue
+            ws = self.sheet(
+                self.w(
+                    "waste.sheet",
+                    "{category} {sku}",
+                    category=self.w(
+                        f"category_short.{item.category.value}", item.category.value
+                    ),
+                    sku=item.sku,
+                )
+            )
+            table(
+                ws,
+                cols,
+                user_rows(item),
+                total=(
+                    self.w("waste.total", "Total"),
+                    item.count,
+                    item.monthly_cost,
+                    item.annual_cost,
+                    None,
                 ),
             )
-            for f in a.findings
-        ],
-        [9, 22, 10, 13, 50, 70, 9, 70, 40],
-    )
-    _sheet(
-        wb,
-        "Affected",
-        ["Rule", "Title", "Affected object"],
-        [(f.rule_id, f.title, obj) for f in a.findings for obj in f.affected],
-        [9, 50, 48],
-    )
-    _sheet(
-        wb,
-        "Waste",
-        [
-            "Category",
-            "SKU",
-            "Licence",
-            "Seats",
-            "Unit price / month",
-            "Monthly cost",
-            "Annual cost",
-            "Price basis",
-            "Billing term",
-            "Price note",
-            "Confidence",
-            "What the saving needs",
-        ],
-        [
+            out[n] = ws.title
+        return out
+
+    def fill_summary(self, ws: Worksheet) -> None:
+        """Client, period, grades, layers, waste totals, sources, changes."""
+        a, w = self.a, self.w
+        na = w("status.not_assessed", "not assessed")
+        put(ws, 1, 1, w("summary.title", "IT health check"), font=TITLE_FONT)
+        generated = a.generated_at
+        if generated.tzinfo is not None:
+            generated = generated.astimezone(UTC).replace(tzinfo=None)
+        overall = a.overall
+        pairs: list[tuple[str, Any, str | None]] = [
+            (w("summary.client", "Client"), a.client_name, None),
+            (w("summary.period", "Period"), a.period, None),
+            (w("summary.as_of", "Assessment date"), a.as_of, self.date),
+            (w("summary.generated", "Generated"), generated, self.datetime),
+            (w("summary.tool_version", "Tool version"), a.tool_version, None),
             (
-                i.category.value,
+                w("summary.catalog_version", "Rule catalogue version"),
+                a.catalog_version,
+                None,
+            ),
+            (w("summary.overall_grade", "Overall grade"), overall.grade or na, None),
+            (
+                w("summary.overall_score", "Overall score"),
+                na if overall.score is None else overall.score,
+                SCORE,
+            ),
+            (
+                w("summary.coverage", "Evidence coverage"),
+                overall.coverage,
+                self.percent,
+            ),
+        ]
+        row = 3
+        for label, value, fmt in pairs:
+            put(ws, row, 1, label, font=BOLD)
+            put(ws, row, 2, value, number_format=fmt).alignment = LEFT
+            row += 1
+
+        row = self.section(
+            ws,
+            row + 1,
+            w("summary.layers", "Layers"),
+            [
+                Col(w("summary.layer", "Layer")),
+                Col(w("summary.grade", "Grade")),
+                Col(w("summary.score", "Score"), SCORE),
+                Col(w("summary.coverage_short", "Coverage"), self.percent),
+                Col(w("summary.status", "Status")),
+                Col(w("summary.failed", "Failed"), INTEGER),
+                Col(w("summary.accepted", "Accepted"), INTEGER),
+                Col(w("summary.passed", "Passed"), INTEGER),
+                Col(w("summary.not_assessed", "Not assessed"), INTEGER),
+            ],
+            [
+                (
+                    f"{s.layer.number}. {self.layer(s.layer.value, s.layer.label)}",
+                    s.grade or "",
+                    s.score,
+                    s.coverage,
+                    w(f"layer_status.{s.status.value}", s.status.value),
+                    s.counts.get("fail", 0),
+                    s.counts.get("accepted", 0),
+                    s.counts.get("pass", 0),
+                    s.counts.get("not_assessed", 0),
+                )
+                for s in a.layers
+            ],
+        )
+
+        put(ws, row + 1, 1, w("summary.waste", "Licence waste"), font=BOLD)
+        row += 2
+        if a.waste.assessed:
+            waste_rows: list[tuple[str, Any, str | None]] = [
+                (
+                    w("summary.monthly_total", "Monthly total"),
+                    a.waste.monthly_total,
+                    self.money,
+                ),
+                (
+                    w("summary.annual_total", "Annual total"),
+                    a.waste.annual_total,
+                    self.money,
+                ),
+            ]
+        else:
+            waste_rows = [(w("summary.waste_status", "Licence waste"), na, None)]
+            waste_rows += [("", reason, None) for reason in a.waste.not_assessed]
+        waste_rows.append((w("summary.currency", "Currency"), a.waste.currency, None))
+        if a.waste.unpriced_skus:
+            waste_rows.append(
+                (
+                    w("summary.unpriced", "Unpriced SKUs"),
+                    ", ".join(a.waste.unpriced_skus),
+                    None,
+                )
+            )
+        if a.waste.list_price_basis:
+            waste_rows.append(
+                (
+                    w("summary.list_price_basis", "List prices"),
+                    a.waste.list_price_basis,
+                    None,
+                )
+            )
+        for label, value, fmt in waste_rows:
+            put(ws, row, 1, label, font=BOLD)
+            put(ws, row, 2, value, number_format=fmt).alignment = LEFT
+            row += 1
+
+        row = self.section(
+            ws,
+            row + 1,
+            w("summary.sources", "Data sources"),
+            [
+                Col(w("summary.dataset", "Dataset")),
+                Col(w("summary.collector", "Collector")),
+                Col(w("summary.run_status", "Status")),
+                Col(w("summary.reason", "Reason")),
+            ],
+            [
+                (
+                    r.get("dataset"),
+                    r.get("collector"),
+                    w(f"run_status.{r.get('status')}", str(r.get("status") or "")),
+                    r.get("reason") or "",
+                )
+                for r in a.collector_runs
+            ],
+        )
+        row = self.changes(ws, row + 1)
+        widths = autosize(
+            ws, min_row=3, caps=dict.fromkeys(range(1, 12), SUMMARY_WIDTH)
+        )
+        for r in ws.iter_rows(min_row=3):
+            for cell in r:
+                v = cell.value
+                if isinstance(v, str) and len(v) > widths.get(cell.column, 0):
+                    cell.alignment = WRAP
+        fit_rows(ws, widths, 3, ws.max_row)
+        ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 26)
+        printable(ws)
+
+    def layer(self, layer: str, english: str) -> str:
+        """A layer's name in this language."""
+        return self.w(f"layer.{layer}", english)
+
+    def section(
+        self,
+        ws: Worksheet,
+        row: int,
+        heading: str,
+        cols: Sequence[Col],
+        rows: Iterable[Sequence[Any]],
+    ) -> int:
+        """A headed small table inside the Summary; returns the next free row."""
+        put(ws, row, 1, heading, font=BOLD)
+        for c, col in enumerate(cols, start=1):
+            put(ws, row + 1, c, col.header, font=HEADER_FONT, fill=HEADER_FILL)
+        r = row + 2
+        for values in rows:
+            for c, (value, col) in enumerate(zip(values, cols, strict=True), start=1):
+                put(ws, r, c, value, number_format=col.number_format)
+            r += 1
+        return r
+
+    def changes(self, ws: Worksheet, row: int) -> int:
+        """The comparison with the previous quarter, when the assessment has one."""
+        comparison = getattr(self.a, "comparison", None)
+        if comparison is None:
+            return row
+        data = comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
+        if not isinstance(data, Mapping):
+            return row
+        w = self.w
+        previous = str(data.get("previous_period") or "")
+        overall = data.get("overall") or {}
+        layer_rows: list[Sequence[Any]] = [
+            (
+                w("summary.overall", "Overall"),
+                overall.get("previous_grade") or "",
+                overall.get("previous_score"),
+                overall.get("current_grade") or "",
+                overall.get("current_score"),
+                _delta(overall.get("previous_score"), overall.get("current_score")),
+            )
+        ]
+        for c in data.get("layers") or ():
+            layer_rows.append(
+                (
+                    self.layer(str(c.get("layer")), str(c.get("label") or "")),
+                    c.get("previous_grade") or "",
+                    c.get("previous_score"),
+                    c.get("current_grade") or "",
+                    c.get("current_score"),
+                    c.get("delta"),
+                )
+            )
+        row = self.section(
+            ws,
+            row,
+            w("summary.changes", "Changes since {previous}", previous=previous),
+            [
+                Col(w("summary.layer", "Layer")),
+                Col(w("summary.previous_grade", "Previous grade")),
+                Col(w("summary.previous_score", "Previous score"), SCORE),
+                Col(w("summary.grade", "Grade")),
+                Col(w("summary.score", "Score"), SCORE),
+                Col(w("summary.delta", "Change"), "+0.0;-0.0;0.0"),
+            ],
+            layer_rows,
+        )
+        waste = data.get("waste") or {}
+        if waste.get("delta_annual") is not None:
+            put(ws, row, 1, w("summary.annual_waste_change", "Annual waste"), font=BOLD)
+            for c, key in enumerate(("previous_annual", "current_annual"), start=2):
+                put(ws, row, c, _money(waste.get(key)), number_format=self.money)
+            put(
+                ws,
+                row,
+                4,
+                _money(waste.get("delta_annual")),
+                number_format=f"+{self.money};-{self.money};{self.money}",
+            )
+            row += 1
+        groups = (
+            ("new", "New findings"),
+            ("resolved", "Resolved"),
+            ("persisting", "Still open"),
+            ("no_longer_assessed", "No longer assessed"),
+        )
+        rows = [
+            (
+                w(f"summary.change.{key}", english),
+                c.get("rule_id"),
+                self.t.rule(str(c.get("rule_id")), "title", str(c.get("title") or "")),
+                self.status(c.get("previous_status")),
+                self.status(c.get("current_status")),
+                c.get("affected_count", 0),
+            )
+            for key, english in groups
+            for c in data.get(key) or ()
+        ]
+        row = self.section(
+            ws,
+            row + 1,
+            w(
+                "summary.finding_changes",
+                "Findings since {previous}",
+                previous=previous,
+            ),
+            [
+                Col(w("summary.change_kind", "Change")),
+                Col(w("findings.rule", "Rule")),
+                Col(w("findings.title", "Title")),
+                Col(w("summary.previous_status", "Previous status")),
+                Col(w("findings.status", "Status")),
+                Col(w("findings.affected", "Affected"), INTEGER),
+            ],
+            rows,
+        )
+        for warning in data.get("warnings") or ():
+            put(ws, row, 1, w("summary.warning", "Warning"), font=BOLD)
+            put(ws, row, 2, warning)
+            row += 1
+        return row
+
+    def status(self, value: Any) -> str:
+        """A finding status in this language ("" for none)."""
+        return self.w(f"status.{value}", str(value)) if value else ""
+
+    def fill_findings(self, ws: Worksheet, links: Mapping[str, str]) -> None:
+        """One row per finding, with a link to its affected-object sheet."""
+        w, t = self.w, self.t
+        cols = [
+            Col(w("findings.rule", "Rule")),
+            Col(w("findings.layer", "Layer")),
+            Col(w("findings.severity", "Severity")),
+            Col(w("findings.status", "Status")),
+            Col(w("findings.title", "Title"), wrap=True, max_width=40),
+            Col(w("findings.affected", "Affected"), INTEGER),
+            Col(w("findings.detail", "Detail"), wrap=True),
+            Col(w("findings.remediation", "Remediation"), wrap=True),
+            Col(
+                w("findings.accepted_reason", "Accepted risk"), wrap=True, max_width=30
+            ),
+            Col(w("findings.accepted_until", "Accepted until"), self.date),
+            Col(w("findings.objects", "Affected objects"), max_width=30),
+        ]
+        rows = []
+        for f in self.findings():
+            link = links.get(f.rule_id)
+            rows.append(
+                (
+                    f.rule_id,
+                    self.layer(f.layer.value, f.layer.label),
+                    w(f"severity.{f.severity.value}", f.severity.value),
+                    self.status(f.status.value),
+                    self.title(f),
+                    len(f.affected),
+                    t.detail(f.to_dict()) or f.reason,
+                    t.rule(f.rule_id, "remediation", f.remediation),
+                    f.acceptance.reason if f.acceptance else "",
+                    f.acceptance.expires if f.acceptance else None,
+                    link or "",
+                )
+            )
+        table(ws, cols, rows)
+        link_col = len(cols)
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(row=r, column=link_col)
+            if cell.value:
+                link_to(cell, str(cell.value))
+
+    def fill_waste(self, ws: Worksheet, links: Mapping[int, str]) -> None:
+        """Waste lines and a totals row equal to the assessment's totals."""
+        w, waste = self.w, self.a.waste
+        cols = [
+            Col(w("waste.category", "Category")),
+            Col(w("waste.sku", "SKU")),
+            Col(w("waste.licence", "Licence")),
+            Col(w("waste.seats", "Seats"), INTEGER),
+            Col(w("waste.unit_price", "Unit price / month"), self.money),
+            Col(w("waste.monthly", "Monthly cost"), self.money),
+            Col(w("waste.annual", "Annual cost"), self.money),
+            Col(w("waste.action", "What the saving needs"), wrap=True, max_width=50),
+            Col(w("waste.confidence", "Confidence")),
+            Col(w("waste.price_origin", "Price basis")),
+            Col(w("waste.billing_term", "Billing term")),
+            Col(w("waste.price_note", "Price note"), wrap=True, max_width=30),
+            Col(w("waste.users", "Users")),
+        ]
+        rows = [
+            (
+                w(f"category.{i.category.value}", i.category.value),
                 i.sku,
                 i.sku_name,
                 i.count,
                 i.unit_price,
                 i.monthly_cost,
                 i.annual_cost,
-                i.price_origin,
-                i.billing_term,
-                i.price_note,
-                i.confidence,
                 i.action,
+                self.word("confidence", i.confidence),
+                self.word("price_origin", i.price_origin),
+                self.word("billing_term", i.billing_term),
+                i.price_note,
+                links.get(n, ""),
             )
-            for i in a.waste.items
-        ],
-        [16, 26, 36, 8, 18, 16, 16, 12, 12, 30, 12, 70],
-        money_cols=(5, 6, 7),
-        currency=cur,
-    )
-    _sheet(
-        wb,
-        "Waste by user",
-        [
-            "Category",
-            "SKU",
-            "Licence",
-            "User",
-            "Seats",
-            "Monthly cost",
-            "Annual cost",
-            "Evidence",
-        ],
-        waste_rows(a.waste),
-        [16, 26, 36, 44, 8, 14, 14, 60],
-        money_cols=(6, 7),
-        currency=cur,
-    )
-    _sheet(
-        wb,
-        "Sources",
-        ["File", "Format", "Dataset", "Rows read", "Rows rejected", "SHA-256"],
-        [
-            (
-                s.get("path"),
-                s.get("format"),
-                s.get("dataset"),
-                s.get("rows_read"),
-                s.get("rows_rejected"),
-                s.get("sha256"),
+            for n, i in enumerate(waste.items)
+        ]
+        total = None
+        if waste.assessed:
+            total = (
+                w("waste.total", "Total"),
+                None,
+                None,
+                sum(i.count for i in waste.items),
+                None,
+                waste.monthly_total,
+                waste.annual_total,
             )
-            for s in a.sources
-        ],
-        [50, 26, 20, 10, 12, 66],
-    )
-    _sheet(
-        wb,
-        "Rejected rows",
-        ["Dataset", "File", "Row", "Column", "Reason"],
-        [
-            (
-                r.get("dataset"),
-                r.get("source"),
-                r.get("row"),
-                r.get("column"),
-                r.get("reason"),
-            )
-            for r in a.rejected
-        ],
-        [20, 50, 8, 24, 70],
-    )
-    return wb
+        table(ws, cols, rows, total=total)
+        for r in range(2, len(rows) + 2):
+            cell = ws.cell(row=r, column=len(cols))
+            if cell.value:
+                link_to(cell, str(cell.value))
+        if not waste.assessed:
+            row = ws.max_row + 2
+            put(ws, row, 1, w("status.not_assessed", "not assessed"), font=BOLD)
+            for reason in waste.not_assessed:
+                put(ws, row, 2, reason)
+                row += 1
+
+    def word(self, group: str, value: str) -> str:
+        """A short coded value (confidence, billing term ...) in this language."""
+        return self.w(f"{group}.{value}", value) if value else ""
+
+    def fill_sources(self, ws: Worksheet) -> None:
+        """The files every dataset was read from."""
+        w = self.w
+        table(
+            ws,
+            [
+                Col(w("sources.dataset", "Dataset")),
+                Col(w("sources.file", "File")),
+                Col(w("sources.format", "Format")),
+                Col(w("sources.rows_read", "Rows read"), INTEGER),
+                Col(w("sources.rows_rejected", "Rows rejected"), INTEGER),
+                Col(w("sources.sha256", "SHA-256")),
+            ],
+            [
+                (
+                    s.get("dataset"),
+                    s.get("path"),
+                    s.get("format"),
+                    s.get("rows_read"),
+                    s.get("rows_rejected"),
+                    s.get("sha256"),
+                )
+                for s in self.a.sources
+            ],
+        )
+
+    def fill_rejected(self, ws: Worksheet) -> None:
+        """Source rows that could not be read, with the reason."""
+        w = self.w
+        table(
+            ws,
+            [
+                Col(w("rejected.dataset", "Dataset")),
+                Col(w("rejected.file", "File")),
+                Col(w("rejected.row", "Row"), INTEGER),
+                Col(w("rejected.column", "Column")),
+                Col(w("rejected.reason", "Reason"), wrap=True),
+            ],
+            [
+                (
+                    r.get("dataset"),
+                    r.get("source"),
+                    r.get("row"),
+                    r.get("column"),
+                    r.get("reason"),
+                )
+                for r in self.a.rejected
+            ],
+        )
 
 
-def write(a: Assessment, path: Path) -> Path:
-    """Write ``findings.xlsx`` atomically."""
-    buf = BytesIO()
-    build(a).save(buf)
-    return write_atomic(path, lambda fh: fh.write(buf.getvalue()))
+def user_rows(item: WasteItem) -> list[tuple[Any, ...]]:
+    """One row per user behind a waste line: user, seats, monthly, annual, evidence.
+
+    Every user holds one seat at the line's unit price, so the rows add up to
+    the line's monthly and annual cost.
+    """
+    return [
+        (
+            user,
+            1,
+            item.unit_price,
+            item.unit_price * 12,
+            item.user_details.get(user, ""),
+        )
+        for user in item.users
+    ]
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _delta(before: Any, now: Any) -> float | None:
+    if before is None or now is None:
+        return None
+    return round(float(now) - float(before), 1)
+
+
+def put(
+    ws: Worksheet,
+    row: int,
+    column: int,
+    value: Any,
+    *,
+    number_format: str | None = None,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+) -> Any:
+    """Write one cell: text stays text, numbers and dates get their format."""
+    value = text(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        if looks_like_formula(value):
+            neutralise(cell)
+    elif number_format and value is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell
+
+
+def link_to(cell: Any, sheet: str) -> None:
+    """Make ``cell`` an internal link to cell A1 of ``sheet``."""
+    quoted = sheet.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1")
+    cell.font = LINK_FONT
+
+
+def table(
+    ws: Worksheet,
+    cols: Sequence[Col],
+    rows: Iterable[Sequence[Any]],
+    total: Sequence[Any] | None = None,
+) -> Worksheet:
+    """A list sheet: bold frozen header, rows, optional totals row, filter, widths.
+
+    The autofilter covers the header and the rows but not the totals row, so
+    sorting or filtering never moves the totals.
+    """
+    ws.append([text(c.header) for c in cols])
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    formats = [c.number_format for c in cols]
+    wraps = [i for i, c in enumerate(cols, start=1) if c.wrap]
+    row = 1
+    append: Callable[[Sequence[Any]], None] = ws.append
+    for values in rows:
+        values = [text(v) for v in values]
+        append(values)
+        row += 1
+        for i, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
+            if isinstance(value, str):
+                if value.startswith(FORMULA_START):
+                    neutralise(ws.cell(row=row, column=i))
+            elif fmt is not None and value is not None:
+                ws.cell(row=row, column=i).number_format = fmt
+        if wraps:
+            for i in range(1, len(cols) + 1):
+                ws.cell(row=row, column=i).alignment = WRAP if i in wraps else TOP
+    last = get_column_letter(len(cols))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}{row}"
+    if total is not None:
+        row += 1
+        for i, value in enumerate(total, start=1):
+            if value is not None:
+                put(ws, row, i, value, number_format=formats[i - 1], font=BOLD)
+    caps = {
+        i: c.max_width or (MAX_WRAP_WIDTH if c.wrap else MAX_WIDTH)
+        for i, c in enumerate(cols, start=1)
+    }
+    widths = autosize(ws, min_row=1, caps=caps)
+    if wraps:
+        fit_rows(ws, {i: widths.get(i, MIN_WIDTH) for i in wraps}, 2, row)
+    ws.print_title_rows = "1:1"
+    printable(ws)
+    return ws
+
+
+def printable(ws: Worksheet) -> None:
+    """Print landscape, all columns on the page width."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
+def autosize(
+    ws: Worksheet, *, min_row: int, caps: Mapping[int, int] | None = None
+) -> dict[int, int]:
+    """Set each column's width from its longest shown value, within its cap.
+
+    Returns the widths set, by column number.
+    """
+    caps = caps or {}
+    widest: dict[int, int] = {}
+    for r in ws.iter_rows(min_row=min_row):
+        for cell in r:
+            if cell.value is None:
+                continue
+            n = shown_width(cell.value, cell.number_format)
+            if n > widest.get(cell.column, 0):
+                widest[cell.column] = n
+    widths = {}
+    for col, n in widest.items():
+        widths[col] = max(MIN_WIDTH, min(caps.get(col, MAX_WIDTH), n + 2))
+        ws.column_dimensions[get_column_letter(col)].width = widths[col]
+    return widths
+
+
+def fit_rows(ws: Worksheet, widths: Mapping[int, int], first: int, last: int) -> None:
+    """Make rows with wrapped text tall enough for it (no spreadsheet does it).
+
+    The line count is estimated from the text length and the column width.
+    """
+    for r in range(first, last + 1):
+        lines = 1
+        for col, width in widths.items():
+            value = ws.cell(row=r, column=col).value
+            if isinstance(value, str) and value:
+                per = max(width - 1, 1)
+                n = sum(
+                    max(1, math.ceil(len(part) / per)) for part in value.split("\n")
+                )
+                lines = max(lines, n)
+        if lines > 1:
+            ws.row_dimensions[r].height = min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT)
+
+
+def shown_width(value: Any, number_format: str) -> int:
+    """About how many characters a value takes on screen."""
+    if isinstance(value, str):
+        return max((len(line) for line in value.split("\n")), default=0)
+    if isinstance(value, datetime):
+        return 17
+    if isinstance(value, date):
+        return 12
+    if isinstance(value, int | float | Decimal):
+        digits = len(f"{value:,.2f}")
+        extra = sum(1 for ch in number_format if ch not in "#,0.;-+")
+        return digits + min(extra, 6)
+    return len(str(value))
+
+
+def build(a: Assessment, lang: str = DEFAULT_LANGUAGE) -> Workbook:
+    """The workbook of one assessment, labelled in ``lang``."""
+    return Writer(a, lang).build()
+
+
+def write(a: Assessment, path: Path, lang: str = DEFAULT_LANGUAGE) -> Path:
+    """Write ``findings.xlsx`` in ``lang`` atomically."""
+    wb = build(a, lang)
+    return write_atomic(path, wb.save)

@@ -527,6 +527,39 @@ rules:                     # per-rule parameters and accepted risks
     accept:
       reason: Windows 10 laptops to be replaced by the end of October
       expires: 2026-10-31
+branding:                  # the consultant's look; files are relative to this folder
+  company: Pohjola IT Advisory Oy
+  contact: Kaisa Virtanen · kaisa.virtanen@pohjola-it.example · +358 40 555 0142
+  logo: branding/pohjola-it.svg
+  client_logo: branding/aurora-logistics.svg
+  colours: {primary: "#123b5c", accent: "#d97706"}
+  footer: Pohjola IT Advisory Oy · Business ID 1234567-8 · Confidential
+  confidentiality: "Confidential: prepared for Aurora Logistics Oy. Do not distribute."
+report:
+  language: en             # en or fi; --language overrides
+  previous: previous/assessment.json   # last quarter, for the change since then
+"""
+
+#: Fictitious logos, as plain SVG (no external references).
+CONSULTANT_LOGO_SVG = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="172" height="60" viewBox="0 0 172 60">
+  <rect x="0" y="8" width="44" height="44" rx="8" fill="#123b5c"/>
+  <path d="M10 40 L22 18 L34 40 Z" fill="#d97706"/>
+  <text x="54" y="30" font-family="DejaVu Sans, sans-serif" font-size="20"
+    font-weight="bold" fill="#123b5c">Pohjola IT</text>
+  <text x="54" y="48" font-family="DejaVu Sans, sans-serif" font-size="12"
+    fill="#4b5563">Advisory Oy</text>
+</svg>
+"""
+CLIENT_LOGO_SVG = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="160" height="60" viewBox="0 0 160 60">
+  <circle cx="26" cy="30" r="22" fill="#0e7490"/>
+  <path d="M8 36 Q26 12 44 36" stroke="#ecfeff" stroke-width="4" fill="none"/>
+  <text x="58" y="28" font-family="DejaVu Sans, sans-serif" font-size="17"
+    font-weight="bold" fill="#0e7490">AURORA</text>
+  <text x="58" y="46" font-family="DejaVu Sans, sans-serif" font-size="12"
+    fill="#334155">Logistics Oy</text>
+</svg>
 """
 
 FIRST_NAMES = [
@@ -1515,6 +1548,14 @@ not assessed.
 update instead of 14; REV-09 (dedicated admin accounts) is an accepted risk
 until 2027-02-28; FND-03 (unsupported OS) was accepted until 2026-10-31,
 which has passed, so it counts as a fail again and the report says so.
+
+A `branding:` section gives the report the look of a fictitious consultancy,
+Pohjola IT Advisory Oy (logos in `branding/`), and `report:` names last
+quarter's assessment, `previous/assessment.json` (2026-Q3), so the report
+shows the change since then. `scripts/make_previous_quarter.py` makes that
+file from this quarter's assessment: FND-05, FND-07 and REV-08 passed then
+(new this quarter), DOC-01, DOC-07 and EXP-05 failed then (resolved this
+quarter), and the licence waste was higher.
 """
 
 
@@ -1647,6 +1688,8 @@ def main() -> None:
     rng.seed(SEED)  # the same sequence however often main() runs
     users = build_users()
     write_text(out / "client.yaml", CLIENT_YAML)
+    write_text(out / "branding" / "pohjola-it.svg", CONSULTANT_LOGO_SVG)
+    write_text(out / "branding" / "aurora-logistics.svg", CLIENT_LOGO_SVG)
     write_csv(
         exports / "active_users.csv", ACTIVE_USERS_HEADER, active_users_rows(users)
     )

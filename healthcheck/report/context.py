@@ -361,7 +361,9 @@ class _View:
                 return "–"
             return ("+" if value > 0 else "") + t.integer(round(value))
 
-        def changes(items: tuple[FindingChange, ...]) -> dict[str, Any]:
+        def changes(
+            items: tuple[FindingChange, ...], limit: int = MAX_CHANGES
+        ) -> dict[str, Any]:
             shown = [
                 {
                     "rule_id": i.rule_id,
@@ -375,7 +377,7 @@ class _View:
                     "added": t.integer(len(i.added)),
                     "removed": t.integer(len(i.removed)),
                 }
-                for i in items[:MAX_CHANGES]
+                for i in items[:limit]
             ]
             return {
                 "count": len(items),
@@ -407,7 +409,7 @@ class _View:
             ],
             "new": changes(c.new),
             "resolved": changes(c.resolved),
-            "persisting": changes(c.persisting),
+            "persisting": changes(c.persisting, limit=3 * MAX_CHANGES),
             "no_longer_assessed": changes(c.no_longer_assessed),
             "waste_previous": self.money(c.previous_annual_waste),
             "waste_current": self.money(c.current_annual_waste),

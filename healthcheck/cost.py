@@ -17,12 +17,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
 from healthcheck import facts, skus
 from healthcheck import prices as pricing
-from healthcheck.model import Waste, WasteCategory, WasteItem
+from healthcheck.i18n import english
+from healthcheck.model import (
+    Message,
+    Waste,
+    WasteCategory,
+    WasteItem,
+    message_params,
+    msg,
+)
 
 HIGH, MEDIUM = "high", "medium"
 
@@ -36,39 +45,35 @@ CONFIDENCE = {
 }
 
 
-def _when(term: str) -> str:
+# The texts (actions, per-user evidence, what could not be assessed) are
+# messages of healthcheck/locales/<lang>/cost.toml: the English in
+# assessment.json is rendered from there, and the keys and parameters are kept
+# beside it so a report can show them in another language.
+
+
+def _when(term: str) -> Message:
     """When a seat reduction takes effect, from the billing term."""
-    if term == "annual":
-        return "at the next renewal (annual commitment)"
-    if term == "monthly":
-        return "at the end of the month (monthly subscription)"
-    return "now if billed monthly, at renewal if an annual commitment"
+    return msg(f"cost.when.{term if term in pricing.TERMS else 'unknown'}")
 
 
-def _action(category: WasteCategory, term: str, tier: bool = False) -> str:
-    when = _when(term)
-    if category is WasteCategory.UNASSIGNED:
-        return f"Reduce the seat count {when}."
-    if category is WasteCategory.DISABLED_USER:
-        return (
-            "Remove the licence (convert the mailbox to shared first if it must "
-            f"be kept), then reduce the seat count {when}."
-        )
-    if category is WasteCategory.INACTIVE_USER:
-        return (
-            "Confirm with the manager; then reassign the licence to a new "
-            f"starter, or remove it and reduce the seat count {when}."
-        )
-    if tier:
-        return (
-            "Downgrade to the one licence that covers both: remove this one, as "
-            "the user's other licence includes a higher tier of every service; "
-            f"then reduce the seat count {when}."
-        )
-    return (
-        "Remove this licence: the user's other licence already includes it; "
-        f"then reduce the seat count {when}."
-    )
+def _action(category: WasteCategory, term: str, tier: bool = False) -> Message:
+    name = "overlap_tier" if category is WasteCategory.OVERLAP and tier else None
+    return msg(f"cost.action.{name or category.value}", when=_when(term))
+
+
+def _said(message: Message | None) -> tuple[str, str, dict[str, Any]]:
+    """English text, key and JSON-safe parameters of a message; empty for None."""
+    if message is None:
+        return "", "", {}
+    return english(message), message.key, message_params(message.params)
+
+
+def _list_note(sku: str, currency: str) -> Message | None:
+    """The note of a default list price: its date and source."""
+    listed = pricing.list_prices(currency).get(sku)
+    if listed is None:
+        return None
+    return msg("cost.price_note.list", date=listed.as_of, source=listed.source)
 
 
 def _item(
@@ -78,13 +83,19 @@ def _item(
     count: int,
     price: pricing.Resolved,
     *,
-    details: Mapping[str, str] | None = None,
+    currency: str,
+    details: Mapping[str, Message] | None = None,
     tier: bool = False,
 ) -> WasteItem:
     monthly = (price.price * count).quantize(pricing.CENT)
     confidence = CONFIDENCE[category]
     if category is WasteCategory.OVERLAP and tier:
         confidence = MEDIUM
+    action, action_key, action_params = _said(_action(category, price.term, tier))
+    note, note_key, note_params = price.note, "", {}
+    if price.origin == "list":
+        note, note_key, note_params = _said(_list_note(sku, currency))
+    said = {u: _said(m) for u, m in sorted((details or {}).items())}
     return WasteItem(
         category=category,
         sku=sku,
@@ -96,10 +107,17 @@ def _item(
         users=tuple(sorted(users)),
         price_origin=price.origin,
         billing_term=price.term,
-        price_note=price.note,
-        action=_action(category, price.term, tier),
+        price_note=note,
+        action=action,
         confidence=confidence,
-        user_details=dict(sorted((details or {}).items())),
+        user_details={u: text for u, (text, _, _) in said.items()},
+        action_key=action_key,
+        action_params=action_params,
+        price_note_key=note_key,
+        price_note_params=note_params,
+        user_detail_messages={
+            u: {"key": key, "params": params} for u, (_, key, params) in said.items()
+        },
     )
 
 
@@ -111,7 +129,7 @@ def _day(value: object) -> str:
     )
 
 
-def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, str]:
+def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, Message]:
     """Per inactive user, the evidence: last activity date, or none and created."""
     quiet = users[users["upn"].isin(upns)].drop_duplicates("upn")
     sources = (
@@ -127,14 +145,26 @@ def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, str]:
         sources.tolist(),
         strict=True,
     ):
+        # Where the date came from is the collector's own words ("last sign-in").
+        said = (
+            msg("cost.evidence.source", source=source.strip())
+            if isinstance(source, str) and source.strip()
+            else ""
+        )
         if _day(last):
-            text = f"last activity {_day(last)}"
+            out[upn] = msg(
+                "cost.evidence.last_activity",
+                date=date.fromisoformat(_day(last)),
+                source=said,
+            )
+        elif _day(created):
+            out[upn] = msg(
+                "cost.evidence.no_activity_created",
+                created=date.fromisoformat(_day(created)),
+                source=said,
+            )
         else:
-            made = _day(created)
-            text = "no activity recorded" + (f"; created {made}" if made else "")
-        if isinstance(source, str) and source.strip():
-            text += f" ({source.strip()})"
-        out[upn] = text
+            out[upn] = msg("cost.evidence.no_activity", source=said)
     return out
 
 
@@ -163,10 +193,10 @@ def compute_waste(
     """
     price_book = _PriceBook(prices, currency)
     items: list[WasteItem] = []
-    not_assessed: list[str] = []
+    not_assessed: list[Message] = []
     subs = frames.get("licence_skus")
     if subs is None:
-        not_assessed.append("unassigned: no licence subscription data")
+        not_assessed.append(msg("cost.not_assessed.unassigned"))
     else:
         for sku, bought, used in zip(
             subs["sku"], subs["purchased"], subs["assigned"], strict=True
@@ -176,14 +206,20 @@ def compute_waste(
             price = price_book.get(sku)
             spare = int(bought) - int(used)
             if spare > 0 and price is not None:
-                items.append(_item(WasteCategory.UNASSIGNED, sku, [], spare, price))
+                items.append(
+                    _item(
+                        WasteCategory.UNASSIGNED,
+                        sku,
+                        [],
+                        spare,
+                        price,
+                        currency=currency,
+                    )
+                )
     users = frames.get("users")
     assignments = frames.get("licence_assignments")
     if users is None or assignments is None:
-        not_assessed.append(
-            "disabled, inactive and overlapping licences: no user or "
-            "licence assignment data"
-        )
+        not_assessed.append(msg("cost.not_assessed.per_user"))
     else:
         items += _per_user(
             users, assignments, price_book, as_of, inactive_days, not_assessed
@@ -192,23 +228,28 @@ def compute_waste(
     if users is not None and "last_activity_source" in users.columns:
         sources = {s.strip() for s in users["last_activity_source"].dropna()} - {""}
     assessed = subs is not None or (users is not None and assignments is not None)
+    listed = any(i.price_origin == "list" for i in items)
     return Waste(
         currency=currency,
         assessed=assessed,
         items=tuple(items),
-        not_assessed=tuple(not_assessed),
+        not_assessed=tuple(english(m) for m in not_assessed),
+        not_assessed_messages=tuple(m.to_dict() for m in not_assessed),
         unpriced_skus=tuple(sorted(price_book.unpriced)),
-        list_price_basis=(
-            prices_basis() if any(i.price_origin == "list" for i in items) else ""
-        ),
+        list_price_basis=prices_basis() if listed else "",
+        list_price_basis_key=BASIS_KEY if listed else "",
         activity_source=", ".join(sorted(sources)),
         inactive_days=inactive_days,
     )
 
 
+#: The locale key of :func:`prices_basis`.
+BASIS_KEY = "cost.list_price_basis"
+
+
 def prices_basis() -> str:
-    """What a default list price is, for the report."""
-    return pricing.LIST_PRICE_BASIS + "; each line says the date it was published"
+    """What a default list price is, for the report (English)."""
+    return english(msg(BASIS_KEY))
 
 
 class _PriceBook:
@@ -232,7 +273,7 @@ def _per_user(
     price_book: _PriceBook,
     as_of: date,
     inactive_days: int,
-    not_assessed: list[str],
+    not_assessed: list[Message],
 ) -> list[WasteItem]:
     """Disabled, inactive and overlap items; each (user, SKU) counted once."""
     paid = facts.paid_assignments(assignments)
@@ -241,13 +282,14 @@ def _per_user(
     # .tolist(): iterating pandas string arrays costs a call per cell.
     pairs = set(zip(paid["upn"].tolist(), paid["sku"].tolist(), strict=True))
     groups: list[
-        tuple[WasteCategory, dict[tuple[str, str], str], set[tuple[str, str]]]
+        tuple[WasteCategory, dict[tuple[str, str], Message], set[tuple[str, str]]]
     ] = []
     disabled = facts.disabled_upns(users)
+    blocked = msg("cost.evidence.blocked")
     groups.append(
         (
             WasteCategory.DISABLED_USER,
-            {p: "sign-in blocked" for p in pairs if p[0] in disabled},
+            {p: blocked for p in pairs if p[0] in disabled},
             set(),
         )
     )
@@ -262,20 +304,21 @@ def _per_user(
             )
         )
     else:
-        not_assessed.append("inactive_user: no sign-in or activity data")
+        not_assessed.append(msg("cost.not_assessed.inactive_user"))
     held: dict[str, set[str]] = {}
     for upn, sku in pairs:
         held.setdefault(upn, set()).add(sku)
     over = facts.overlapping(paid)
-    overlap: dict[tuple[str, str], str] = {}
+    overlap: dict[tuple[str, str], Message] = {}
     tiers: set[tuple[str, str]] = set()
     for upn, sku in zip(over["upn"].tolist(), over["sku"].tolist(), strict=True):
         bundle = skus.covering_bundle(sku, held[upn] - {sku})
         if bundle is None:  # facts.overlapping found one; kept for the type checker
             continue
         how = skus.coverage(sku, bundle)
-        overlap[(upn, sku)] = f"included in {skus.display_name(bundle)}" + (
-            " (a higher tier of each service)" if how == "tier" else ""
+        key = "included_tier" if how == "tier" else "included"
+        overlap[(upn, sku)] = msg(
+            f"cost.evidence.{key}", bundle=skus.display_name(bundle)
         )
         if how == "tier":
             tiers.add((upn, sku))
@@ -285,7 +328,7 @@ def _per_user(
     for category, found, tier_pairs in groups:
         fresh = {p: why for p, why in found.items() if p not in counted}
         counted |= set(fresh)
-        by_sku: dict[str, dict[str, str]] = {}
+        by_sku: dict[str, dict[str, Message]] = {}
         for (upn, sku), why in fresh.items():
             by_sku.setdefault(sku, {})[upn] = why
         for sku in sorted(by_sku):
@@ -300,6 +343,7 @@ def _per_user(
                     list(details),
                     len(details),
                     price,
+                    currency=price_book.currency,
                     details=details,
                     tier=any((u, sku) in tier_pairs for u in details),
                 )

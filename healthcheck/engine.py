@@ -27,7 +27,7 @@ import pandas as pd
 from healthcheck import rules
 from healthcheck.datasets import SCHEMAS
 from healthcheck.errors import ConfigError
-from healthcheck.i18n import Translator
+from healthcheck.i18n import english
 from healthcheck.init import Question, load_questions
 from healthcheck.model import (
     Acceptance,
@@ -209,23 +209,6 @@ def _title(name: str) -> str:
     title = SCHEMAS[name].title
     first = title.split(" ", 1)[0]
     return title if first.isupper() else title[0].lower() + title[1:]
-
-
-@cache
-def _english() -> Translator:
-    return Translator("en")
-
-
-def english(message: Message) -> str:
-    """The English text of a message, from ``healthcheck/locales/en``.
-
-    Raises:
-        LookupError: the key has no English text and the message no default:
-            a developer error, which the tests catch.
-    """
-    if message.default is None and not _english().has(message.key):
-        raise LookupError(f"no English text for {message.key!r} in locales/en")
-    return _english().message(message)
 
 
 def _dataset(name: str) -> Message:

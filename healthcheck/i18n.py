@@ -74,6 +74,28 @@ def check_language(lang: str, where: str = "language") -> str:
     return lang
 
 
+@cache
+def _english() -> Translator:
+    return Translator(DEFAULT_LANGUAGE)
+
+
+def english(message: Any) -> str:
+    """The English text of a message, from ``healthcheck/locales/en``.
+
+    This is how the assessment's English sentences are made, so each exists
+    once, in the locale file. ``message`` is a
+    :class:`healthcheck.model.Message` or its ``to_dict()`` form.
+
+    Raises:
+        LookupError: the key has no English text and the message no default:
+            a developer error, which the tests catch.
+    """
+    data = message.to_dict() if hasattr(message, "to_dict") else dict(message)
+    if data.get("default") is None and not _english().has(str(data["key"])):
+        raise LookupError(f"no English text for {data['key']!r} in locales/en")
+    return _english().message(data)
+
+
 class Translator:
     """Texts and formats of one report language."""
 

@@ -456,6 +456,14 @@ class WasteItem:
     confidence: str = ""
     #: Per user, the evidence behind the line (e.g. the last activity date).
     user_details: Mapping[str, str] = field(default_factory=dict)
+    #: The locale keys and parameters the English texts above were rendered
+    #: from (``healthcheck/locales/<lang>/cost.toml``), for other languages.
+    action_key: str = ""
+    action_params: Mapping[str, Any] = field(default_factory=dict)
+    price_note_key: str = ""
+    price_note_params: Mapping[str, Any] = field(default_factory=dict)
+    #: Per user, the message ``{"key": ..., "params": ...}`` of ``user_details``.
+    user_detail_messages: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form; money is a JSON number with two decimals."""
@@ -475,8 +483,22 @@ class WasteItem:
             "confidence": self.confidence,
             # A list, not an object keyed by user: keys stay a fixed schema.
             "user_evidence": [
-                {"user": u, "evidence": e} for u, e in self.user_details.items()
+                {"user": u, "evidence": e, **self._evidence_message(u)}
+                for u, e in self.user_details.items()
             ],
+            "action_key": self.action_key,
+            "action_params": dict(self.action_params),
+            "price_note_key": self.price_note_key,
+            "price_note_params": dict(self.price_note_params),
+        }
+
+    def _evidence_message(self, user: str) -> dict[str, Any]:
+        found = self.user_detail_messages.get(user)
+        if not found:
+            return {}
+        return {
+            "evidence_key": found["key"],
+            "evidence_params": dict(found.get("params") or {}),
         }
 
     @classmethod
@@ -499,6 +521,18 @@ class WasteItem:
             user_details={
                 e["user"]: e["evidence"] for e in data.get("user_evidence", ())
             },
+            action_key=data.get("action_key", ""),
+            action_params=dict(data.get("action_params") or {}),
+            price_note_key=data.get("price_note_key", ""),
+            price_note_params=dict(data.get("price_note_params") or {}),
+            user_detail_messages={
+                e["user"]: {
+                    "key": e["evidence_key"],
+                    "params": dict(e.get("evidence_params") or {}),
+                }
+                for e in data.get("user_evidence", ())
+                if e.get("evidence_key")
+            },
         )
 
 
@@ -517,6 +551,10 @@ class Waste:
     activity_source: str = ""
     #: The inactivity limit the inactive_user category used.
     inactive_days: int | None = None
+    #: Per ``not_assessed`` entry, its message ``{"key": ..., "params": ...}``.
+    not_assessed_messages: tuple[Mapping[str, Any], ...] = ()
+    #: The locale key of ``list_price_basis``, empty when that is.
+    list_price_basis_key: str = ""
 
     @property
     def monthly_total(self) -> Decimal:
@@ -541,6 +579,8 @@ class Waste:
             "list_price_basis": self.list_price_basis,
             "activity_source": self.activity_source,
             "inactive_days": self.inactive_days,
+            "not_assessed_messages": [dict(m) for m in self.not_assessed_messages],
+            "list_price_basis_key": self.list_price_basis_key,
         }
 
     @classmethod
@@ -555,6 +595,8 @@ class Waste:
             list_price_basis=data.get("list_price_basis", ""),
             activity_source=data.get("activity_source", ""),
             inactive_days=data.get("inactive_days"),
+            not_assessed_messages=tuple(data.get("not_assessed_messages", ())),
+            list_price_basis_key=data.get("list_price_basis_key", ""),
         )
 
 

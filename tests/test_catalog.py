@@ -436,12 +436,17 @@ def test_sample_shows_an_accepted_and_an_expired_risk(sample_run: Path) -> None:
 
     data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
     by_id = {f["rule_id"]: f for f in data["findings"]}
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert by_id["REV-09"]["status"] == "accepted"
     assert by_id["REV-09"]["acceptance"]["expires"] == "2027-02-28"
     assert by_id["FND-03"]["status"] == "fail"
     assert by_id["FND-03"]["acceptance"]["expired"] is True
     assert "counts as a fail again" in by_id["FND-03"]["detail"]
+    # Schema 1.2: the keys the sentences were rendered from, for translation.
+    assert by_id["FND-03"]["detail_key"] == "engine.acceptance_expired"
+    assert by_id["FND-03"]["detail_params"]["detail"]["key"] == "rules.FND-03.fail"
+    assert by_id["REV-09"]["reason_key"] == "engine.accepted"
+    assert by_id["REV-09"]["reason_params"]["expires"] == {"date": "2027-02-28"}
 
 
 def test_sample_rules_section_is_valid() -> None:

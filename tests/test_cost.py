@@ -672,11 +672,19 @@ def test_json_round_trip_keeps_the_new_fields() -> None:
     assert d["monthly_total"] == 68.8 and d["annual_total"] == 825.6
     item = next(i for i in d["items"] if i["sku"] == "EXCHANGESTANDARD")
     assert item["price_origin"] == "client" and item["billing_term"] == "monthly"
-    assert item["user_evidence"] == [
-        {"user": "ann", "evidence": "included in Microsoft 365 Business Premium"},
-        {"user": "eve", "evidence": "included in Microsoft 365 Business Basic"},
+    assert [(e["user"], e["evidence"]) for e in item["user_evidence"]] == [
+        ("ann", "included in Microsoft 365 Business Premium"),
+        ("eve", "included in Microsoft 365 Business Basic"),
     ]
+    # The key and parameters each English text was rendered from.
+    assert item["user_evidence"][0]["evidence_key"] == "cost.evidence.included"
+    assert item["user_evidence"][0]["evidence_params"] == {
+        "bundle": "Microsoft 365 Business Premium"
+    }
+    assert item["action_key"] == "cost.action.overlap"
+    assert item["action_params"] == {"when": {"key": "cost.when.monthly", "params": {}}}
     assert Waste.from_dict(d) == w
+    assert Waste.from_dict(json.loads(json.dumps(d))) == w
 
 
 # ------------------------------------------------------- billing and actions

@@ -439,7 +439,10 @@ class _Compared(Assessment):
     comparison: Any = None
 
 
-def test_changes_since_the_previous_quarter(sample: Assessment, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["keyword", "attribute"])
+def test_changes_since_the_previous_quarter(
+    sample: Assessment, tmp_path: Path, how: str
+) -> None:
     fixed = next(f for f in sample.findings if f.status is Status.FAIL)
     previous = dataclasses.replace(
         sample,
@@ -454,9 +457,12 @@ def test_changes_since_the_previous_quarter(sample: Assessment, tmp_path: Path) 
     )
     c = compare.compare(previous, sample)
     assert [n.rule_id for n in c.new] == [fixed.rule_id]
-    fields = {f.name: getattr(sample, f.name) for f in dataclasses.fields(sample)}
-    a = _Compared(**fields, comparison=c)
-    ws = _write(a, tmp_path)["Summary"]
+    if how == "keyword":
+        path = xlsx.write(sample, tmp_path / "f.xlsx", comparison=c)
+    else:
+        fields = {f.name: getattr(sample, f.name) for f in dataclasses.fields(sample)}
+        path = xlsx.write(_Compared(**fields, comparison=c), tmp_path / "f.xlsx")
+    ws = openpyxl.load_workbook(path)["Summary"]
     texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
     assert "Changes since 2026-Q3" in texts
     new_row = next(r for r in ws.iter_rows() if r[0].value == "New")
@@ -506,3 +512,38 @@ def test_write_replaces_the_file_atomically(sample: Assessment, tmp_path: Path) 
     xlsx.write(sample, path)
     assert [p.name for p in tmp_path.iterdir()] == ["findings.xlsx"]
     assert openpyxl.load_workbook(path).sheetnames[0] == "Summary"
+
+
+def test_finnish_waste_texts_from_their_keys(
+    sample: Assessment, tmp_path: Path
+) -> None:
+    from healthcheck.model import WasteItem
+
+    names = {f.name for f in dataclasses.fields(WasteItem)}
+    if not {"action_key", "user_detail_messages"} <= names:
+        pytest.skip("waste lines carry no message keys yet")
+    item = next(i for i in sample.waste.items if i.users)
+    user = item.users[0]
+    keyed = dataclasses.replace(
+        item,
+        action="Reduce the seat count at the next renewal (annual commitment).",
+        action_key="cost.action.unassigned",
+        action_params={"when": {"key": "cost.when.annual", "params": {}}},
+        user_details={**item.user_details, user: "sign-in blocked"},
+        user_detail_messages={user: {"key": "cost.evidence.blocked", "params": {}}},
+    )
+    a = dataclasses.replace(
+        sample,
+        waste=dataclasses.replace(
+            sample.waste,
+            items=tuple(keyed if i is item else i for i in sample.waste.items),
+        ),
+    )
+    en, fi = _write(a, tmp_path), _write(a, tmp_path, "fi")
+    row = list(sample.waste.items).index(item) + 2
+    assert en["Waste"].cell(row, 8).value == keyed.action
+    action = fi["Lisenssihukka"].cell(row, 8).value
+    assert action.startswith("Vähennä lisenssimäärää") and "uusimisessa" in action
+    users = fi[_linked(fi["Lisenssihukka"].cell(row, 13))]
+    assert users.cell(2, 1).value == user
+    assert users.cell(2, 5).value == "kirjautuminen estetty"

@@ -136,8 +136,9 @@ def _shorten(name: str, limit: int) -> str:
     if len(name) <= limit:
         return name
     cut = name[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
+    word = cut.rsplit(" ", 1)[0]
+    if len(word) >= limit - 8:  # a word boundary, unless it costs too much
+        cut = word
     return cut.rstrip().rstrip("'").rstrip() + "\u2026"
 
 
@@ -176,8 +177,14 @@ class Col:
 class Writer:
     """Builds the workbook of one assessment in one language."""
 
-    def __init__(self, a: Assessment, lang: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(
+        self, a: Assessment, lang: str = DEFAULT_LANGUAGE, comparison: Any = None
+    ) -> None:
         self.a = a
+        #: A ``compare.Comparison`` (or its ``to_dict()``) with the last quarter.
+        self.comparison = (
+            comparison if comparison is not None else getattr(a, "comparison", None)
+        )
         self.t = Translator(lang)
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
@@ -269,7 +276,7 @@ class Writer:
             table(
                 ws,
                 cols,
-                user_rows(item),
+                self.user_rows(item),
                 total=(
                     self.w("waste.total", "Total"),
                     item.count,
@@ -448,7 +455,7 @@ class Writer:
 
     def changes(self, ws: Worksheet, row: int) -> int:
         """The comparison with the previous quarter, when the assessment has one."""
-        comparison = getattr(self.a, "comparison", None)
+        comparison = self.comparison
         if comparison is None:
             return row
         data = comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
@@ -572,6 +579,7 @@ class Writer:
         rows = []
         for f in self.findings():
             link = links.get(f.rule_id)
+            data = f.to_dict()
             rows.append(
                 (
                     f.rule_id,
@@ -580,7 +588,7 @@ class Writer:
                     self.status(f.status.value),
                     self.title(f),
                     len(f.affected),
-                    t.detail(f.to_dict()) or f.reason,
+                    t.detail(data) or t.reason(data),
                     t.rule(f.rule_id, "remediation", f.remediation),
                     f.acceptance.reason if f.acceptance else "",
                     f.acceptance.expires if f.acceptance else None,
@@ -621,11 +629,11 @@ class Writer:
                 i.unit_price,
                 i.monthly_cost,
                 i.annual_cost,
-                i.action,
+                self.action(i),
                 self.word("confidence", i.confidence),
                 self.word("price_origin", i.price_origin),
                 self.word("billing_term", i.billing_term),
-                i.price_note,
+                self.price_note(i),
                 links.get(n, ""),
             )
             for n, i in enumerate(waste.items)
@@ -652,6 +660,63 @@ class Writer:
             for reason in waste.not_assessed:
                 put(ws, row, 2, reason)
                 row += 1
+
+    def action(self, item: WasteItem) -> str:
+        """What the saving needs: the cost engine's sentence, or its translation.
+
+        The English sentence is the assessment's own. Another language renders
+        the line's ``action_key``; an assessment saved before lines had keys
+        gets the report's per-category action and renewal timing texts.
+        """
+        if self.t.lang == DEFAULT_LANGUAGE:
+            return item.action
+        key = getattr(item, "action_key", "")
+        if key:
+            return self.message(key, getattr(item, "action_params", {}), item.action)
+        cat = item.category.value
+        if not self.t.has(f"report.waste.action.{cat}"):
+            return item.action
+        when = self.t.t(
+            f"report.waste.when.{item.billing_term or 'unknown'}",
+            item.billing_term,
+        )
+        return self.w(
+            "waste.action_text",
+            "{action} Seats can be reduced {when}.",
+            action=self.t.t(f"report.waste.action.{cat}", item.action),
+            when=when,
+        )
+
+    def message(self, key: str, params: Mapping[str, Any], english: str) -> str:
+        """A text the assessment keeps as English plus its key and parameters."""
+        if not key or self.t.lang == DEFAULT_LANGUAGE:
+            return english
+        return self.t.t(key, english, **dict(params or {}))
+
+    def price_note(self, item: WasteItem) -> str:
+        """A waste line's price note in this language."""
+        return self.message(
+            getattr(item, "price_note_key", ""),
+            getattr(item, "price_note_params", {}),
+            item.price_note,
+        )
+
+    def user_rows(self, item: WasteItem) -> list[tuple[Any, ...]]:
+        """:func:`user_rows`, with each user's evidence in this language."""
+        messages = getattr(item, "user_detail_messages", {}) or {}
+        if self.t.lang == DEFAULT_LANGUAGE or not messages:
+            return user_rows(item)
+        return [
+            (
+                *row[:4],
+                self.message(
+                    messages.get(row[0], {}).get("key", ""),
+                    messages.get(row[0], {}).get("params", {}),
+                    row[4],
+                ),
+            )
+            for row in user_rows(item)
+        ]
 
     def word(self, group: str, value: str) -> str:
         """A short coded value (confidence, billing term ...) in this language."""
@@ -885,12 +950,25 @@ def shown_width(value: Any, number_format: str) -> int:
     return len(str(value))
 
 
-def build(a: Assessment, lang: str = DEFAULT_LANGUAGE) -> Workbook:
-    """The workbook of one assessment, labelled in ``lang``."""
-    return Writer(a, lang).build()
+def build(
+    a: Assessment, lang: str = DEFAULT_LANGUAGE, *, comparison: Any = None
+) -> Workbook:
+    """The workbook of one assessment, labelled in ``lang``.
+
+    ``comparison`` (a ``compare.Comparison``) adds the changes since the
+    previous quarter to the Summary; without it, an assessment's own
+    ``comparison`` attribute is used if it has one.
+    """
+    return Writer(a, lang, comparison).build()
 
 
-def write(a: Assessment, path: Path, lang: str = DEFAULT_LANGUAGE) -> Path:
-    """Write ``findings.xlsx`` in ``lang`` atomically."""
-    wb = build(a, lang)
+def write(
+    a: Assessment,
+    path: Path,
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    comparison: Any = None,
+) -> Path:
+    """Write ``findings.xlsx`` in ``lang`` atomically (see :func:`build`)."""
+    wb = build(a, lang, comparison=comparison)
     return write_atomic(path, wb.save)

@@ -1,0 +1,321 @@
+"""The PDF as a reader gets it: pages rendered, text read back, nothing fetched."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import shutil
+import threading
+import tomllib
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pypdfium2
+import pytest
+
+from healthcheck import pipeline
+from healthcheck.config import ClientConfig
+from healthcheck.report import context, html, jsonout, pdf
+from tests.conftest import ROOT, SAMPLE, write_csv
+from tests.test_exports import USERS_HEADER, _engagement, _user_row
+
+DEJAVU_SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def _texts(body: bytes | Path) -> list[str]:
+    doc = pypdfium2.PdfDocument(body if isinstance(body, bytes) else str(body))
+    try:
+        return [
+            re.sub(r"\s+", " ", doc[i].get_textpage().get_text_range())
+            for i in range(len(doc))
+        ]
+    finally:
+        doc.close()
+
+
+def _catalog_text(body: bytes) -> bytes:
+    """The PDF's bytes with its compressed object streams inflated."""
+    out = [body]
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", body, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    return b"".join(out)
+
+
+def _flat(text: str) -> str:
+    """Text with every kind of space (CLDR uses no-break ones) made plain."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def finnish(sample_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's evidence rebuilt offline in Finnish."""
+    out = tmp_path_factory.mktemp("fi")
+    pipeline.report(sample_run / "evidence", out, lang="fi")
+    return out
+
+
+def test_sample_pages_render_and_read_back(sample_run: Path) -> None:
+    path = sample_run / "report.pdf"
+    doc = pypdfium2.PdfDocument(str(path))
+    try:
+        assert 8 <= len(doc) <= 14
+        # Render each page as a reader would; none is blank.
+        for i in range(len(doc)):
+            image = doc[i].render(scale=0.5).to_pil().convert("L")
+            low, high = image.getextrema()
+            assert low < 128 < high, f"page {i + 1} looks blank"
+        # The cover's band is drawn in the brand's primary colour (#123b5c).
+        cover = doc[0].render(scale=1).to_pil().convert("RGB")
+        colours = {c for _, c in cover.getcolors(1_000_000)}
+        assert any(
+            abs(r - 0x12) < 6 and abs(g - 0x3B) < 6 and abs(b - 0x5C) < 6
+            for r, g, b in colours
+        )
+    finally:
+        doc.close()
+    pages = _texts(path)
+    cover, summary = pages[0], pages[1]
+    assert "Aurora Logistics Oy" in cover and "2026-Q4" in cover
+    assert "Prepared by Pohjola IT Advisory Oy" in cover
+    assert "Do not distribute" in cover
+    # The table of contents gives each section's real page.
+    for title in ("Summary", "Change since last quarter", "Licence waste"):
+        page = next(i for i, p in enumerate(pages) if p.startswith(f"{title} "))
+        assert re.search(rf"{title} \.[ .]*{page + 1}\b", cover), title
+    assert summary.startswith("Summary")
+    assert "€3,740.40" in summary and "Since 2026-Q3" in summary
+    assert "4 new · 3 resolved" in summary
+    assert "The five actions that matter most" in summary
+    assert summary.count("points") >= 5
+    assert "Page 2 of" in summary and "Business ID 1234567-8" in summary
+
+
+def test_sample_pdf_metadata_and_bookmarks(sample_run: Path) -> None:
+    body = (sample_run / "report.pdf").read_bytes()
+    doc = pypdfium2.PdfDocument(body)
+    try:
+        meta = doc.get_metadata_dict()
+        marks = [m.get_title() for m in doc.get_toc()]
+    finally:
+        doc.close()
+    assert meta["Title"] == "IT health check 2026-Q4: Aurora Logistics Oy"
+    assert meta["Author"] == "Pohjola IT Advisory Oy"
+    assert "Aurora Logistics Oy" in meta["Subject"]
+    assert "2026-Q4" in meta["Keywords"]
+    assert b"/Lang (en)" in _catalog_text(body)
+    for title in ("Summary", "Change since last quarter", "Findings by severity"):
+        assert title in marks
+    assert "1. Automated foundation" in marks
+    assert "Aurora Logistics Oy" not in marks  # the cover is not a chapter
+
+
+def test_sample_change_since_last_quarter(sample_run: Path) -> None:
+    pages = _texts(sample_run / "report.pdf")
+    change = next(p for p in pages if p.startswith("Change since last quarter"))
+    new = change.split("New findings (4)")[1].split("Resolved findings")[0]
+    for rule in ("FND-03", "FND-05", "FND-07", "REV-08"):
+        assert rule in new
+    resolved = change.split("Resolved findings (3)")[1].split("Still open")[0]
+    for rule in ("DOC-01", "DOC-07", "EXP-05"):
+        assert rule in resolved
+    assert "€5,475.60" in change and "-€1,735.20" in change
+
+
+def test_findings_by_severity_with_examples_capped(sample_run: Path) -> None:
+    text = " ".join(_texts(sample_run / "report.pdf"))
+    section = text.split("Findings by severity")[-1].split("Licence waste")[0]
+    assert section.index("critical (") < section.index("high (")
+    assert section.index("high (") < section.index("medium (")
+    # FND-08 has 16 devices: ten shown, six counted.
+    assert "Affected (16):" in section
+    assert "and 6 more (all are in the workbook)" in section
+
+
+def test_appendix_names_sources_times_and_gaps(sample_run: Path) -> None:
+    text = " ".join(_texts(sample_run / "report.pdf"))
+    appendix = text.split("Appendix: method and evidence")[-1]
+    assert "Data sources" in appendix and "active_users.csv" in appendix
+    assert re.search(r"\d{1,2} \w+ 2026 \d\d:\d\d", appendix)  # collection time
+    assert "What was not assessed, and why" in appendix
+    assert "REV-06" in appendix
+
+
+def test_finnish_report(finnish: Path) -> None:
+    pages = [_flat(p) for p in _texts(finnish / "report.pdf")]
+    text = " ".join(pages)
+    assert pages[1].startswith("Yhteenveto")
+    for word in ("Sisällys", "Toimenpide", "Lisenssihukka", "Kokonaisarvosana"):
+        assert word in text
+    assert "3 740,40 €" in pages[1]
+    assert "20.11.2026" in pages[0]
+    assert "Sivu 2 / " in pages[1]
+    assert "Muutos edellisestä neljänneksestä" in text
+    assert "ei arvioitu" in text
+    doc = pypdfium2.PdfDocument(str(finnish / "report.pdf"))
+    try:
+        assert doc.get_metadata_dict()["Title"].startswith("IT-terveystarkastus")
+    finally:
+        doc.close()
+    assert b"/Lang (fi)" in _catalog_text((finnish / "report.pdf").read_bytes())
+
+
+def _report_keys() -> set[str]:
+    found: set[str] = set()
+    sources = list((ROOT / "report_templates").glob("*.html"))
+    sources.append(ROOT / "healthcheck" / "report" / "context.py")
+    for path in sources:
+        found |= set(
+            re.findall(r"""["'](report\.[a-z_.]+[a-z_])["']""", path.read_text())
+        )
+    return found
+
+
+def _locale_keys(lang: str) -> set[str]:
+    data = tomllib.loads(
+        (ROOT / "healthcheck" / "locales" / lang / "report.toml").read_text("utf-8")
+    )
+    out: set[str] = set()
+
+    def walk(table: dict, prefix: str) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                out.add(f"{prefix}{key}")
+
+    walk(data, "")
+    return out
+
+
+def test_every_report_text_is_in_both_languages() -> None:
+    en, fi = _locale_keys("en"), _locale_keys("fi")
+    assert en == fi
+    used = _report_keys() - {"report.css"}
+    assert len(used) > 80
+    assert used <= en, sorted(used - en)
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A local HTTP server that counts requests; yields its port."""
+    _Counting.hits = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_hostile_tenant_text_is_printed_not_run(tmp_path: Path, listener: int) -> None:
+    url = f"http://127.0.0.1:{listener}"
+    hostile = [
+        f'<img src="{url}/img.png"><script>alert(1)</script>',
+        f"<style>body{{background:url({url}/bg.png)}}</style>",
+        f'=HYPERLINK("{url}/x","click")',
+    ]
+    root = _engagement(tmp_path)
+    rows = [
+        _user_row(
+            f"{h}@x.example", blocked="True", licences="Microsoft 365 Business Premium"
+        )
+        for h in hostile
+    ]
+    write_csv(root / "exports" / "u.csv", list(USERS_HEADER), rows)
+    out = tmp_path / "out"
+    pipeline.run(root, out)
+    assessment = jsonout.read(out / "assessment.json")
+    document = html.render(assessment)
+    assert "<script>" not in document and '<img src="http' not in document
+    body, fetcher = pdf.html_to_pdf(document)
+    assert _Counting.hits == []
+    assert not [u for u in fetcher.refused if "127.0.0.1" in u]
+    assert all(u.startswith(html.templates_dir().as_uri()) for u in fetcher.served)
+    # The collector lower-cases user names; the text is otherwise intact.
+    text = "".join(_texts(body)).replace(" ", "").lower()
+    for h in hostile:
+        assert h.replace(" ", "").lower() in text, h
+
+
+def test_only_brand_files_are_served(tmp_path: Path) -> None:
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    logo, secret = brand / "logo.png", brand / "secret.png"
+    logo.write_bytes(PNG_1PX)
+    secret.write_bytes(PNG_1PX)
+    fetcher = pdf.PackagedOnlyFetcher((html.templates_dir(),), [logo])
+    assert fetcher.fetch(logo.as_uri()).read() == PNG_1PX
+    for url in (
+        secret.as_uri(),
+        "file:///etc/passwd",
+        "file://127.0.0.1" + logo.as_posix(),
+        (html.templates_dir() / ".." / "setup.cfg").as_uri(),
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 4
+
+
+@pytest.mark.skipif(not DEJAVU_SERIF.is_file(), reason="needs DejaVu Serif")
+def test_brand_font_and_logos_survive_an_offline_rebuild(tmp_path: Path) -> None:
+    root = tmp_path / "client"
+    shutil.copytree(SAMPLE, root)
+    (root / "brand").mkdir()
+    shutil.copy(DEJAVU_SERIF, root / "brand" / "Serif.ttf")
+    (root / "brand" / "client.png").write_bytes(PNG_1PX)
+    cfg = root / "client.yaml"
+    cfg.write_text(
+        cfg.read_text()
+        .replace(
+            "client_logo: branding/aurora-logistics.svg",
+            "client_logo: brand/client.png",
+        )
+        .replace("branding:", "branding:\n  font: brand/Serif.ttf", 1)
+    )
+    out = tmp_path / "out"
+    pipeline.run(root, out)
+    shutil.rmtree(root)  # the rebuild must need nothing from the engagement
+    again = tmp_path / "again"
+    pipeline.report(out / "evidence", again)
+    ev = out / "evidence" / "branding"
+    assert sorted(p.name for p in ev.iterdir()) == [
+        "client_logo.png",
+        "font.ttf",
+        "logo.svg",
+    ]
+    doc = pypdfium2.PdfDocument(str(again / "report.pdf"))
+    try:
+        assert "Pohjola IT Advisory Oy" in doc.get_metadata_dict()["Author"]
+    finally:
+        doc.close()
+    fonts = _catalog_text((again / "report.pdf").read_bytes())
+    # The brand font is embedded under the family name the CSS gives it.
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Brand\b", fonts)
+    options = context.ReportOptions(
+        branding=ClientConfig.from_dict(
+            {"client": {"name": "X"}, "period": "2026-Q4"}
+        ).branding,
+    )
+    assert options.brand_files == {}

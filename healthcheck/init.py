@@ -143,16 +143,29 @@ INSTRUCTIONS = (
 )
 
 
-def write_interview(path: Path, questions: Sequence[Question]) -> None:
-    """Write a blank interview workbook for ``questions``."""
+def write_interview(
+    path: Path, questions: Sequence[Question], *, language: str = "en"
+) -> None:
+    """Write a blank interview workbook for ``questions``.
+
+    ``language`` sets the instructions, questions and help texts (from
+    ``healthcheck/locales/<language>/rules.toml``, English from
+    ``catalog/interview.toml``). Sheet names, headers, ids and the answers
+    Yes, Partly, No and Don't know stay as they are in every language: the
+    interview collector reads those.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from healthcheck.i18n import Translator
+
+    t = Translator(language)
     wb = Workbook()
     info = wb.active
     info.title = INSTRUCTIONS_SHEET
-    for n, line in enumerate(INSTRUCTIONS, start=1):
+    lines = t.t("interview.instructions", "\n".join(INSTRUCTIONS)).split("\n")
+    for n, line in enumerate(lines, start=1):
         info.cell(row=n, column=1, value=line)
     info["A1"].font = Font(bold=True, size=13)
     info.column_dimensions["A"].width = 100
@@ -163,7 +176,9 @@ def write_interview(path: Path, questions: Sequence[Question]) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for q in questions:
-        ws.append([q.id, q.layer.value, q.text, None, None, None, None, q.help])
+        text = t.t(f"interview.{q.id}.text", q.text)
+        hint = t.t(f"interview.{q.id}.help", q.help) if q.help else ""
+        ws.append([q.id, q.layer.value, text, None, None, None, None, hint])
     last = len(questions) + 1
     letter = {h: chr(ord("A") + i) for i, h in enumerate(header)}
     answers = DataValidation(
@@ -206,8 +221,11 @@ def create_engagement(
     client_name: str | None = None,
     period: str | None = None,
     today: date | None = None,
+    language: str = "en",
 ) -> list[Path]:
     """Create an engagement folder; return the paths written.
+
+    ``language`` is the language of the interview workbook's texts.
 
     Raises:
         ConfigError: the folder already holds files (an engagement is never
@@ -237,7 +255,7 @@ def create_engagement(
         )
         (stage / "exports").mkdir()
         (stage / "exports" / "README.md").write_text(EXPORTS_README, encoding="utf-8")
-        write_interview(stage / "interview.xlsx", load_questions())
+        write_interview(stage / "interview.xlsx", load_questions(), language=language)
         if dest.exists():
             dest.rmdir()
         stage.rename(dest)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import string
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -205,6 +206,8 @@ def test_finnish_keys_are_english_keys_or_catalogue_texts() -> None:
                     SCHEMAS[parts[1]].column(parts[3])  # raises if unknown
                 else:
                     assert parts[2:] == ["title"], key
+            elif key == "interview.instructions":
+                continue
             elif parts[0] == "interview":
                 assert parts[1] in questions and parts[2] in ("text", "help"), key
             else:
@@ -447,3 +450,47 @@ def test_waste_in_finnish_reads_finnish() -> None:
         "vuoden sitoumus."
     )
     assert Waste.from_dict(json.loads(json.dumps(d))) == w
+
+
+# ----------------------------------------------------------- interview workbook
+
+
+def test_finnish_interview_workbook_is_read_like_the_english_one(
+    tmp_path: Path,
+) -> None:
+    """Questions, help and instructions in Finnish; the layout the collector
+    reads (sheet, headers, ids, answers) unchanged, so a filled-in Finnish
+    workbook assesses like an English one."""
+    from openpyxl import load_workbook
+
+    from healthcheck.init import HEADERS, INSTRUCTIONS_SHEET, SHEET, create_engagement
+
+    folder = tmp_path / "asiakas"
+    create_engagement(folder, client_name="Asiakas Oy", period="2026-Q4", language="fi")
+    path = folder / "interview.xlsx"
+    wb = load_workbook(path)
+    lines = [c.value for c in wb[INSTRUCTIONS_SHEET]["A"] if c.value]
+    assert (
+        lines[0] == "Haastattelulomake neljännesvuosittaiseen IT-terveystarkastukseen."
+    )
+    ws = wb[SHEET]
+    header = [c.value for c in ws[1]]
+    assert header[: len(HEADERS)] == list(HEADERS.values())
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    questions = {q.id: q for q in load_questions()}
+    assert set(rows) == set(questions)
+    for qid, row in rows.items():
+        assert row[2].value == FI.t(f"interview.{qid}.text")
+        assert row[2].value != questions[qid].text
+        assert row[7].value == FI.t(f"interview.{qid}.help")
+    # Fill in one answer and collect: the run reads the Finnish workbook.
+    row = rows["restore_documented"]
+    row[3].value, row[4].value, row[5].value = "Yes", "Maria", date(2026, 6, 1)
+    wb.save(path)
+    for export in (SAMPLE / "exports").iterdir():
+        shutil.copy(export, folder / "exports" / export.name)
+    out = tmp_path / "evidence"
+    pipeline.collect(folder, out)
+    answers = evidence.load(out).frames["interview_answers"]
+    got = answers.set_index("question_id").loc["restore_documented"]
+    assert got["answer"] == "yes" and got["owner"] == "Maria"

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 
@@ -14,8 +15,8 @@ from healthcheck import compare, evidence, pipeline
 from healthcheck.cli import main
 from healthcheck.errors import InputError
 from healthcheck.model import Assessment
-from healthcheck.report import jsonout
-from tests.conftest import SAMPLE
+from healthcheck.report import context, jsonout, pdf
+from tests.conftest import ROOT, SAMPLE
 
 
 def _assess(root: Path, tmp: Path) -> Assessment:
@@ -119,3 +120,54 @@ def test_unreadable_input_is_one_line(tmp_path: Path) -> None:
         compare.load(tmp_path)
     result = CliRunner().invoke(main, ["compare", str(tmp_path), str(tmp_path / "x")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_sample_against_its_previous_quarter(sample_run: Path) -> None:
+    """The bundled 2026-Q3 differs from 2026-Q4 exactly as its script says."""
+    previous = compare.load(SAMPLE / "previous")
+    c = compare.compare(previous, jsonout.read(sample_run / "assessment.json"))
+    assert {f.rule_id for f in c.new} == {"FND-03", "FND-05", "FND-07", "REV-08"}
+    assert {f.rule_id for f in c.resolved} == {"DOC-01", "DOC-07", "EXP-05"}
+    assert c.no_longer_assessed == ()
+    (mfa,) = [f for f in c.persisting if f.rule_id == "REV-05"]
+    assert len(mfa.removed) == 4 and mfa.added == ()
+    assert c.waste_delta is not None and c.waste_delta < 0
+    assert c.previous_period == "2026-Q3" and c.warnings == ()
+
+
+def test_previous_quarter_script_reproduces_the_sample_file() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_previous_quarter", ROOT / "scripts" / "make_previous_quarter.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    made = script.previous_quarter(script.current_assessment(SAMPLE))
+    shipped = compare.load(SAMPLE / "previous")
+    assert made.period == shipped.period == "2026-Q3"
+    assert {f.rule_id: f.status for f in made.findings} == {
+        f.rule_id: f.status for f in shipped.findings
+    }
+    assert made.waste.annual_total == shipped.waste.annual_total
+    assert [s.score for s in made.layers] == [s.score for s in shipped.layers]
+
+
+def test_report_shows_new_resolved_and_unassessed(quarters, tmp_path: Path) -> None:
+    before, now = quarters
+    options = context.ReportOptions(comparison=compare.compare(before, now))
+    body, _ = pdf.render_bytes(now, options)
+    doc = pypdfium2.PdfDocument(body)
+    try:
+        text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+    text = " ".join(text.split())
+    section = text.split("Change since last quarter")[-1]
+    assert "New findings (1)" in section
+    assert section.split("New findings (1)")[1].split("Resolved")[0].count("FND-04")
+    assert "Resolved findings (1)" in section and "DOC-01" in section
+    gone = section.split("Failed then, not assessed now (2)")[1]
+    assert "REV-04" in gone and "REV-05" in gone
+    assert "1 new · 1 resolved" in text

@@ -62,3 +62,63 @@ def test_bad_period_and_missing_name(tmp_path: Path) -> None:
 def test_yaml_syntax_error_gives_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"client.yaml, line \d"):
         _load(tmp_path, GOOD + "licence_prices: [\n")
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def test_branding_and_report_sections(tmp_path: Path) -> None:
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.png").write_bytes(PNG_1PX)
+    (tmp_path / "last.json").write_text("{}")
+    cfg = _load(
+        tmp_path,
+        GOOD
+        + "branding:\n  company: Advisory Oy\n  logo: brand/logo.png\n"
+        + "  colours: {primary: '#AABBCC'}\n"
+        + "report: {language: fi, previous: last.json}\n",
+    ).config
+    assert cfg.branding.company == "Advisory Oy"
+    assert cfg.branding.primary == "#aabbcc" and cfg.branding.accent == "#c2410c"
+    assert dict(cfg.branding.files) == {"logo": "brand/logo.png"}
+    assert (cfg.report.language, cfg.report.previous) == ("fi", "last.json")
+    # The saved form (evidence manifest) reads back the same.
+    again = type(cfg).from_dict(cfg.to_dict())
+    assert again.branding == cfg.branding and again.report == cfg.report
+
+
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ("branding:\n  colours: {primary: navy}\n", "'branding.colours.primary'"),
+        ("branding:\n  colours: {primary: '#12345'}\n", "'branding.colours.primary'"),
+        ("branding:\n  colours: {second: '#123456'}\n", "'branding.colours.second'"),
+        ("branding:\n  logo: missing.png\n", "'branding.logo': file not found"),
+        ("branding:\n  logo: fake.png\n", "'branding.logo': "),
+        ("branding:\n  logo: https://x.example/l.png\n", "expected a local file"),
+        ("branding:\n  font: brand.exe\n", "'branding.font'"),
+        ("branding:\n  compny: X\n", "did you mean 'company'"),
+        ("branding: [a]\n", "'branding'"),
+        ("report: {language: sv}\n", "'report.language'"),
+        ("report: {previous: nowhere/assessment.json}\n", "'report.previous'"),
+        ("report: {lang: fi}\n", "'report.lang'"),
+    ],
+)
+def test_bad_branding_and_report_name_the_key(
+    tmp_path: Path, extra: str, needle: str
+) -> None:
+    (tmp_path / "fake.png").write_text("not a picture")
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, GOOD + extra)
+    assert needle in str(err.value)
+    assert "client.yaml" in str(err.value)
+    assert "\n" not in err.value.message
+
+
+def test_oversized_brand_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "big.png").write_bytes(PNG_1PX + b"\0" * (5 * 1024 * 1024))
+    with pytest.raises(ConfigError, match="at most"):
+        _load(tmp_path, GOOD + "branding:\n  logo: big.png\n")

@@ -104,6 +104,23 @@ rules:
   # REV-03: {{max_admins: 5}}
   # FND-07:
   #   accept: {{reason: print server is rebuilt from a script, expires: 2027-03-31}}
+
+# The report's look. Files are relative to this folder and must be local; they
+# are copied into the evidence, so `healthcheck report` rebuilds offline.
+# branding:
+#   company: Example Advisory Oy          # the consultant: cover, footer, PDF author
+#   contact: Name · name@example.com · +358 40 000 0000
+#   logo: branding/consultant.svg         # .png, .jpg or .svg, at most 4 MiB
+#   client_logo: branding/client.png
+#   colours: {{primary: "#0f2a4a", accent: "#c2410c"}}   # #rrggbb
+#   font: branding/Brand-Regular.ttf      # .ttf, .otf, .woff or .woff2
+#   font_bold: branding/Brand-Bold.ttf
+#   footer: Example Advisory Oy · Business ID 1234567-8
+#   confidentiality: Confidential. For the client's management only.
+
+# report:
+#   language: en                          # en or fi (--language overrides)
+#   previous: ../2026-Q3/report         # last quarter: its assessment.json or folder
 """
 
 EXPORTS_README = """\

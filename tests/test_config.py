@@ -122,3 +122,34 @@ def test_oversized_brand_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "big.png").write_bytes(PNG_1PX + b"\0" * (5 * 1024 * 1024))
     with pytest.raises(ConfigError, match="at most"):
         _load(tmp_path, GOOD + "branding:\n  logo: big.png\n")
+
+
+def test_init_template_branding_and_report_validate_when_uncommented(
+    tmp_path: Path,
+) -> None:
+    from healthcheck.init import create_engagement
+
+    root = tmp_path / "eng"
+    create_engagement(root, client_name="Test Oy", period="2026-Q4")
+    cfg = root / "client.yaml"
+    text = cfg.read_text()
+    start = text.index("# branding:")
+    block = "\n".join(
+        line[2:] if line.startswith("# ") and not line.startswith("# The") else line
+        for line in text[start:].splitlines()
+        if not line.startswith(("# The", "# are copied"))
+    )
+    cfg.write_text(text[:start] + block + "\n")
+    (root / "branding").mkdir()
+    for name in ("consultant.svg", "client.png"):
+        (root / "branding" / name).write_bytes(
+            PNG_1PX if name.endswith(".png") else b"<svg/>"
+        )
+    for name in ("Brand-Regular.ttf", "Brand-Bold.ttf"):
+        (root / "branding" / name).write_bytes(b"\x00\x01\x00\x00" + b"\0" * 64)
+    (tmp_path / "2026-Q3" / "report").mkdir(parents=True)
+    config = load_engagement(root).config
+    assert config.branding.company == "Example Advisory Oy"
+    assert set(config.branding.files) == {"logo", "client_logo", "font", "font_bold"}
+    assert config.report.language == "en"
+    assert config.report.previous == "../2026-Q3/report"

@@ -38,7 +38,8 @@ def _keys(data: object, prefix: str = "") -> set[str]:
     if isinstance(data, dict):
         for k, v in data.items():
             out.add(prefix + k)
-            if k not in ("measured",):
+            # Free-form: measured values, and a message's parameters (schema 1.2).
+            if k not in ("measured",) and not k.endswith("_params"):
                 out |= _keys(v, prefix + k + ".")
     elif isinstance(data, list) and data and isinstance(data[0], dict):
         out |= _keys(data[0], prefix[:-1] + "[].")

@@ -92,7 +92,7 @@ def _item(
     if category is WasteCategory.OVERLAP and tier:
         confidence = MEDIUM
     action, action_key, action_params = _said(_action(category, price.term, tier))
-    note, note_key, note_params = price.note, "", {}
+    note, note_key, note_params = price.note, "", dict[str, Any]()
     if price.origin == "list":
         note, note_key, note_params = _said(_list_note(sku, currency))
     said = {u: _said(m) for u, m in sorted((details or {}).items())}

@@ -495,7 +495,7 @@ def evaluate(
         )
         try:
             outcome = chosen[rule.id](ctx)
-            said = (
+            said: dict[str, Any] = (
                 _said(outcome.message)
                 if outcome.message is not None
                 else {"detail": outcome.detail}
@@ -511,13 +511,19 @@ def evaluate(
                 )
             )
             continue
+        # A rule that cannot answer says why in its detail: that is the reason.
         unassessed = outcome.status is Status.NOT_ASSESSED
+        why: dict[str, Any] = {}
+        if unassessed:
+            why = {
+                "reason": said["detail"],
+                "reason_key": said.get("detail_key", ""),
+                "reason_params": said.get("detail_params", {}),
+            }
         finding = Finding(
             status=outcome.status,
             **said,
-            reason=said["detail"] if unassessed else "",
-            reason_key=said.get("detail_key", "") if unassessed else "",
-            reason_params=said.get("detail_params", {}) if unassessed else {},
+            **why,
             affected=outcome.affected,
             measured=dict(outcome.measured),
             evidence=tuple(sorted(set(used) | set(outcome.evidence))),

@@ -74,6 +74,10 @@ def check_language(lang: str, where: str = "language") -> str:
     return lang
 
 
+#: ``date`` under another name: inside Translator, ``date`` is a method.
+Day = date
+
+
 @cache
 def _english() -> Translator:
     return Translator(DEFAULT_LANGUAGE)
@@ -134,7 +138,8 @@ class Translator:
     def _plural(self, forms: Mapping[str, str], count: Any) -> str:
         form = "other"
         if isinstance(count, int | float | Decimal):
-            form = self.locale.plural_form(abs(count))
+            number: float | Decimal = -count if count < 0 else count
+            form = self.locale.plural_form(number)
         return forms.get(form) or forms.get("other") or next(iter(forms.values()))
 
     # Formats -----------------------------------------------------------------
@@ -217,7 +222,7 @@ class Translator:
         pattern = "long" if self.lang == "en" else "d.M.yyyy"
         return format_date(value, format=pattern, locale=self.locale)
 
-    def short_date(self, value: date | str) -> str:
+    def short_date(self, value: Day | str) -> str:
         """A date in figures: ISO in English (2026-11-20), 20.11.2026 in Finnish.
 
         This is how finding sentences show dates: the English assessment has

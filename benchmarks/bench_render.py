@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2
 import weasyprint
 
-from healthcheck import pipeline
+from healthcheck import evidence, pipeline
 from healthcheck.report import html, jsonout, pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,23 +36,28 @@ def best_of(fn, runs: int = 3) -> float:
 
 
 def main() -> None:
+    """Time the sample's report (branding and comparison included) and a 50k one."""
     if len(sys.argv) > 1:
         sample = jsonout.read(sys.argv[1])
+        options = None
     else:
         out = Path(tempfile.mkdtemp()) / "out"
         pipeline.run(ROOT / "sample_data" / "aurora-logistics", out)
         sample = jsonout.read(out / "assessment.json")
+        ev_dir = out / "evidence"
+        options = pipeline.report_options(evidence.load(ev_dir), ev_dir, sample)
     root = html.templates_dir()
+    brand = options.brand_files.values() if options else ()
     for label, a in (("sample", sample), ("50k objects", inflate(sample, 50_000))):
-        document = html.render(a)
-        fetcher = pdf.PackagedOnlyFetcher((root,))
-        ours = best_of(lambda a=a: pdf.render_bytes(a))
+        document = html.render(a, options)
+        fetcher = pdf.PackagedOnlyFetcher((root,), brand)
+        ours = best_of(lambda a=a: pdf.render_bytes(a, options))
         floor = best_of(
             lambda d=document, f=fetcher: weasyprint.HTML(
                 string=d, base_url=root.as_uri() + "/", url_fetcher=f
             ).write_pdf()
         )
-        pages = len(pypdfium2.PdfDocument(pdf.render_bytes(a)[0]))
+        pages = len(pypdfium2.PdfDocument(pdf.render_bytes(a, options)[0]))
         print(
             f"{label:<12} ours {ours:6.2f} s  floor {floor:6.2f} s  "
             f"ratio {ours / floor:5.2f}  pages {pages}"

@@ -7,6 +7,7 @@ extend rather than copy, as datasette does.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,12 @@ def templates_dir() -> Path:
     return Path(str(resources.files("healthcheck_templates")))
 
 
+@functools.cache
 def environment(extra_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
-    """A jinja2 environment over override folders, then the packaged templates."""
+    """A jinja2 environment over override folders, then the packaged templates.
+
+    Cached: compiling the templates costs more than rendering them.
+    """
     packaged = jinja2.FileSystemLoader(str(templates_dir()))
     loaders: list[jinja2.BaseLoader] = [
         jinja2.FileSystemLoader(str(d)) for d in extra_dirs

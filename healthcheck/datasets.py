@@ -351,21 +351,51 @@ def _strip(v: object) -> str | None:
     return None if _is_na(v) else (str(v).strip() or None)
 
 
+#: Columns whose first cells are mostly distinct (names, ids, timestamps) are
+#: not factorised: hashing 50,000 distinct strings costs more than the one
+#: strip per cell it would save.
+_SAMPLE = 2000
+
+
+def _mostly_distinct(raw: np.ndarray) -> bool:
+    head = raw[:_SAMPLE]
+    try:
+        return len(raw) > _SAMPLE and len(set(head.tolist())) > len(head) // 2
+    except TypeError:  # unhashable cells (lists from JSON): factorise
+        return False
+
+
+def _cells(series: pd.Series) -> np.ndarray:
+    """The cells as an object array; missing ones may be None or NaN.
+
+    An object column is taken as it is (no copy): every use below reads NaN
+    and None alike.
+    """
+    if series.dtype == object:
+        return series.to_numpy()
+    return series.to_numpy(dtype=object, na_value=None)
+
+
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, stripped distinct values); code -1 marks a missing or blank cell.
 
     Factorising the raw cells first (hashing in C) means only the distinct
-    values are stripped in Python; cells that strip to nothing join -1.
+    values are stripped in Python; cells that strip to nothing join -1. A
+    column of mostly distinct values skips the hashing: every cell is its
+    own "distinct value" then, which every caller handles alike.
     """
-    raw = series.to_numpy(dtype=object, na_value=None)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    raw = _cells(series)
+    if _mostly_distinct(raw):
+        codes, uniques = np.arange(len(raw), dtype=np.intp), raw
+    else:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     stripped = np.array(
-        [v.strip() if type(v) is str else _strip(v) for v in uniques], dtype=object
+        [(v.strip() or None) if type(v) is str else _strip(v) for v in uniques],
+        dtype=object,
     )
-    stripped[stripped == ""] = None
-    blank = np.flatnonzero(stripped == None)  # noqa: E711
-    if len(blank):
-        codes = np.where(np.isin(codes, blank), -1, codes)
+    blank = pd.isna(stripped)
+    if blank.any():
+        codes = np.where((codes < 0) | blank[np.maximum(codes, 0)], -1, codes)
     return codes, stripped
 
 
@@ -373,6 +403,29 @@ def text_values(series: pd.Series) -> np.ndarray:
     """Cells as stripped text in an object array; None for missing or blank."""
     codes, stripped = _factorize(series)
     return _expand(stripped, codes, None)
+
+
+def group_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct stripped texts) for grouping: each text once.
+
+    Unlike :func:`_distinct`, cells that strip alike share a code. Code -1
+    marks a missing or blank cell.
+    """
+    codes, stripped = _factorize(series)
+    if not len(stripped):
+        return codes, np.array([], dtype=object)
+    # Blank values were given code -1 already; a placeholder keeps them
+    # out of the distinct texts.
+    inner, names = pd.factorize(np.where(pd.isna(stripped), "", stripped))
+    out = np.where(codes >= 0, inner[np.maximum(codes, 0)], -1)
+    used = np.zeros(len(names), dtype=bool)
+    used[out[out >= 0]] = True
+    if used.all():
+        return out, np.asarray(names, dtype=object)
+    remap = np.cumsum(used) - 1
+    return np.where(out >= 0, remap[np.maximum(out, 0)], -1), np.asarray(
+        names, dtype=object
+    )[used]
 
 
 def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -411,8 +464,11 @@ DAY_FIRST, MONTH_FIRST = "DMY", "MDY"
 DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
 
 _NUMERIC_DATE = (
-    r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
-    r"(?:,?[ T]+(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?(?:[.,]\d+)?"
+    # ASCII digits only: other scripts' digits are no date here.
+    r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})(?P=sep)"
+    r"(?P<y>[0-9]{4}|[0-9]{2})"
+    r"(?:,?[ T]+(?P<H>[0-9]{1,2})[:.](?P<M>[0-9]{2})(?:[:.](?P<S>[0-9]{2}))?"
+    r"(?:[.,][0-9]+)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*(?:Z|UTC|GMT)?$"
 )
 _YMD_SLASH = r"^(\d{4})[./](\d{1,2})[./](\d{1,2})(.*)$"
@@ -454,20 +510,122 @@ class DateEvidence:
         return self.ambiguous > 0 and self.decided is None
 
 
-def _numeric_parts(text: pd.Series) -> pd.DataFrame:
-    """Split numeric d/m/y cells into parts (rows that do not match are NaN)."""
-    return text.astype(object).str.extract(_NUMERIC_DATE)
+@dataclass(frozen=True, slots=True)
+class _Numeric:
+    """Numeric d/m/y dates split into numbers, one entry per matched value.
+
+    ``at`` holds the matched values' positions among those split; ``a`` and
+    ``b`` are the first two numbers (day and month in some order); hour,
+    minute and second are 0 when absent; ``pm`` is 1 for PM, -1 for AM.
+    """
+
+    at: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    y: np.ndarray
+    hour: np.ndarray
+    minute: np.ndarray
+    second: np.ndarray
+    pm: np.ndarray
+
+    def take(self, keep: np.ndarray) -> _Numeric:
+        """The entries where ``keep`` is True."""
+        return _Numeric(*(getattr(self, f)[keep] for f in self.__slots__))
 
 
-def _evidence(uniq: pd.Series) -> DateEvidence:
-    candidates = uniq[uniq.str.match(r"\d{1,2}[./-]\d{1,2}[./-]\d").fillna(False)]
-    if candidates.empty:
-        return DateEvidence()
-    parts = _numeric_parts(candidates).dropna(subset=["a"])
-    a = pd.to_numeric(parts["a"])
-    b = pd.to_numeric(parts["b"])
+#: Lengths of the zero-padded shapes read without a regex: 20.11.2026,
+#: 20.11.2026 10:00 and 20.11.2026 10:00:00 (any of . / - between the date's
+#: numbers, space or T before the time, : or . inside it).
+_FIXED_LENGTHS = (10, 16, 19)
+
+
+def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split zero-padded numeric dates with numpy: (matched mask, numbers).
+
+    ``numbers`` has one row per value and the columns a, b, y, hour, minute,
+    second. Values of other shapes are left to the regex; the numbers this
+    gives are the ones :data:`_NUMERIC_DATE` would capture.
+    """
+    n = len(values)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    cand = np.isin(lengths, _FIXED_LENGTHS)
+    nums = np.zeros((n, 6), dtype=np.int64)
+    if not cand.any():
+        return cand, nums
+    sub = np.array(values[cand].tolist(), dtype="U19")
+    c = sub.view(np.uint32).reshape(len(sub), 19).astype(np.int64)
+    length = lengths[cand]
+
+    def digits(*pos: int) -> tuple[np.ndarray, np.ndarray]:
+        ok = np.ones(len(c), dtype=bool)
+        val = np.zeros(len(c), dtype=np.int64)
+        for k in pos:
+            ok &= (c[:, k] >= 48) & (c[:, k] <= 57)
+            val = val * 10 + (c[:, k] - 48)
+        return ok, val
+
+    def one_of(k: int, chars: str) -> np.ndarray:
+        return np.isin(c[:, k], [ord(x) for x in chars])
+
+    ok_a, a = digits(0, 1)
+    ok_b, b = digits(3, 4)
+    ok_y, y = digits(6, 7, 8, 9)
+    ok = ok_a & ok_b & ok_y & one_of(2, "./-") & (c[:, 5] == c[:, 2])
+    ok_h, hour = digits(11, 12)
+    ok_m, minute = digits(14, 15)
+    ok_s, second = digits(17, 18)
+    timed = one_of(10, " T") & ok_h & one_of(13, ":.") & ok_m
+    ok &= (length == 10) | timed
+    ok &= (length != 19) | (one_of(16, ":.") & ok_s)
+    short = length < 19
+    second = np.where(short, 0, second)
+    hour = np.where(length == 10, 0, hour)
+    minute = np.where(length == 10, 0, minute)
+    matched = np.zeros(n, dtype=bool)
+    matched[np.flatnonzero(cand)[ok]] = True
+    nums[matched] = np.column_stack([a, b, y, hour, minute, second])[ok]
+    return matched, nums
+
+
+def _split_numeric(text: pd.Series) -> _Numeric:
+    """Split numeric d/m/y values (see :data:`_NUMERIC_DATE`) into numbers."""
+    values = text.to_numpy(dtype=object)
+    fixed, nums = _fixed_numeric(values)
+    at = [np.flatnonzero(fixed)]
+    cols = [nums[fixed]]
+    pm = [np.zeros(int(fixed.sum()), dtype=np.int8)]
+    others = np.flatnonzero(~fixed)
+    if len(others):
+        parts = text.iloc[others].astype(object).str.extract(_NUMERIC_DATE)
+        hit = parts["a"].notna().to_numpy()
+        parts = parts[hit]
+        at.append(others[hit])
+        cols.append(
+            np.column_stack(
+                [
+                    pd.to_numeric(parts[k]).fillna(0).to_numpy(dtype=np.int64)
+                    for k in ("a", "b", "y", "H", "M", "S")
+                ]
+            )
+            if len(parts)
+            else np.zeros((0, 6), dtype=np.int64)
+        )
+        ampm = parts["ampm"].astype("string").str.lower().str[0]
+        pm.append(
+            np.select(
+                [ampm.eq("p").fillna(False), ampm.eq("a").fillna(False)], [1, -1], 0
+            ).astype(np.int8)
+        )
+    pos = np.concatenate(at)
+    order = np.argsort(pos, kind="stable")  # the values' own order
+    num = np.concatenate(cols)[order]
+    return _Numeric(pos[order], *num.T, np.concatenate(pm)[order])
+
+
+def _evidence_of(uniq: pd.Series, parts: _Numeric) -> DateEvidence:
+    a, b = parts.a, parts.b
     amb = (a <= 12) & (b <= 12) & (a != b)
-    example = candidates.loc[amb[amb].index[0]] if amb.any() else None
+    example = uniq.iat[int(parts.at[np.argmax(amb)])] if amb.any() else None
     return DateEvidence(
         # A value with both numbers above 12 is no date in either order: it
         # is a bad cell, not evidence.
@@ -478,32 +636,41 @@ def _evidence(uniq: pd.Series) -> DateEvidence:
     )
 
 
+def _evidence(uniq: pd.Series) -> DateEvidence:
+    return _evidence_of(uniq, _split_numeric(uniq))
+
+
 def date_evidence(text: pd.Series) -> DateEvidence:
     """Look at a column of date text and say what its numeric dates prove."""
     return _evidence(_distinct(text)[1])
 
 
-def _from_parts(parts: pd.DataFrame, order: str) -> pd.Series:
-    a = pd.to_numeric(parts["a"])
-    b = pd.to_numeric(parts["b"])
-    year = pd.to_numeric(parts["y"])
+_NS = {"hour": 3_600_000_000_000, "minute": 60_000_000_000, "second": 1_000_000_000}
+
+
+def _from_parts(parts: _Numeric, order: str) -> np.ndarray:
+    """Timestamps (NaT for impossible dates) of split numeric dates.
+
+    As ``pandas.to_datetime`` of the parts: the date must exist, the time is
+    added to it (25:00 rolls over to the next day).
+    """
     # Two-digit years are this century: no export we read predates 2000.
-    year = year.where(year >= 100, year + 2000)
-    hour = pd.to_numeric(parts["H"]).fillna(0)
-    ampm = parts["ampm"].astype("string").str.lower().str[0]
-    hour = hour.where(~(ampm.eq("p").fillna(False) & (hour < 12)), hour + 12)
-    hour = hour.where(~(ampm.eq("a").fillna(False) & (hour == 12)), 0)
-    frame = pd.DataFrame(
-        {
-            "year": year,
-            "month": b if order == DAY_FIRST else a,
-            "day": a if order == DAY_FIRST else b,
-            "hour": hour,
-            "minute": pd.to_numeric(parts["M"]).fillna(0),
-            "second": pd.to_numeric(parts["S"]).fillna(0),
-        }
-    )
-    return pd.to_datetime(frame, errors="coerce")
+    year = np.where(parts.y < 100, parts.y + 2000, parts.y)
+    month, day = (parts.b, parts.a) if order == DAY_FIRST else (parts.a, parts.b)
+    hour = parts.hour.copy()
+    hour[(parts.pm == 1) & (hour < 12)] += 12
+    hour[(parts.pm == -1) & (hour == 12)] = 0
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (year > 1677) & (year < 2262)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    start = months.astype("datetime64[D]")
+    days = (months + np.timedelta64(1, "M")).astype("datetime64[D]") - start
+    ok &= day <= days.astype(np.int64)
+    ns = (start + np.where(ok, day - 1, 0)).astype("datetime64[ns]").view(np.int64)
+    ns = ns + hour * _NS["hour"] + parts.minute * _NS["minute"]
+    ns = ns + parts.second * _NS["second"]
+    out = ns.view("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
 
 
 def _iso(text: pd.Series) -> pd.Series:
@@ -515,40 +682,52 @@ def _parse_distinct(
     uniq: pd.Series, order: str | Callable[[DateEvidence], str] | None
 ) -> pd.Series:
     """Parse distinct, non-blank date texts (see :func:`parse_dates`)."""
-    lower = uniq.str.lower()
-    text = uniq.where(~lower.isin(NO_DATE))
-    parsed = _iso(text)
-    rest = text[parsed.isna() & text.notna()]
+    index = uniq.index
+    uniq = uniq.reset_index(drop=True)  # labels are positions below
+    # ISO first, on every value: no spelling of "no date" reads as ISO, so
+    # those are looked for among the values left unread only.
+    parsed = _iso(uniq)
+    rest = uniq[parsed.isna().to_numpy()]
+    if not rest.empty:
+        rest = rest[~rest.str.lower().isin(NO_DATE)]
     if rest.empty:
         return parsed
-    ymd = rest.str.extract(_YMD_SLASH).dropna(subset=[0])
-    if not ymd.empty:
-        iso = ymd[0] + "-" + ymd[1].str.zfill(2) + "-" + ymd[2].str.zfill(2) + ymd[3]
-        got = _iso(iso)
-        parsed.loc[got.index] = got
-        rest = rest.drop(got.dropna().index)
-    parts = _numeric_parts(rest).dropna(subset=["a"])
-    if not parts.empty:
+    out = parsed.to_numpy(dtype="datetime64[ns]").copy()
+    # Numeric dates first (the common case left after ISO), then the rest:
+    # no value is both numeric and year-first.
+    parts = _split_numeric(rest)
+    numeric = np.zeros(len(rest), dtype=bool)
+    numeric[parts.at] = True
+    if len(parts.at):
         if callable(order):
-            use: str | None = order(_evidence(rest))
+            use: str | None = order(_evidence_of(rest, parts))
         else:
-            use = order or _evidence(rest).decided
+            use = order or _evidence_of(rest, parts).decided
         if use is None:
             # Nothing proves the order: only values whose day and month
             # coincide read the same either way; the rest stay unread.
-            same = pd.to_numeric(parts["a"]) == pd.to_numeric(parts["b"])
-            parts = parts[same]
+            parts = parts.take(parts.a == parts.b)
             use = DAY_FIRST
-        got = _from_parts(parts, use)
-        parsed.loc[got.index] = got.astype("datetime64[ns]")
-        rest = rest.drop(parts.index)
-    named = rest[rest.str.contains(_MONTH_NAME, na=False)]
-    if not named.empty:
-        # Month names cannot be misread, so pandas' per-value parser is safe
-        # here, and it only ever sees this small remainder.
-        got = pd.to_datetime(named, errors="coerce", format="mixed", utc=True)
-        parsed.loc[got.index] = got.dt.tz_localize(None).astype("datetime64[ns]")
-    return parsed
+        where = rest.index.to_numpy()[parts.at]
+        out[where] = _from_parts(parts, use)
+    rest = rest[~numeric]
+    if not rest.empty:
+        ymd = rest.str.extract(_YMD_SLASH).dropna(subset=[0])
+        if not ymd.empty:
+            iso = (
+                ymd[0] + "-" + ymd[1].str.zfill(2) + "-" + ymd[2].str.zfill(2) + ymd[3]
+            )
+            got = _iso(iso)
+            out[got.index.to_numpy()] = got.to_numpy(dtype="datetime64[ns]")
+            rest = rest.drop(got.dropna().index)
+        named = rest[rest.str.contains(_MONTH_NAME, na=False)]
+        if not named.empty:
+            # Month names cannot be misread, so pandas' per-value parser is
+            # safe here, and it only ever sees this small remainder.
+            got = pd.to_datetime(named, errors="coerce", format="mixed", utc=True)
+            got = got.dt.tz_localize(None).astype("datetime64[ns]")
+            out[got.index.to_numpy()] = got.to_numpy(dtype="datetime64[ns]")
+    return pd.Series(out, index=index)
 
 
 def parse_dates(
@@ -587,8 +766,9 @@ def read_dates(
         nat = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         return nat, pd.Series(False, index=text.index)
     parsed = _parse_distinct(uniq, order).to_numpy(dtype="datetime64[ns]")
-    none = uniq.str.lower().isin(NO_DATE).to_numpy()
-    bad_u = np.isnat(parsed) & ~none
+    bad_u = np.isnat(parsed)
+    if bad_u.any():
+        bad_u[bad_u] = ~uniq[bad_u].str.lower().isin(NO_DATE).to_numpy()
     values = _expand(parsed, codes, np.datetime64("NaT", "ns"))
     bad = _expand(bad_u, codes, False).astype(bool)
     return (
@@ -647,6 +827,18 @@ def _read_numbers(
     text: pd.Series, decimal: str | None = None
 ) -> tuple[pd.Series, pd.Series]:
     """:func:`parse_numbers` and the mask of blank cells, from one pass."""
+    if decimal is None and len(text):
+        # Plain numbers in every cell, the common case: one C-speed call.
+        try:
+            plain = pd.to_numeric(text.to_numpy(dtype=object), errors="raise")
+        except (ValueError, TypeError):
+            plain = None
+        if plain is not None and (
+            plain.dtype.kind in "iu"
+            or (plain.dtype.kind == "f" and not np.isnan(plain).any())
+        ):
+            num = pd.Series(plain, index=text.index, dtype="Float64")
+            return num, pd.Series(False, index=text.index)
     codes, uniq = _distinct(text)
     blank = pd.Series(codes < 0, index=text.index)
     if not len(uniq):
@@ -679,10 +871,17 @@ def _mapped(
     )
 
 
+def _lower_all(values: np.ndarray) -> list[str | None]:
+    """Lower-case distinct texts; None stays None."""
+    return [v.lower() if isinstance(v, str) else v for v in values]
+
+
 def _convert(
-    col: Column, raw: pd.Series, *, date_order: str | None = None
+    col: Column, raw: pd.Series, *, date_order: str | None = None, lower: bool = False
 ) -> tuple[pd.Series, pd.Series]:
     """Convert one raw column; return (values, mask of unreadable cells).
+
+    ``lower`` lower-cases a text column (user principal names).
 
     A date column that arrives already typed (datetime64) is taken as it is:
     collectors that parsed with more context (the file's day/month order)
@@ -728,8 +927,11 @@ def _convert(
         )
         bad = got.isna() & ~missing
         return got.astype("string"), bad | (missing & (not col.nullable))
-    vals = text_values(raw)
-    missing = pd.Series(vals == None, index=raw.index)  # noqa: E711
+    codes, uniq = _factorize(raw)
+    if lower and len(uniq):
+        uniq = np.array(_lower_all(uniq), dtype=object)
+    vals = _expand(uniq, codes, None)
+    missing = pd.Series(codes < 0, index=raw.index)
     return (
         pd.Series(pd.array(vals, dtype="string"), index=raw.index),
         missing & (not col.nullable),
@@ -764,7 +966,8 @@ def build(
     """
     sch = SCHEMAS[name]
     shown_as = dict(source_columns or {})
-    origin = list(origin)
+    if not isinstance(origin, Sequence):
+        origin = list(origin)
     where = origin[0][0] if origin else (sources[0].path if sources else name)
     for col in sch.columns:
         if col.name not in raw.columns and not col.optional:
@@ -780,9 +983,7 @@ def build(
     for col in sch.columns:
         if col.name not in raw.columns:
             continue
-        values, bad = _convert(col, raw[col.name])
-        if col.name == "upn":
-            values = values.str.lower()
+        values, bad = _convert(col, raw[col.name], lower=col.name == "upn")
         out[col.name] = values
         for idx in bad[bad & ~bad_any].index:
             cell = raw.at[idx, col.name]
@@ -803,7 +1004,12 @@ def build(
     if sch.key:
         key_cols = [k for k in sch.key if k in frame.columns]
         dup = frame[key_cols].duplicated(keep="first") & ~bad_any
-        exact = frame.duplicated(keep="first") & ~bad_any
+        exact = pd.Series(False, index=frame.index)
+        if dup.any():
+            # An exact repeat repeats its key: compare whole rows there only.
+            same_key = frame[key_cols].duplicated(keep=False).to_numpy()
+            exact[same_key] = frame[same_key].duplicated(keep="first").to_numpy()
+            exact &= ~bad_any
         # Identical repeated rows are folded quietly; a key repeated with other
         # values is a contradiction the user must see.
         for idx in dup[dup & ~exact].index:

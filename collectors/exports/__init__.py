@@ -28,8 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
-from itertools import repeat
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +76,13 @@ class _Dates:
     """Decides the day/month order of one file's date columns (module doc)."""
 
     def __init__(
-        self, frame: pd.DataFrame, source: str, fmt: TableFormat, cfg: Any
+        self,
+        frame: Callable[[], pd.DataFrame],
+        source: str,
+        fmt: TableFormat,
+        cfg: Any,
     ) -> None:
+        # Every column of the file, read only if a column needs its siblings.
         self.frame = frame
         self.source = source
         self.fmt = fmt
@@ -92,11 +96,12 @@ class _Dates:
         if not self._looked:
             self._looked = True
             proven = set()
-            for col in self.frame.columns:
-                head = self.frame[col].iloc[:200].astype("string")
+            frame = self.frame()
+            for col in frame.columns:
+                head = frame[col].iloc[:200].astype("string")
                 if not head.str.match(r"\s*\d{1,2}[./-]\d{1,2}[./-]\d").any():
                     continue
-                ev = datasets.date_evidence(self.frame[col])
+                ev = datasets.date_evidence(frame[col])
                 if ev.decided:
                     proven.add(ev.decided)
             self._file_order = proven.pop() if len(proven) == 1 else None
@@ -184,6 +189,59 @@ def _trailing_summary(frame: pd.DataFrame, fmt: TableFormat, cols: dict) -> int:
     return n
 
 
+def _filled_bytes(first: np.ndarray) -> np.ndarray:
+    """Skimmed cells (first byte) that surely hold text: printable ASCII."""
+    return (first > b" ") & (first < b"\x7f")
+
+
+def _surely_record(table: reader.Table, i: int, keys: list[str]) -> bool:
+    """True when row ``i`` is a record whatever its skimmed cells hold.
+
+    :func:`_trailing_summary` needs every cell's text; this answers the
+    common case (a last row with its key and first cell filled, no summary
+    word) from the columns read as text, so the others are read only when
+    a file really ends in something else.
+    """
+    assert table.frame is not None
+    frame = table.frame
+    first = str(frame.iat[i, 0]).strip()
+    if not first or first.lower() == "nan":
+        return False
+    if all(not str(frame.at[frame.index[i], k]).strip() for k in keys):
+        return False
+    if not _SUMMARY.match(first):
+        return True
+    # A summary word: a record only if it fills more cells than a summary.
+    cells = [str(frame.iat[i, j]).strip() for j in range(frame.shape[1])]
+    filled = sum(bool(c) and c.lower() != "nan" for c in cells)
+    if table.skim is not None and table.skim.shape[1]:
+        # Undercounts ("n..." may be "nan"): the safe side, it reads all.
+        head = table.skim.iloc[i].to_numpy()
+        filled += int((_filled_bytes(head) & (head != b"n") & (head != b"N")).sum())
+    return filled > max(2, len(table.header) // 4)
+
+
+def _blank_rows(table: reader.Table, maybe: np.ndarray) -> np.ndarray:
+    """Of the rows flagged ``maybe``, those with no text in any cell."""
+    assert table.frame is not None
+    sub = table.frame[maybe]
+    empty = np.ones(len(sub), dtype=bool)
+    for c in sub.columns:
+        empty &= datasets.text_values(sub[c]) == None  # noqa: E711
+    skim = table.skim
+    if skim is not None and skim.shape[1] and empty.any():
+        first = skim.to_numpy()[maybe]
+        unsure = (first != b"").any(axis=1) & empty
+        if unsure.any():
+            # A skimmed cell that starts with a space may hold text after it.
+            full = table.full()[maybe]
+            for c in full.columns:
+                empty &= datasets.text_values(full[c]) == None  # noqa: E711
+    blank = np.zeros(len(maybe), dtype=bool)
+    blank[np.flatnonzero(maybe)[empty]] = True
+    return blank
+
+
 def _skip_repeats(part: Part, source: str) -> tuple[Part, list[Rejected]]:
     """Drop exact repeats of an earlier row of the same part, and say so."""
     frame = part.frame
@@ -244,6 +302,12 @@ class ExportsCollector:
         self, ctx: CollectContext, cfg: mappings.Mappings
     ) -> Iterator[tuple[Part, SourceFile, str]]:
         tables: list[tuple[Path, str, reader.Table]] = []
+
+        def wanted(headers: list[str]) -> set[str]:
+            # Text is made only of the columns the recognised format reads.
+            fmt = formats.recognise(headers, cfg.formats)[0]
+            return set() if fmt is None else fmt.wanted(headers)
+
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
@@ -253,7 +317,7 @@ class ExportsCollector:
                     {"path": shown, "reason": "not a CSV, TXT, XLSX or JSON file"}
                 )
                 continue
-            tables.append((path, shown, reader.read(path)))
+            tables.append((path, shown, reader.read(path, wanted)))
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}
@@ -310,7 +374,7 @@ class ExportsCollector:
         self, path: Path, shown: str, table: reader.Table, cfg: mappings.Mappings
     ) -> Iterator[tuple[Part, SourceFile, str]]:
         assert table.frame is not None
-        headers = list(table.frame.columns)
+        headers = list(table.header)
         fmt, closest, share = formats.recognise(headers, cfg.formats)
         if fmt is None and share == 0:
             reason = "not a known export: no header belongs to a known format"
@@ -354,12 +418,16 @@ class ExportsCollector:
         # every later step reads NaN as blank anyway.
         frame = table.frame
         rows = table.rows
+        keep = np.arange(len(frame))
         skipped: list[Rejected] = list(table.rejected)
         # Trailing summary lines ("Total: 42") are not records.
-        tail = _trailing_summary(frame, fmt, cols)
-        if tail:
-            for i in range(len(frame) - tail, len(frame)):
-                cells = [str(c).strip() for c in frame.iloc[i].tolist()]
+        keys = [cols[k] for k in fmt.key if k in cols] or list(frame.columns[:1])
+        tail = 0
+        if len(frame) and not _surely_record(table, len(frame) - 1, keys):
+            full = table.full()
+            tail = _trailing_summary(full, fmt, cols)
+            for i in range(len(full) - tail, len(full)):
+                cells = [str(c).strip() for c in full.iloc[i].tolist()]
                 text = " | ".join(c for c in cells if c)
                 if text:
                     skipped.append(
@@ -370,30 +438,32 @@ class ExportsCollector:
                             reason=f"skipped: a summary line, not a record ({text!r})",
                         )
                     )
-            frame, rows = frame.iloc[: len(frame) - tail], rows[: len(frame) - tail]
+            keep = keep[: len(frame) - tail]
         # Blank lines in the middle hold nothing: dropped without a note.
         key_cols = [cols[k] for k in fmt.key if k in cols]
         if key_cols:
             # Only rows with an empty key can be blank: look at those alone.
-            maybe = np.ones(len(frame), dtype=bool)
+            maybe = np.zeros(len(frame), dtype=bool)
+            maybe[keep] = True
             for k in key_cols:
                 col = frame[k].to_numpy(dtype=object)
                 maybe &= pd.isna(col) | (col == "")
             if maybe.any():
-                sub = frame[maybe]
-                empty = np.ones(len(sub), dtype=bool)
-                for c in sub.columns:
-                    empty &= datasets.text_values(sub[c]) == None  # noqa: E711
-                blank = np.zeros(len(frame), dtype=bool)
-                blank[np.flatnonzero(maybe)[empty]] = True
-                frame, rows = frame[~blank], rows[~blank]
-        frame = frame.reset_index(drop=True)
+                blank = _blank_rows(table, maybe)
+                keep = keep[~blank[keep]]
+        if len(keep) < len(frame):
+            frame, rows = frame.iloc[keep].reset_index(drop=True), rows[keep]
         view = View(
             frame=frame,
             source=shown,
             rows=np.asarray(rows),
             columns=cols,
-            resolve_dates=_Dates(frame, shown, fmt, cfg),
+            resolve_dates=_Dates(
+                lambda: table.full().iloc[keep].reset_index(drop=True),
+                shown,
+                fmt,
+                cfg,
+            ),
         )
         parts = fmt.convert(view)
         digest = table.sha256 or _sha256(path)
@@ -448,11 +518,7 @@ class ExportsCollector:
                 continue
             parts = _prefer(name, parts)
             raw = pd.concat([p.frame for p, _, _ in parts], ignore_index=True)
-            origin = [
-                pair
-                for p, src, _ in parts
-                for pair in zip(repeat(src.path), np.asarray(p.rows).tolist())
-            ]
+            origin = _Origin([(src.path, np.asarray(p.rows)) for p, src, _ in parts])
             rejected: list[Rejected] = [r for p, _, _ in parts for r in p.rejected]
             sources = [src for _, src, _ in parts]
             if name == "users" and activity:
@@ -491,6 +557,32 @@ class ExportsCollector:
                 )
             )
         yield from runs
+
+
+class _Origin(Sequence[tuple[str, int]]):
+    """(file, row) of each row of the concatenated parts, made when asked.
+
+    :func:`healthcheck.datasets.build` looks up the few rows it rejects; a
+    list of a tuple per row would cost more than the lookups.
+    """
+
+    def __init__(self, parts: list[tuple[str, np.ndarray]]) -> None:
+        self._paths = [path for path, _ in parts]
+        self._rows = [rows for _, rows in parts]
+        self._ends = np.cumsum([len(rows) for rows in self._rows], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
+
+    def __getitem__(self, i: int) -> tuple[str, int]:  # type: ignore[override]
+        """(file, row as the user sees it) of row ``i``."""
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        k = int(np.searchsorted(self._ends, i, side="right"))
+        start = int(self._ends[k - 1]) if k else 0
+        return self._paths[k], int(self._rows[k][i - start])
 
 
 def _nothing_usable(name: str, rejected: list[Rejected]) -> None:

@@ -17,6 +17,7 @@ the rest.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Part:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """Fold a header for comparison: case, spaces and punctuation do not count."""
     return re.sub(r"[^0-9a-z]", "", str(header).casefold())
@@ -67,6 +69,10 @@ class View:
         actual = self.columns.get(header)
         if actual is None:
             return pd.Series("", index=self.frame.index, dtype="object")
+        if actual not in self.frame.columns:
+            # A programming error, not bad input: the format's ``reads``
+            # must name every header its converter looks at.
+            raise LookupError(f"header {header!r} is not in the format's reads")
         return self.frame[actual]
 
     def shown(self, header: str) -> str:
@@ -107,7 +113,10 @@ class TableFormat:
     (``any_of`` groups: at least one of each group). ``date_order`` is the
     documented day/month order of numeric dates, when the product documents
     one. ``key`` names the headers that identify a record, used to tell a
-    trailing summary line from data.
+    trailing summary line from data. ``reads`` names the headers the
+    converter looks at (None: all of ``headers``), and ``reads_also`` picks
+    more from a file's header row; the reader skims the rest without making
+    text of them (see :class:`.reader.Table`).
     """
 
     id: str
@@ -121,6 +130,17 @@ class TableFormat:
     key: tuple[str, ...] = ()
     date_order: str | None = None
     reference: str = ""
+    reads: tuple[str, ...] | None = None
+    reads_also: Callable[[Sequence[str]], list[str]] | None = None
+
+    def wanted(self, present: Sequence[str]) -> set[str]:
+        """The spellings in ``present`` of the headers this format reads."""
+        found = self.resolve(present)
+        names = {*(self.reads or self.headers), *self.key}
+        out = {found[h] for h in names if h in found}
+        if self.reads_also is not None:
+            out.update(self.reads_also(present))
+        return out
 
     def resolve(self, present: Sequence[str]) -> dict[str, str]:
         """Map each documented header found in ``present`` to its spelling there."""
@@ -161,10 +181,14 @@ def _negate(series: pd.Series) -> pd.Series:
 
 def _user_type(upn: pd.Series) -> pd.Series:
     # The admin center export has no user type; guests carry #EXT# in the UPN.
-    kinds = [
-        "guest" if isinstance(v, str) and "#EXT#" in v else "member"
-        for v in upn.tolist()
-    ]
+    cells = upn.to_numpy(dtype=object, na_value=None)
+    kinds = np.full(len(cells), "member", dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string" or (
+        "#EXT#" in "\x00".join(cells)
+    ):
+        # Some guests (or cells that are not text): look value by value.
+        guest = [isinstance(v, str) and "#EXT#" in v for v in cells]
+        kinds[np.asarray(guest, dtype=bool)] = "guest"
     return pd.Series(kinds, index=upn.index, dtype=object)
 
 
@@ -278,6 +302,11 @@ def concealed(names: pd.Series) -> bool:
 _ACTIVITY_SUFFIX = "lastactivitydate"
 
 
+def _activity_columns(present: Sequence[str]) -> list[str]:
+    """The per-service last-activity columns of a usage report."""
+    return [c for c in present if header_key(c).endswith(_ACTIVITY_SUFFIX)]
+
+
 def _usage_activity(view: View) -> list[Part]:
     # Microsoft 365 admin center > Reports > Usage > Active users > Export
     # (the "Active users detail" report; Graph getOffice365ActiveUserDetail:
@@ -291,7 +320,7 @@ def _usage_activity(view: View) -> list[Part]:
             column=view.shown("User Principal Name"),
             hint=CONCEALED_HINT,
         )
-    cols = [c for c in view.frame.columns if header_key(c).endswith(_ACTIVITY_SUFFIX)]
+    cols = _activity_columns(list(view.frame.columns))
     rejected: list[Rejected] = []
     parsed_cols = []
     for c in cols:
@@ -508,8 +537,11 @@ def sessions_to_jobs(
     row number of its latest session, and the listed sessions.
     """
     res = datasets.map_distinct(result, lambda v: _SESSION_RESULT.get(header_key(v)))
+    res_arr = res.to_numpy(dtype=object)
+    known = ~pd.isna(res_arr)
+    begun = start.notna().to_numpy()
     notes: list[Rejected] = []
-    unknown = (res.isna() & start.notna()).to_numpy()
+    unknown = ~known & begun
     shown = datasets.text_values(result) if unknown.any() else np.array([])
     for i in np.flatnonzero(unknown):
         text = shown[i]
@@ -524,33 +556,39 @@ def sessions_to_jobs(
                 else f"expected Success, Warning or Failed, got {text!r}",
             )
         )
-    frame = pd.DataFrame(
-        {
-            "job": datasets.text_values(job),
-            "system": datasets.text_values(system),
-            "start": start.to_numpy(),
-            "result": res.to_numpy(),
-            "_row": rows,
-        }
-    )
-    frame = frame[frame["result"].notna() & frame["start"].notna()]
-    frame = frame.sort_values(["job", "start"], kind="stable")
-    latest = frame.drop_duplicates("job", keep="last").set_index("job")
-    success = (
-        frame[frame["result"] == "success"]
-        .drop_duplicates("job", keep="last")
-        .set_index("job")["start"]
-    )
+    # Group by job in numpy: a job's rank in name order (a blank name last),
+    # then the sessions sorted by (rank, start), stable, so that equal start
+    # times keep file order and the last of each group is the latest.
+    codes, names = datasets.group_codes(job)
+    rank = np.empty(len(names) + 1, dtype=np.int64)
+    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    rank[-1] = len(names)  # code -1: no job name
+    group = rank[codes]
+    stamps = start.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+    def last_per_job(mask: np.ndarray) -> np.ndarray:
+        idx = np.flatnonzero(mask)
+        order = np.lexsort((stamps[idx], group[idx]))
+        g = group[idx][order]
+        last = np.ones(len(g), dtype=bool)
+        last[:-1] = g[1:] != g[:-1]
+        return idx[order[last]]
+
+    latest = last_per_job(known & begun)
+    ok = last_per_job(known & begun & (res_arr == "success"))
+    success = np.full(len(names) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    success[group[ok]] = stamps[ok].view("datetime64[ns]")
+    by_rank = np.append(names[np.argsort(names, kind="stable")], None)
     out = pd.DataFrame(
         {
-            "job": latest.index.to_numpy(),
-            "system": latest["system"].to_numpy(),
-            "last_run": latest["start"].to_numpy(),
-            "last_result": latest["result"].to_numpy(),
-            "last_success": success.reindex(latest.index).to_numpy(),
+            "job": by_rank[group[latest]],
+            "system": datasets.text_values(system.iloc[latest]),
+            "last_run": stamps[latest].view("datetime64[ns]"),
+            "last_result": res_arr[latest],
+            "last_success": success[group[latest]],
         }
     )
-    return out, latest["_row"].to_numpy(), notes
+    return out, np.asarray(rows)[latest], notes
 
 
 def _session_part(
@@ -757,6 +795,13 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("User principal name",),
         datasets=("users", "licence_assignments"),
         convert=_active_users,
+        reads=(
+            "User principal name",
+            "Display name",
+            "When created",
+            "Block credential",
+            "Licenses",
+        ),
     ),
     TableFormat(
         id="m365_usage_active_users",
@@ -787,6 +832,8 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         # the data or client.yaml.
         datasets=("users",),
         convert=_usage_activity,
+        reads=("User Principal Name",),
+        reads_also=_activity_columns,
     ),
     TableFormat(
         id="m365_licences",
@@ -810,6 +857,12 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("Product name",),
         datasets=("licence_skus",),
         convert=_licences_export,
+        reads=(
+            "Product name",
+            "Total licenses",
+            "Assigned licenses",
+            "Available licenses",
+        ),
     ),
     TableFormat(
         id="entra_users",
@@ -851,6 +904,13 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("userPrincipalName",),
         datasets=("users",),
         convert=_entra_users,
+        reads=(
+            "userPrincipalName",
+            "displayName",
+            "accountEnabled",
+            "userType",
+            "createdDateTime",
+        ),
     ),
     TableFormat(
         id="entra_sign_ins",
@@ -883,6 +943,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("Username",),
         datasets=("users",),
         convert=_sign_ins,
+        reads=("Date (UTC)", "Username", "Status"),
     ),
     TableFormat(
         id="intune_devices",
@@ -925,6 +986,18 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("Device ID",),
         datasets=("devices",),
         convert=_intune_devices,
+        reads=(
+            "Device ID",
+            "Device name",
+            "Last check-in",
+            "OS",
+            "OS version",
+            "Compliance",
+            "Encrypted",
+            "Primary user UPN",
+            "Total storage",
+            "Free storage",
+        ),
     ),
     TableFormat(
         id="veeam_sessions",
@@ -943,6 +1016,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("Job name",),
         datasets=("backup_jobs",),
         convert=_veeam_sessions,
+        reads=("Job name", "Start time", "Result"),
     ),
     TableFormat(
         id="azure_backup_jobs",
@@ -966,6 +1040,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("Workload name",),
         datasets=("backup_jobs",),
         convert=_azure_backup_jobs,
+        reads=("Workload name", "Operation", "Status", "Start time"),
     ),
     TableFormat(
         id="backup_jobs",
@@ -1069,6 +1144,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         key=("User principal name",),
         datasets=("mfa_registration",),
         convert=_simple("mfa_registration", _MFA),
+        reads=tuple(_MFA.values()),
     ),
 )
 

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,18 @@ _SAMPLE_LINES = 30
 _DELIMITERS = (",", ";", "\t", "|")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True)
 class Table:
     """A file read as strings.
 
     ``rows`` holds, for each record of ``frame``, its row number as the user
     sees it. ``rejected`` lists rows the reader could not split into cells.
+    ``header`` is every column of the file, in order. ``frame`` holds the
+    columns asked for (all of them unless :func:`read` was given ``wanted``)
+    as text; ``skim`` holds the others as their first byte only (``b""`` for
+    an empty cell), which is enough to see that a cell is filled without
+    paying for its text. :meth:`full` reads every column as text, once, for
+    the rare question the skim cannot answer.
     """
 
     path: Path
@@ -53,6 +60,19 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     sha256: str = ""
+    header: list[str] = field(default_factory=list)
+    skim: pd.DataFrame | None = None
+    _full: Callable[[], pd.DataFrame] | None = None
+    _full_frame: pd.DataFrame | None = None
+
+    def full(self) -> pd.DataFrame:
+        """Every column as text, rows as in ``frame``, columns as in ``header``."""
+        if self.skim is None or self.skim.shape[1] == 0 or self._full is None:
+            assert self.frame is not None
+            return self.frame
+        if self._full_frame is None:
+            self._full_frame = self._full()
+        return self._full_frame
 
 
 def _encoding(head: bytes) -> str:
@@ -153,12 +173,15 @@ def _ragged(text: str, delimiter: str, header_line: int, path: Path) -> Table:
         rows=np.asarray(rows, dtype=np.int64),
         rejected=rejected,
         delimiter=delimiter,
+        header=header,
     )
 
 
-def _read_text(path: Path) -> Table:
+def _read_text(
+    path: Path, wanted: Callable[[list[str]], Collection[str] | None] | None
+) -> Table:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError("the file is empty", file=path)
     digest = hashlib.sha256(data).hexdigest()
     enc = _encoding(data[:_SAMPLE_BYTES])
@@ -177,20 +200,36 @@ def _read_text(path: Path) -> Table:
         # pandas' C reader is fastest on UTF-8 bytes: recode once.
         data = _decode(data, path).lstrip("\ufeff").encode("utf-8")
         enc = "utf-8"
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "encoding": enc,
+        "skiprows": header_line,
+        "keep_default_na": False,
+        "na_filter": False,
+        "skip_blank_lines": False,
+        "engine": "c",
+    }
+
+    def parse(dtype: Any) -> pd.DataFrame:
+        return pd.read_csv(io.BytesIO(data), dtype=dtype, **options)
+
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            # object, not str: pandas' string dtype costs a conversion per
-            # cell, and every cell is looked at once more anyway.
-            dtype=object,
-            sep=delimiter,
-            encoding=enc,
-            skiprows=header_line,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        names = list(pd.read_csv(io.BytesIO(data), nrows=0, **options).columns)
+        header = [str(c).strip() for c in names]
+        want = None if wanted is None else wanted(header)
+        if want is None:
+            text = names
+        else:
+            # The first column is always read: summary lines start there.
+            text = [n for n, h in zip(names, header, strict=True) if h in want]
+            text = list(dict.fromkeys(names[:1] + text))
+        # object, not str: pandas' string dtype costs a conversion per cell,
+        # and every cell is looked at once more anyway. Columns no format
+        # reads are kept as their first byte: the C reader still splits every
+        # row (so a row with too many cells is still caught) but makes no
+        # Python string for them.
+        skimmed = [n for n in names if n not in set(text)]
+        frame = parse({n: (object if n not in skimmed else "S1") for n in names})
     except pd.errors.ParserError:
         return _ragged(
             _decode(data, path).lstrip("\ufeff"), delimiter, header_line, path
@@ -199,7 +238,15 @@ def _read_text(path: Path) -> Table:
         raise InputError("the file is empty", file=path) from None
     except UnicodeDecodeError:
         raise InputError("expected UTF-8 or UTF-16 text", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = header
+    skim = frame.iloc[:, [i for i, n in enumerate(names) if n in set(skimmed)]]
+    frame = frame.iloc[:, [i for i, n in enumerate(names) if n not in set(skimmed)]]
+
+    def full() -> pd.DataFrame:
+        every = parse(object)
+        every.columns = header
+        return every
+
     first = header_line + 2
     return Table(
         path=path,
@@ -208,6 +255,9 @@ def _read_text(path: Path) -> Table:
         encoding=enc,
         delimiter=delimiter,
         sha256=digest,
+        header=header,
+        skim=skim,
+        _full=full,
     )
 
 
@@ -237,11 +287,19 @@ def _read_xlsx(path: Path) -> Table:
         path=path,
         frame=frame,
         rows=np.arange(first, first + len(frame), dtype=np.int64),
+        header=list(frame.columns),
     )
 
 
-def read(path: Path) -> Table:
-    """Read one file. Raises InputError when it is not a readable table."""
+def read(
+    path: Path,
+    wanted: Callable[[list[str]], Collection[str] | None] | None = None,
+) -> Table:
+    """Read one file. Raises InputError when it is not a readable table.
+
+    ``wanted``, given a text file's header, names the columns whose text is
+    needed (None: all); the others are only skimmed (see :class:`Table`).
+    """
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
@@ -252,4 +310,4 @@ def read(path: Path) -> Table:
             ) from None
     if suffix == ".xlsx":
         return _read_xlsx(path)
-    return _read_text(path)
+    return _read_text(path, wanted)

@@ -46,3 +46,21 @@ def test_page_count_does_not_grow_with_the_tenant(sample_run: Path) -> None:
     big, _ = pdf.render_bytes(inflate(sample, 50_000))
     assert abs(_pages(big) - _pages(small)) <= 1
     assert len(big) < 2 * len(small)
+
+
+def test_comparison_does_not_grow_with_the_tenant(sample_run: Path) -> None:
+    from healthcheck import compare
+    from healthcheck.report.context import ReportOptions
+    from tests.conftest import SAMPLE
+
+    data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
+    sample = Assessment.from_dict(data)
+    previous = compare.load(SAMPLE / "previous")
+    small, _ = pdf.render_bytes(
+        sample, ReportOptions(comparison=compare.compare(previous, sample))
+    )
+    big_now, big_then = inflate(sample, 50_000), inflate(previous, 40_000)
+    big, _ = pdf.render_bytes(
+        big_now, ReportOptions(comparison=compare.compare(big_then, big_now))
+    )
+    assert abs(_pages(big) - _pages(small)) <= 1

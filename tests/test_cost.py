@@ -656,14 +656,19 @@ def test_small_tenant_computed_by_hand_to_the_cent() -> None:
 
 def test_waste_by_user_rows_sum_exactly_to_the_totals() -> None:
     w = waste(_small_tenant(), prices=SMALL_PRICES)
-    sheet = xlsx.waste_rows(w)
-    # One row per user behind each line, plus one row for the unassigned seats.
-    assert len(sheet) == 1 + sum(len(i.users) for i in w.items)
-    assert sum((r[5] for r in sheet), D("0")) == w.monthly_total == D("68.80")
-    assert sum((r[6] for r in sheet), D("0")) == w.annual_total == D("825.60")
-    assert sum(r[4] for r in sheet) == sum(i.count for i in w.items) == 7
-    by_user = {(r[1], r[3]): r[7] for r in sheet}
-    assert by_user[("O365_BUSINESS_ESSENTIALS", "cat")] == "last activity 2026-03-03"
+    # The workbook's "Waste by user" rows: one per user behind each line; the
+    # unassigned seats have no user and appear as their line alone.
+    per_user = [i for i in w.items if i.users]
+    for item in per_user:
+        rows = xlsx.user_rows(item)
+        assert len(rows) == item.count == len(item.users)
+        assert sum((r[2] for r in rows), D("0")) == item.monthly_cost
+        assert sum((r[3] for r in rows), D("0")) == item.annual_cost
+    assert sum(i.count for i in w.items) == 7
+    assert sum((i.monthly_cost for i in w.items), D("0")) == w.monthly_total
+    assert w.monthly_total == D("68.80") and w.annual_total == D("825.60")
+    evidence = {(i.sku, r[0]): r[4] for i in per_user for r in xlsx.user_rows(i)}
+    assert evidence[("O365_BUSINESS_ESSENTIALS", "cat")] == "last activity 2026-03-03"
 
 
 def test_json_round_trip_keeps_the_new_fields() -> None:

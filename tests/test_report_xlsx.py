@@ -547,3 +547,49 @@ def test_finnish_waste_texts_from_their_keys(
     users = fi[_linked(fi["Lisenssihukka"].cell(row, 13))]
     assert users.cell(2, 1).value == user
     assert users.cell(2, 5).value == "kirjautuminen estetty"
+
+
+def test_incomplete_layer_and_accepted_risks(
+    sample: Assessment, tmp_path: Path
+) -> None:
+    from healthcheck import scoring
+    from healthcheck.model import Layer, LayerStatus
+
+    thinned = tuple(
+        dataclasses.replace(
+            f, status=Status.NOT_ASSESSED, detail="", detail_key="", reason="gone"
+        )
+        if f.layer is Layer.REVIEW and f.rule_id not in ("REV-01", "REV-09")
+        else f
+        for f in sample.findings
+    )
+    layers = scoring.score_layers(thinned)
+    a = dataclasses.replace(
+        sample, findings=thinned, layers=layers, overall=scoring.overall(layers)
+    )
+    review = next(s for s in layers if s.layer is Layer.REVIEW)
+    assert review.status is LayerStatus.INCOMPLETE
+    wb = _write(a, tmp_path)
+    row = next(
+        r for r in wb["Summary"].iter_rows() if r[0].value == "3. Regular review"
+    )
+    assert row[1].value is None  # no grade
+    assert row[2].value == pytest.approx(review.score)
+    assert row[3].value == pytest.approx(review.coverage)
+    assert row[4].value == "incomplete"
+    findings = wb["Findings"]
+    reason, until = (
+        _column(findings, "Accepted risk"),
+        _column(findings, "Accepted until"),
+    )
+    rows = {r[0].value: r for r in _body(findings)}
+    assert rows["REV-09"][3].value == "accepted"
+    assert rows["REV-09"][reason - 1].value.startswith("separate admin accounts")
+    assert rows["REV-09"][until - 1].value.date() == date(2027, 2, 28)
+    assert rows["FND-03"][3].value == "fail"
+    assert rows["FND-03"][reason - 1].value.startswith("Expired: Windows 10 laptops")
+    assert rows["FND-03"][until - 1].value.date() == date(2026, 10, 31)
+    assert rows["FND-01"][reason - 1].value is None
+    assert rows["FND-01"][until - 1].value is None
+    # A not-assessed rule says why.
+    assert rows["REV-02"][_column(findings, "Detail") - 1].value == "gone"

@@ -590,7 +590,7 @@ class Writer:
                     len(f.affected),
                     t.detail(data) or t.reason(data),
                     t.rule(f.rule_id, "remediation", f.remediation),
-                    f.acceptance.reason if f.acceptance else "",
+                    self.acceptance(f),
                     f.acceptance.expires if f.acceptance else None,
                     link or "",
                 )
@@ -601,6 +601,16 @@ class Writer:
             cell = ws.cell(row=r, column=link_col)
             if cell.value:
                 link_to(cell, str(cell.value))
+
+    def acceptance(self, f: Finding) -> str:
+        """The reason a risk was accepted, marked when the acceptance expired."""
+        if f.acceptance is None:
+            return ""
+        if f.acceptance.expired:
+            return self.w(
+                "findings.expired", "Expired: {reason}", reason=f.acceptance.reason
+            )
+        return f.acceptance.reason
 
     def fill_waste(self, ws: Worksheet, links: Mapping[int, str]) -> None:
         """Waste lines and a totals row equal to the assessment's totals."""

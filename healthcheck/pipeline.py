@@ -278,8 +278,9 @@ def render_all(
     from healthcheck.report import jsonout, pdf, xlsx
 
     lang = options.lang if options else "en"
+    comparison = options.comparison if options else None
     jsonout.write(assessment, stage / ASSESSMENT_JSON)
-    xlsx.write(assessment, stage / WORKBOOK, lang=lang)
+    xlsx.write(assessment, stage / WORKBOOK, lang=lang, comparison=comparison)
     pdf.write(assessment, stage / PDF, options)
     return [ASSESSMENT_JSON, WORKBOOK, PDF]
 

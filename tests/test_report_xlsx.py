@@ -218,19 +218,25 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
     assert len(layers) == 4
     for s in sample.layers:
         row = layers[f"{s.layer.number}. {s.layer.label}"]
-        assert row[1].value == (s.grade or None)
-        assert row[2].value == pytest.approx(s.score)
-        assert (
-            row[3].value == pytest.approx(s.coverage) and row[3].number_format == "0%"
-        )
-        assert row[4].value == s.status.value
-    # Every collector run is listed with its status.
-    datasets = [
-        r[0].value
+        assert row[1].value == s.status.value
+        assert row[2].value == (s.grade or None)
+        assert row[3].value == pytest.approx(s.score)
+        assert row[4].value == pytest.approx(s.coverage)
+        assert row[4].number_format == "0%"
+    # Every collector run is listed with its status and reason.
+    runs = [
+        (r[0].value, r[1].value, r[2].value)
         for r in ws.iter_rows()
-        if r[2].value in ("collected", "missing", "failed")
+        if isinstance(r[1].value, str)
+        and r[1].value.split(":")[0] in ("collected", "missing", "failed")
     ]
-    assert len(datasets) == len(sample.collector_runs)
+    assert len(runs) == len(sample.collector_runs)
+    for (dataset, status, collector), run in zip(
+        runs, sample.collector_runs, strict=True
+    ):
+        assert (dataset, collector) == (run["dataset"], run["collector"])
+        if run["reason"]:
+            assert status.endswith(": " + run["reason"])
     # No comparison on this assessment: no changes section.
     assert not any(
         isinstance(c.value, str) and c.value.startswith("Changes since")
@@ -465,16 +471,20 @@ def test_changes_since_the_previous_quarter(
     ws = openpyxl.load_workbook(path)["Summary"]
     texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
     assert "Changes since 2026-Q3" in texts
-    new_row = next(r for r in ws.iter_rows() if r[0].value == "New")
-    assert new_row[1].value == fixed.rule_id
+    new_row = next(r for r in ws.iter_rows() if r[2].value == "New")
+    assert new_row[0].value == fixed.rule_id and new_row[1].value == fixed.title
     assert new_row[3].value == "pass" and new_row[4].value == "fail"
     assert new_row[5].value == len(fixed.affected)
-    persisting = [r for r in ws.iter_rows() if r[0].value == "Still open"]
+    persisting = [r for r in ws.iter_rows() if r[2].value == "Still open"]
     assert len(persisting) == len(c.persisting)
     overall = next(r for r in ws.iter_rows() if r[0].value == "Overall")
-    assert overall[2].data_type == "n" and overall[5].value == pytest.approx(
+    assert overall[3].data_type == "n" and overall[5].value == pytest.approx(
         round(sample.overall.score - previous.overall.score, 1)
     )
+    money = {r[0].value: r[1] for r in ws.iter_rows() if r[0].value}
+    assert Decimal(str(money["Annual waste now"].value)) == sample.waste.annual_total
+    assert money["Change in annual waste"].value == 0
+    assert money["Change in annual waste"].number_format.startswith('+"€"')
 
 
 # Scale -----------------------------------------------------------------------
@@ -573,10 +583,10 @@ def test_incomplete_layer_and_accepted_risks(
     row = next(
         r for r in wb["Summary"].iter_rows() if r[0].value == "3. Regular review"
     )
-    assert row[1].value is None  # no grade
-    assert row[2].value == pytest.approx(review.score)
-    assert row[3].value == pytest.approx(review.coverage)
-    assert row[4].value == "incomplete"
+    assert row[1].value == "incomplete"
+    assert row[2].value is None  # no grade
+    assert row[3].value == pytest.approx(review.score)
+    assert row[4].value == pytest.approx(review.coverage)
     findings = wb["Findings"]
     reason, until = (
         _column(findings, "Accepted risk"),
@@ -593,3 +603,20 @@ def test_incomplete_layer_and_accepted_risks(
     assert rows["FND-01"][until - 1].value is None
     # A not-assessed rule says why.
     assert rows["REV-02"][_column(findings, "Detail") - 1].value == "gone"
+
+
+def test_finnish_and_english_workbook_texts_have_the_same_keys() -> None:
+    import tomllib
+
+    def keys(table: dict, prefix: str = "") -> set[str]:
+        out = set()
+        for k, v in table.items():
+            out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
+        return out
+
+    root = Path(xlsx.__file__).resolve().parent.parent / "locales"
+    en, fi = (
+        keys(tomllib.loads((root / lang / "workbook.toml").read_text("utf-8")))
+        for lang in ("en", "fi")
+    )
+    assert en == fi and len(en) > 100

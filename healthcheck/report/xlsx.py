@@ -64,6 +64,8 @@ MAX_SHEET_NAME = 31
 MIN_WIDTH, MAX_WIDTH, MAX_WRAP_WIDTH = 6, 50, 60
 #: Points per line of 11-point text, and Excel's tallest row.
 LINE_HEIGHT, MAX_ROW_HEIGHT = 15, 409
+#: Characters of ordinary text per unit of column width (a unit is one digit).
+TEXT_PER_WIDTH = 1.15
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0F2A4A")
@@ -73,8 +75,9 @@ LINK_FONT = Font(color="0563C1", underline="single")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 LEFT = Alignment(horizontal="left")
-#: Column width cap on the Summary, where several tables share the columns.
-SUMMARY_WIDTH = 36
+#: Column width caps on the Summary, where several blocks share the columns:
+#: labels in A, long texts (values, titles, reasons) in B, short ones after.
+SUMMARY_LABEL_WIDTH, SUMMARY_TEXT_WIDTH, SUMMARY_WIDTH = 32, 60, 20
 
 INTEGER = "#,##0"
 SCORE = "0.0"
@@ -320,11 +323,7 @@ class Writer:
                 self.percent,
             ),
         ]
-        row = 3
-        for label, value, fmt in pairs:
-            put(ws, row, 1, label, font=BOLD)
-            put(ws, row, 2, value, number_format=fmt).alignment = LEFT
-            row += 1
+        row = self.pairs(ws, 3, pairs)
 
         row = self.section(
             ws,
@@ -332,10 +331,10 @@ class Writer:
             w("summary.layers", "Layers"),
             [
                 Col(w("summary.layer", "Layer")),
+                Col(w("summary.status", "Status")),
                 Col(w("summary.grade", "Grade")),
                 Col(w("summary.score", "Score"), SCORE),
                 Col(w("summary.coverage_short", "Coverage"), self.percent),
-                Col(w("summary.status", "Status")),
                 Col(w("summary.failed", "Failed"), INTEGER),
                 Col(w("summary.accepted", "Accepted"), INTEGER),
                 Col(w("summary.passed", "Passed"), INTEGER),
@@ -344,10 +343,10 @@ class Writer:
             [
                 (
                     f"{s.layer.number}. {self.layer(s.layer.value, s.layer.label)}",
+                    w(f"layer_status.{s.status.value}", s.status.value),
                     s.grade or "",
                     s.score,
                     s.coverage,
-                    w(f"layer_status.{s.status.value}", s.status.value),
                     s.counts.get("fail", 0),
                     s.counts.get("accepted", 0),
                     s.counts.get("pass", 0),
@@ -392,10 +391,7 @@ class Writer:
                     None,
                 )
             )
-        for label, value, fmt in waste_rows:
-            put(ws, row, 1, label, font=BOLD)
-            put(ws, row, 2, value, number_format=fmt).alignment = LEFT
-            row += 1
+        row = self.pairs(ws, row, waste_rows)
 
         row = self.section(
             ws,
@@ -403,32 +399,52 @@ class Writer:
             w("summary.sources", "Data sources"),
             [
                 Col(w("summary.dataset", "Dataset")),
-                Col(w("summary.collector", "Collector")),
                 Col(w("summary.run_status", "Status")),
-                Col(w("summary.reason", "Reason")),
+                Col(w("summary.collector", "Collector")),
             ],
             [
-                (
-                    r.get("dataset"),
-                    r.get("collector"),
-                    w(f"run_status.{r.get('status')}", str(r.get("status") or "")),
-                    r.get("reason") or "",
-                )
+                (r.get("dataset"), self.run_status(r), r.get("collector"))
                 for r in a.collector_runs
             ],
         )
-        row = self.changes(ws, row + 1)
+        self.changes(ws, row + 1)
+        # Column B carries the long texts of every block; the others stay narrow.
+        caps = {1: SUMMARY_LABEL_WIDTH, 2: SUMMARY_TEXT_WIDTH}
         widths = autosize(
-            ws, min_row=3, caps=dict.fromkeys(range(1, 12), SUMMARY_WIDTH)
+            ws, min_row=3, caps={c: caps.get(c, SUMMARY_WIDTH) for c in range(1, 12)}
         )
         for r in ws.iter_rows(min_row=3):
             for cell in r:
                 v = cell.value
-                if isinstance(v, str) and len(v) > widths.get(cell.column, 0):
-                    cell.alignment = WRAP
+                wrap = isinstance(v, str) and len(v) > chars_per_line(
+                    widths.get(cell.column, MIN_WIDTH)
+                )
+                cell.alignment = Alignment(
+                    horizontal=cell.alignment.horizontal, vertical="top", wrap_text=wrap
+                )
         fit_rows(ws, widths, 3, ws.max_row)
-        ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 26)
         printable(ws)
+
+    def pairs(
+        self, ws: Worksheet, row: int, pairs: Iterable[tuple[str, Any, str | None]]
+    ) -> int:
+        """Label and value rows in columns A and B; returns the next free row."""
+        for label, value, fmt in pairs:
+            put(ws, row, 1, label, font=BOLD)
+            put(ws, row, 2, value, number_format=fmt).alignment = LEFT
+            row += 1
+        return row
+
+    def run_status(self, run: Mapping[str, Any]) -> str:
+        """A collector run's status, with its reason when it has one."""
+        status = str(run.get("status") or "")
+        label = self.w(f"run_status.{status}", status)
+        reason = str(run.get("reason") or "")
+        if not reason:
+            return label
+        return self.w(
+            "summary.run_reason", "{status}: {reason}", status=label, reason=reason
+        )
 
     def layer(self, layer: str, english: str) -> str:
         """A layer's name in this language."""
@@ -468,8 +484,8 @@ class Writer:
             (
                 w("summary.overall", "Overall"),
                 overall.get("previous_grade") or "",
-                overall.get("previous_score"),
                 overall.get("current_grade") or "",
+                overall.get("previous_score"),
                 overall.get("current_score"),
                 _delta(overall.get("previous_score"), overall.get("current_score")),
             )
@@ -479,8 +495,8 @@ class Writer:
                 (
                     self.layer(str(c.get("layer")), str(c.get("label") or "")),
                     c.get("previous_grade") or "",
-                    c.get("previous_score"),
                     c.get("current_grade") or "",
+                    c.get("previous_score"),
                     c.get("current_score"),
                     c.get("delta"),
                 )
@@ -492,8 +508,8 @@ class Writer:
             [
                 Col(w("summary.layer", "Layer")),
                 Col(w("summary.previous_grade", "Previous grade")),
-                Col(w("summary.previous_score", "Previous score"), SCORE),
                 Col(w("summary.grade", "Grade")),
+                Col(w("summary.previous_score", "Previous score"), SCORE),
                 Col(w("summary.score", "Score"), SCORE),
                 Col(w("summary.delta", "Change"), "+0.0;-0.0;0.0"),
             ],
@@ -501,17 +517,32 @@ class Writer:
         )
         waste = data.get("waste") or {}
         if waste.get("delta_annual") is not None:
-            put(ws, row, 1, w("summary.annual_waste_change", "Annual waste"), font=BOLD)
-            for c, key in enumerate(("previous_annual", "current_annual"), start=2):
-                put(ws, row, c, _money(waste.get(key)), number_format=self.money)
-            put(
+            signed = f"+{self.money};-{self.money};{self.money}"
+            row = self.pairs(
                 ws,
-                row,
-                4,
-                _money(waste.get("delta_annual")),
-                number_format=f"+{self.money};-{self.money};{self.money}",
+                row + 1,
+                [
+                    (
+                        w(
+                            "summary.annual_waste_then",
+                            "Annual waste in {previous}",
+                            previous=previous,
+                        ),
+                        _money(waste.get("previous_annual")),
+                        self.money,
+                    ),
+                    (
+                        w("summary.annual_waste_now", "Annual waste now"),
+                        _money(waste.get("current_annual")),
+                        self.money,
+                    ),
+                    (
+                        w("summary.annual_waste_delta", "Change in annual waste"),
+                        _money(waste.get("delta_annual")),
+                        signed,
+                    ),
+                ],
             )
-            row += 1
         groups = (
             ("new", "New findings"),
             ("resolved", "Resolved"),
@@ -520,9 +551,9 @@ class Writer:
         )
         rows = [
             (
-                w(f"summary.change.{key}", english),
                 c.get("rule_id"),
                 self.t.rule(str(c.get("rule_id")), "title", str(c.get("title") or "")),
+                w(f"summary.change.{key}", english),
                 self.status(c.get("previous_status")),
                 self.status(c.get("current_status")),
                 c.get("affected_count", 0),
@@ -539,20 +570,19 @@ class Writer:
                 previous=previous,
             ),
             [
-                Col(w("summary.change_kind", "Change")),
                 Col(w("findings.rule", "Rule")),
                 Col(w("findings.title", "Title")),
+                Col(w("summary.change_kind", "Change")),
                 Col(w("summary.previous_status", "Previous status")),
                 Col(w("findings.status", "Status")),
                 Col(w("findings.affected", "Affected"), INTEGER),
             ],
             rows,
         )
-        for warning in data.get("warnings") or ():
-            put(ws, row, 1, w("summary.warning", "Warning"), font=BOLD)
-            put(ws, row, 2, warning)
-            row += 1
-        return row
+        label = w("summary.warning", "Warning")
+        return self.pairs(
+            ws, row, [(label, warning, None) for warning in data.get("warnings") or ()]
+        )
 
     def status(self, value: Any) -> str:
         """A finding status in this language ("" for none)."""
@@ -588,8 +618,8 @@ class Writer:
                     self.status(f.status.value),
                     self.title(f),
                     len(f.affected),
-                    t.detail(data) or t.reason(data),
-                    t.rule(f.rule_id, "remediation", f.remediation),
+                    (t.detail(data) or t.reason(data)).strip(),
+                    t.rule(f.rule_id, "remediation", f.remediation).strip(),
                     self.acceptance(f),
                     f.acceptance.expires if f.acceptance else None,
                     link or "",
@@ -936,13 +966,21 @@ def fit_rows(ws: Worksheet, widths: Mapping[int, int], first: int, last: int) ->
         for col, width in widths.items():
             value = ws.cell(row=r, column=col).value
             if isinstance(value, str) and value:
-                per = max(width - 1, 1)
+                per = chars_per_line(width)
                 n = sum(
                     max(1, math.ceil(len(part) / per)) for part in value.split("\n")
                 )
                 lines = max(lines, n)
         if lines > 1:
             ws.row_dimensions[r].height = min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT)
+
+
+def chars_per_line(width: float) -> int:
+    """About how many characters of text fit a column ``width`` wide.
+
+    A width unit is one digit of the default font; text averages narrower.
+    """
+    return max(int(width * TEXT_PER_WIDTH) - 1, 1)
 
 
 def shown_width(value: Any, number_format: str) -> int:

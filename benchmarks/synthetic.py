@@ -137,20 +137,23 @@ def write_tenant(root: Path, users: int, seed: int = 3) -> Path:
     _write(exports / "intune_devices.csv", _HEADERS["intune_devices"], devices)
     _write(exports / "mfa.csv", _HEADERS["mfa_registration"], mfa)
     # Veeam history on a European server: day-first dates, one session per
-    # job per night, as many sessions as users.
+    # job per night, as many sessions as users. Jobs start within the hour
+    # after 22:00 and run up to two hours, so times are mostly distinct.
     jobs = max(1, users // 100)
-    sessions = [
-        {
-            "Job name": f"Job {n % jobs:04d}",
-            "Session type": "Backup",
-            "Start time": (
-                f"{_NOW - timedelta(days=n // jobs, hours=2):%d.%m.%Y %H:%M:%S}"
-            ),
-            "End time": "",
-            "Result": rng.choice(("Success",) * 8 + ("Warning", "Failed")),
-        }
-        for n in range(users)
-    ]
+    sessions = []
+    for n in range(users):
+        start = _NOW - timedelta(days=n // jobs, hours=14)
+        start += timedelta(seconds=rng.randrange(3600))
+        end = start + timedelta(seconds=rng.randrange(300, 7200))
+        sessions.append(
+            {
+                "Job name": f"Job {n % jobs:04d}",
+                "Session type": "Backup",
+                "Start time": f"{start:%d.%m.%Y %H:%M:%S}",
+                "End time": f"{end:%d.%m.%Y %H:%M:%S}",
+                "Result": rng.choice(("Success",) * 8 + ("Warning", "Failed")),
+            }
+        )
     _write(exports / "veeam_sessions.csv", _HEADERS["veeam_sessions"], sessions)
     return root
 

@@ -542,84 +542,84 @@ _FIXED_LENGTHS = (10, 16, 19)
 def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split zero-padded numeric dates with numpy: (matched mask, numbers).
 
-    ``numbers`` has one row per value and the columns a, b, y, hour, minute,
+    ``numbers`` has one column per value and the rows a, b, y, hour, minute,
     second. Values of other shapes are left to the regex; the numbers this
-    gives are the ones :data:`_NUMERIC_DATE` would capture.
+    gives are the ones :data:`_NUMERIC_DATE` would capture. Values of one
+    length are joined into one ASCII buffer and seen as a matrix of digits,
+    one row per character position.
     """
     n = len(values)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
-    cand = np.isin(lengths, _FIXED_LENGTHS)
-    nums = np.zeros((n, 6), dtype=np.int64)
-    if not cand.any():
-        return cand, nums
-    sub = np.array(values[cand].tolist(), dtype="U19")
-    c = sub.view(np.uint32).reshape(len(sub), 19).astype(np.int64)
-    length = lengths[cand]
-
-    def digits(*pos: int) -> tuple[np.ndarray, np.ndarray]:
-        ok = np.ones(len(c), dtype=bool)
-        val = np.zeros(len(c), dtype=np.int64)
-        for k in pos:
-            ok &= (c[:, k] >= 48) & (c[:, k] <= 57)
-            val = val * 10 + (c[:, k] - 48)
-        return ok, val
-
-    def one_of(k: int, chars: str) -> np.ndarray:
-        return np.isin(c[:, k], [ord(x) for x in chars])
-
-    ok_a, a = digits(0, 1)
-    ok_b, b = digits(3, 4)
-    ok_y, y = digits(6, 7, 8, 9)
-    ok = ok_a & ok_b & ok_y & one_of(2, "./-") & (c[:, 5] == c[:, 2])
-    ok_h, hour = digits(11, 12)
-    ok_m, minute = digits(14, 15)
-    ok_s, second = digits(17, 18)
-    timed = one_of(10, " T") & ok_h & one_of(13, ":.") & ok_m
-    ok &= (length == 10) | timed
-    ok &= (length != 19) | (one_of(16, ":.") & ok_s)
-    short = length < 19
-    second = np.where(short, 0, second)
-    hour = np.where(length == 10, 0, hour)
-    minute = np.where(length == 10, 0, minute)
     matched = np.zeros(n, dtype=bool)
-    matched[np.flatnonzero(cand)[ok]] = True
-    nums[matched] = np.column_stack([a, b, y, hour, minute, second])[ok]
+    nums = np.zeros((6, n), dtype=np.int64)
+    for width in _FIXED_LENGTHS:
+        idx = np.flatnonzero(lengths == width)
+        if not len(idx):
+            continue
+        try:
+            raw = "".join(values[idx].tolist()).encode("ascii")
+        except UnicodeEncodeError:
+            continue  # other scripts: the regex decides
+        c = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
+        d = c.astype(np.int16, order="C") - 48  # row k: every value's k-th character
+        digit = (d >= 0) & (d <= 9)
+
+        def sep(k: int, chars: str, c: np.ndarray = c) -> np.ndarray:
+            out = c[k] == ord(chars[0])
+            for x in chars[1:]:
+                out |= c[k] == ord(x)
+            return out
+
+        ok = digit[[0, 1, 3, 4, 6, 7, 8, 9]].all(axis=0)
+        ok &= sep(2, "./-") & (c[5] == c[2])
+        got = [d[0] * 10 + d[1], d[3] * 10 + d[4]]
+        got.append(((d[6] * 10 + d[7]) * 10 + d[8]) * 10 + d[9])
+        if width > 10:
+            ok &= sep(10, " T") & sep(13, ":.")
+            ok &= digit[[11, 12, 14, 15]].all(axis=0)
+            got += [d[11] * 10 + d[12], d[14] * 10 + d[15]]
+        if width > 16:
+            ok &= sep(16, ":.") & digit[17] & digit[18]
+            got.append(d[17] * 10 + d[18])
+        rows = idx[ok]
+        matched[rows] = True
+        for k, val in enumerate(got):
+            nums[k, rows] = val[ok]
     return matched, nums
 
 
-def _split_numeric(text: pd.Series) -> _Numeric:
-    """Split numeric d/m/y values (see :data:`_NUMERIC_DATE`) into numbers."""
+def _split_numeric(
+    text: pd.Series,
+    fixed: tuple[np.ndarray, np.ndarray] | None = None,
+    others: np.ndarray | None = None,
+) -> _Numeric:
+    """Split numeric d/m/y values (see :data:`_NUMERIC_DATE`) into numbers.
+
+    ``fixed`` is :func:`_fixed_numeric` of the values when already known, and
+    ``others`` the positions the regex should then look at (default: all
+    the fixed shapes did not match).
+    """
     values = text.to_numpy(dtype=object)
-    fixed, nums = _fixed_numeric(values)
-    at = [np.flatnonzero(fixed)]
-    cols = [nums[fixed]]
-    pm = [np.zeros(int(fixed.sum()), dtype=np.int8)]
-    others = np.flatnonzero(~fixed)
+    matched, nums = fixed if fixed is not None else _fixed_numeric(values)
+    matched = matched.copy()
+    pm = np.zeros(len(values), dtype=np.int8)
+    if others is None:
+        others = np.flatnonzero(~matched)
     if len(others):
         parts = text.iloc[others].astype(object).str.extract(_NUMERIC_DATE)
         hit = parts["a"].notna().to_numpy()
-        parts = parts[hit]
-        at.append(others[hit])
-        cols.append(
-            np.column_stack(
-                [
-                    pd.to_numeric(parts[k]).fillna(0).to_numpy(dtype=np.int64)
-                    for k in ("a", "b", "y", "H", "M", "S")
-                ]
-            )
-            if len(parts)
-            else np.zeros((0, 6), dtype=np.int64)
-        )
-        ampm = parts["ampm"].astype("string").str.lower().str[0]
-        pm.append(
-            np.select(
+        if hit.any():
+            parts = parts[hit]
+            rows = others[hit]
+            matched[rows] = True
+            for n, k in enumerate(("a", "b", "y", "H", "M", "S")):
+                nums[n, rows] = pd.to_numeric(parts[k]).fillna(0).to_numpy()
+            ampm = parts["ampm"].astype("string").str.lower().str[0]
+            pm[rows] = np.select(
                 [ampm.eq("p").fillna(False), ampm.eq("a").fillna(False)], [1, -1], 0
-            ).astype(np.int8)
-        )
-    pos = np.concatenate(at)
-    order = np.argsort(pos, kind="stable")  # the values' own order
-    num = np.concatenate(cols)[order]
-    return _Numeric(pos[order], *num.T, np.concatenate(pm)[order])
+            )
+    at = np.flatnonzero(matched)
+    return _Numeric(at, *nums[:, at], pm[at])
 
 
 def _evidence_of(uniq: pd.Series, parts: _Numeric) -> DateEvidence:
@@ -673,6 +673,20 @@ def _from_parts(parts: _Numeric, order: str) -> np.ndarray:
     return out
 
 
+_NO_DATE_LEN = max(map(len, NO_DATE))
+
+
+def _no_date_text(text: pd.Series) -> np.ndarray:
+    """Mask of texts that spell "no date" (see :data:`NO_DATE`)."""
+    values = text.to_numpy(dtype=object)
+    short = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    short = short <= _NO_DATE_LEN
+    out = np.zeros(len(values), dtype=bool)
+    if short.any():
+        out[short] = text[short].str.lower().isin(NO_DATE).to_numpy()
+    return out
+
+
 def _iso(text: pd.Series) -> pd.Series:
     got = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
     return got.dt.tz_localize(None).astype("datetime64[ns]")
@@ -684,34 +698,42 @@ def _parse_distinct(
     """Parse distinct, non-blank date texts (see :func:`parse_dates`)."""
     index = uniq.index
     uniq = uniq.reset_index(drop=True)  # labels are positions below
-    # ISO first, on every value: no spelling of "no date" reads as ISO, so
-    # those are looked for among the values left unread only.
-    parsed = _iso(uniq)
-    rest = uniq[parsed.isna().to_numpy()]
-    if not rest.empty:
-        rest = rest[~rest.str.lower().isin(NO_DATE)]
-    if rest.empty:
-        return parsed
-    out = parsed.to_numpy(dtype="datetime64[ns]").copy()
-    # Numeric dates first (the common case left after ISO), then the rest:
-    # no value is both numeric and year-first.
-    parts = _split_numeric(rest)
-    numeric = np.zeros(len(rest), dtype=bool)
-    numeric[parts.at] = True
+    values = uniq.to_numpy(dtype=object)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    # Zero-padded numeric dates, the shape most non-ISO exports write, are
+    # found with numpy first: none of them is ISO or spells "no date".
+    fixed = _fixed_numeric(values)
+    pending = np.flatnonzero(~fixed[0])
+    if len(pending):
+        # ISO next: an ISO date starts with a four-digit year, and pandas is
+        # slow to refuse the others one by one.
+        head = np.array(values[pending].tolist(), dtype="U4").view(np.uint32)
+        year_first = ((head.reshape(-1, 4) >= 48) & (head.reshape(-1, 4) <= 57)).all(
+            axis=1
+        )
+        iso_at = pending[year_first]
+        if len(iso_at):
+            got = _iso(uniq.iloc[iso_at])
+            out[iso_at] = got.to_numpy(dtype="datetime64[ns]")
+        pending = pending[np.isnat(out[pending])]
+        # Spellings of "no date" are no date, not bad cells nor evidence.
+        pending = pending[~_no_date_text(uniq.iloc[pending])]
+    parts = _split_numeric(uniq, fixed, pending)
     if len(parts.at):
         if callable(order):
-            use: str | None = order(_evidence_of(rest, parts))
+            use: str | None = order(_evidence_of(uniq, parts))
         else:
-            use = order or _evidence_of(rest, parts).decided
+            use = order or _evidence_of(uniq, parts).decided
+        numeric = parts.at
         if use is None:
             # Nothing proves the order: only values whose day and month
             # coincide read the same either way; the rest stay unread.
             parts = parts.take(parts.a == parts.b)
             use = DAY_FIRST
-        where = rest.index.to_numpy()[parts.at]
-        out[where] = _from_parts(parts, use)
-    rest = rest[~numeric]
-    if not rest.empty:
+        out[parts.at] = _from_parts(parts, use)
+        pending = np.setdiff1d(pending, numeric, assume_unique=True)
+    if len(pending):
+        rest = uniq.iloc[pending]
         ymd = rest.str.extract(_YMD_SLASH).dropna(subset=[0])
         if not ymd.empty:
             iso = (
@@ -768,7 +790,7 @@ def read_dates(
     parsed = _parse_distinct(uniq, order).to_numpy(dtype="datetime64[ns]")
     bad_u = np.isnat(parsed)
     if bad_u.any():
-        bad_u[bad_u] = ~uniq[bad_u].str.lower().isin(NO_DATE).to_numpy()
+        bad_u[bad_u] = ~_no_date_text(uniq[bad_u])
     values = _expand(parsed, codes, np.datetime64("NaT", "ns"))
     bad = _expand(bad_u, codes, False).astype(bool)
     return (

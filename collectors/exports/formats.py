@@ -566,16 +566,17 @@ def sessions_to_jobs(
     group = rank[codes]
     stamps = start.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
-    def last_per_job(mask: np.ndarray) -> np.ndarray:
-        idx = np.flatnonzero(mask)
-        order = np.lexsort((stamps[idx], group[idx]))
-        g = group[idx][order]
+    def last_per_job(idx: np.ndarray) -> np.ndarray:
+        g = group[idx]
         last = np.ones(len(g), dtype=bool)
         last[:-1] = g[1:] != g[:-1]
-        return idx[order[last]]
+        return idx[last]
 
-    latest = last_per_job(known & begun)
-    ok = last_per_job(known & begun & (res_arr == "success"))
+    done = np.flatnonzero(known & begun)
+    done = done[np.lexsort((stamps[done], group[done]))]
+    latest = last_per_job(done)
+    # The successful sessions, in the same order: a subsequence of it.
+    ok = last_per_job(done[res_arr[done] == "success"])
     success = np.full(len(names) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     success[group[ok]] = stamps[ok].view("datetime64[ns]")
     by_rank = np.append(names[np.argsort(names, kind="stable")], None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pypdfium2
@@ -93,3 +95,22 @@ def test_bad_brand_colour_stops_the_run(
     assert result.exit_code == 2
     assert "client.yaml: key 'branding.colours.primary'" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_language_comes_from_client_yaml(sample_run: Path, tmp_path: Path) -> None:
+    from healthcheck import evidence, pipeline
+
+    ev_dir = tmp_path / "evidence"
+    shutil.copytree(sample_run / "evidence", ev_dir)
+    manifest = ev_dir / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["client"]["report"]["language"] = "fi"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    ev = evidence.load(ev_dir)
+    current = pipeline.assess(ev)
+    assert pipeline.report_options(ev, ev_dir, current).lang == "fi"
+    assert pipeline.report_options(ev, ev_dir, current, lang="en").lang == "en"
+    options = pipeline.report_options(ev, ev_dir, current)
+    assert set(options.brand_files) == {"logo", "client_logo"}
+    assert options.comparison is not None
+    assert options.comparison.previous_period == "2026-Q3"

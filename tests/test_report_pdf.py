@@ -152,6 +152,7 @@ def test_finnish_report(finnish: Path) -> None:
     pages = [_flat(p) for p in _texts(finnish / "report.pdf")]
     text = " ".join(pages)
     assert pages[1].startswith("Yhteenveto")
+    assert pages[2].startswith("Muutos edellisestä neljänneksestä")  # one page
     for word in ("Sisällys", "Toimenpide", "Lisenssihukka", "Kokonaisarvosana"):
         assert word in text
     assert "3 740,40 €" in pages[1]

@@ -884,23 +884,33 @@ def table(
     The autofilter covers the header and the rows but not the totals row, so
     sorting or filtering never moves the totals.
     """
-    ws.append([text(c.header) for c in cols])
+    headers = [text(c.header) for c in cols]
+    ws.append(headers)
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     formats = [c.number_format for c in cols]
     wraps = [i for i, c in enumerate(cols, start=1) if c.wrap]
+    # Widths are measured while writing: a second pass over 50,000 cells costs.
+    widest = [len(h) + 2 for h in headers]  # bold headers run wider
     row = 1
     append: Callable[[Sequence[Any]], None] = ws.append
     for values in rows:
         values = [text(v) for v in values]
         append(values)
         row += 1
-        for i, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
+        for i, (value, fmt) in enumerate(zip(values, formats, strict=True)):
             if isinstance(value, str):
+                n = len(value) if "\n" not in value else shown_width(value, "")
                 if value.startswith(FORMULA_START):
-                    neutralise(ws.cell(row=row, column=i))
-            elif fmt is not None and value is not None:
-                ws.cell(row=row, column=i).number_format = fmt
+                    neutralise(ws.cell(row=row, column=i + 1))
+            elif value is None:
+                continue
+            else:
+                n = shown_width(value, fmt or "")
+                if fmt is not None:
+                    ws.cell(row=row, column=i + 1).number_format = fmt
+            if n > widest[i]:
+                widest[i] = n
         if wraps:
             for i in range(1, len(cols) + 1):
                 ws.cell(row=row, column=i).alignment = WRAP if i in wraps else TOP
@@ -912,11 +922,14 @@ def table(
         for i, value in enumerate(total, start=1):
             if value is not None:
                 put(ws, row, i, value, number_format=formats[i - 1], font=BOLD)
-    caps = {
-        i: c.max_width or (MAX_WRAP_WIDTH if c.wrap else MAX_WIDTH)
-        for i, c in enumerate(cols, start=1)
-    }
-    widths = autosize(ws, min_row=1, caps=caps)
+                widest[i - 1] = max(
+                    widest[i - 1], shown_width(value, formats[i - 1] or "")
+                )
+    widths = {}
+    for i, (c, n) in enumerate(zip(cols, widest, strict=True), start=1):
+        cap = c.max_width or (MAX_WRAP_WIDTH if c.wrap else MAX_WIDTH)
+        widths[i] = max(MIN_WIDTH, min(cap, n + 2))
+        ws.column_dimensions[get_column_letter(i)].width = widths[i]
     if wraps:
         fit_rows(ws, {i: widths.get(i, MIN_WIDTH) for i in wraps}, 2, row)
     ws.print_title_rows = "1:1"

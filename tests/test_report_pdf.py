@@ -320,3 +320,28 @@ def test_brand_font_and_logos_survive_an_offline_rebuild(tmp_path: Path) -> None
         ).branding,
     )
     assert options.brand_files == {}
+
+
+def test_a_logo_cannot_fetch_what_it_links_to(
+    sample_run: Path, tmp_path: Path, listener: int
+) -> None:
+    url = f"http://127.0.0.1:{listener}"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(PNG_1PX)
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="20">'
+        f'<image xlink:href="{url}/logo.png" width="20" height="20"/>'
+        f'<image href="{secret.as_uri()}" x="20" width="20" height="20"/>'
+        f'<style>rect {{ fill: url({url}/fill) }}</style><rect width="5" height="5"/>'
+        "</svg>"
+    )
+    assessment = jsonout.read(sample_run / "assessment.json")
+    options = context.ReportOptions(brand_files={"logo": logo})
+    body, fetcher = pdf.html_to_pdf(html.render(assessment, options), [logo])
+    assert body.startswith(b"%PDF")
+    assert logo.as_uri() in fetcher.served
+    assert _Counting.hits == []
+    assert any(u.startswith(url) for u in fetcher.refused)
+    assert secret.as_uri() in fetcher.refused

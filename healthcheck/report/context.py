@@ -139,8 +139,13 @@ class _View:
 
     def detail(self, f: Finding) -> str:
         if f.status is Status.NOT_ASSESSED:
-            return f.reason
+            return self.reason(f)
         return self.t.detail(f.to_dict())
+
+    def reason(self, f: Finding) -> str:
+        """Why not assessed (or accepted), in the report's language if known."""
+        translate = getattr(self.t, "reason", None)
+        return translate(f.to_dict()) if translate else f.reason
 
     # Parts ----------------------------------------------------------------
 
@@ -155,7 +160,7 @@ class _View:
             "status_label": self.status(f.status.value),
             "layer": self.layer_label(f.layer.value, f.layer.label),
             "detail": self.detail(f),
-            "acceptance": f.reason if f.status is Status.ACCEPTED else "",
+            "acceptance": self.reason(f) if f.status is Status.ACCEPTED else "",
             "affected_count": self.t.integer(len(f.affected)),
             "examples": examples,
             "more": len(f.affected) - len(examples),
@@ -469,7 +474,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "rule_id": f.rule_id,
             "title": v.title(f),
             "layer": v.layer_label(f.layer.value, f.layer.label),
-            "reason": f.reason,
+            "reason": v.reason(f),
         }
         for f in a.findings
         if f.status is Status.NOT_ASSESSED
@@ -489,7 +494,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         {
             "collector": r.get("collector", ""),
             "dataset": r.get("dataset", ""),
-            "status": r.get("status", ""),
+            "status": t.t(f"report.run.{r.get('status', '')}", r.get("status", "")),
             "reason": r.get("reason", ""),
         }
         for r in a.collector_runs

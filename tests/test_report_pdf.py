@@ -345,3 +345,29 @@ def test_a_logo_cannot_fetch_what_it_links_to(
     assert _Counting.hits == []
     assert any(u.startswith(url) for u in fetcher.refused)
     assert secret.as_uri() in fetcher.refused
+
+
+def test_a_clean_quarter_renders_without_findings(sample_run: Path) -> None:
+    import dataclasses
+
+    from healthcheck import scoring
+    from healthcheck.model import Status
+
+    a = jsonout.read(sample_run / "assessment.json")
+    findings = tuple(
+        dataclasses.replace(f, status=Status.PASS, affected=(), acceptance=None)
+        for f in a.findings
+    )
+    layers = scoring.score_layers(findings)
+    clean = dataclasses.replace(
+        a,
+        findings=findings,
+        layers=layers,
+        overall=scoring.overall(layers),
+        waste=dataclasses.replace(a.waste, items=()),
+    )
+    document = html.render(clean, context.ReportOptions(lang="fi"))
+    assert "Ei epäonnistuneita tarkistuksia" in document
+    assert 'href="#findings"' not in document and 'id="findings"' not in document
+    assert "Käyttämättömiä maksullisia lisenssejä ei löytynyt." in document
+    assert ">A</div>" in document  # every layer graded A

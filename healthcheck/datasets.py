@@ -389,14 +389,41 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = np.arange(len(raw), dtype=np.intp), raw
     else:
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    stripped = np.array(
-        [(v.strip() or None) if type(v) is str else _strip(v) for v in uniques],
-        dtype=object,
-    )
+    try:  # all text, the common case: one C-level map
+        stripped = np.array(list(map(str.strip, uniques)), dtype=object)
+        stripped[stripped == ""] = None
+    except TypeError:  # missing cells or numbers among them
+        stripped = np.array(
+            [(v.strip() or None) if type(v) is str else _strip(v) for v in uniques],
+            dtype=object,
+        )
     blank = pd.isna(stripped)
     if blank.any():
         codes = np.where((codes < 0) | blank[np.maximum(codes, 0)], -1, codes)
     return codes, stripped
+
+
+def all_distinct(frame: pd.DataFrame) -> bool:
+    """True when no row of ``frame`` repeats another (missing cells alike).
+
+    A Python set of the rows, cheaper than hashing them in pandas when, as
+    usual, the answer is yes; False when unsure (then compare properly).
+    """
+    cols = [_cells(frame[c]) for c in frame.columns]
+    if not cols:
+        return False
+    for col, c in zip(cols, frame.columns, strict=True):
+        # Typed columns give None for a missing cell (one object, so equal
+        # in a set); an object column might hold NaN, which is not.
+        if frame[c].dtype == object and (
+            pd.api.types.infer_dtype(col, skipna=False) != "string"
+        ):
+            return False
+    rows = cols[0].tolist() if len(cols) == 1 else list(zip(*cols, strict=True))
+    try:
+        return len(set(rows)) == len(rows)
+    except TypeError:  # unhashable cells
+        return False
 
 
 def text_values(series: pd.Series) -> np.ndarray:
@@ -435,7 +462,9 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     alike); every use below maps each one independently, so that is harmless.
     """
     codes, stripped = _factorize(series)
-    return codes, pd.Series(stripped, dtype=object).fillna("")
+    texts = stripped.copy()
+    texts[texts == None] = ""  # noqa: E711 - elementwise, in C
+    return codes, pd.Series(texts, dtype=object)
 
 
 def _expand(
@@ -561,6 +590,8 @@ def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         except UnicodeEncodeError:
             continue  # other scripts: the regex decides
         c = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
+        if not ((c[2] == 46) | (c[2] == 47) | (c[2] == 45)).any():
+            continue  # no d/m/y separator where one must be (ISO, say)
         d = c.astype(np.int16, order="C") - 48  # row k: every value's k-th character
         digit = (d >= 0) & (d <= 9)
 
@@ -581,6 +612,11 @@ def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if width > 16:
             ok &= sep(16, ":.") & digit[17] & digit[18]
             got.append(d[17] * 10 + d[18])
+        if len(idx) == n:  # one shape throughout, the usual case
+            matched = ok
+            for k, val in enumerate(got):
+                nums[k] = np.where(ok, val, 0)
+            break
         rows = idx[ok]
         matched[rows] = True
         for k, val in enumerate(got):
@@ -699,23 +735,24 @@ def _parse_distinct(
     index = uniq.index
     uniq = uniq.reset_index(drop=True)  # labels are positions below
     values = uniq.to_numpy(dtype=object)
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    n = len(values)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     # Zero-padded numeric dates, the shape most non-ISO exports write, are
-    # found with numpy first: none of them is ISO or spells "no date".
+    # split with numpy first; none of them is ISO or spells "no date".
     fixed = _fixed_numeric(values)
-    pending = np.flatnonzero(~fixed[0])
-    if len(pending):
-        # ISO next: an ISO date starts with a four-digit year, and pandas is
-        # slow to refuse the others one by one.
-        head = np.array(values[pending].tolist(), dtype="U4").view(np.uint32)
+    # An ISO date starts with a four-digit year: pandas is slow to refuse
+    # the other values one by one, so it sees only those.
+    other = np.flatnonzero(~fixed[0])
+    if len(other):
+        head = np.array(values[other].tolist(), dtype="U4").view(np.uint32)
         year_first = ((head.reshape(-1, 4) >= 48) & (head.reshape(-1, 4) <= 57)).all(
             axis=1
         )
-        iso_at = pending[year_first]
+        iso_at = other[year_first]
         if len(iso_at):
-            got = _iso(uniq.iloc[iso_at])
-            out[iso_at] = got.to_numpy(dtype="datetime64[ns]")
-        pending = pending[np.isnat(out[pending])]
+            out[iso_at] = _iso(uniq.iloc[iso_at]).to_numpy(dtype="datetime64[ns]")
+    pending = np.flatnonzero(np.isnat(out) & ~fixed[0])
+    if len(pending):
         # Spellings of "no date" are no date, not bad cells nor evidence.
         pending = pending[~_no_date_text(uniq.iloc[pending])]
     parts = _split_numeric(uniq, fixed, pending)
@@ -850,17 +887,19 @@ def _read_numbers(
 ) -> tuple[pd.Series, pd.Series]:
     """:func:`parse_numbers` and the mask of blank cells, from one pass."""
     if decimal is None and len(text):
-        # Plain numbers in every cell, the common case: one C-speed call.
-        try:
-            plain = pd.to_numeric(text.to_numpy(dtype=object), errors="raise")
-        except (ValueError, TypeError):
-            plain = None
-        if plain is not None and (
-            plain.dtype.kind in "iu"
-            or (plain.dtype.kind == "f" and not np.isnan(plain).any())
-        ):
-            num = pd.Series(plain, index=text.index, dtype="Float64")
-            return num, pd.Series(False, index=text.index)
+        # Plain whole numbers in every cell, the common case: ASCII digits
+        # only (so int() has nothing else to accept), in one C-speed call.
+        cells = _cells(text)
+        if pd.api.types.infer_dtype(cells, skipna=False) == "string":
+            joined = "".join(cells.tolist())
+            if joined.isascii() and joined.isdigit():
+                try:
+                    whole = cells.astype(np.int64)
+                except (ValueError, OverflowError):
+                    whole = None  # an empty cell, or too many digits
+                if whole is not None:
+                    num = pd.Series(whole, index=text.index, dtype="Float64")
+                    return num, pd.Series(False, index=text.index)
     codes, uniq = _distinct(text)
     blank = pd.Series(codes < 0, index=text.index)
     if not len(uniq):
@@ -894,7 +933,16 @@ def _mapped(
 
 
 def _lower_all(values: np.ndarray) -> list[str | None]:
-    """Lower-case distinct texts; None stays None."""
+    """Lower-case distinct texts; None stays None.
+
+    Texts without a None or a NUL are lowered as one joined string (one C
+    call instead of one per text).
+    """
+    texts = values.tolist()
+    if None not in texts:
+        joined = "\x00".join(texts)
+        if joined.count("\x00") == len(texts) - 1:
+            return joined.lower().split("\x00")
     return [v.lower() if isinstance(v, str) else v for v in values]
 
 
@@ -1025,7 +1073,10 @@ def build(
     frame = pd.DataFrame(out)
     if sch.key:
         key_cols = [k for k in sch.key if k in frame.columns]
-        dup = frame[key_cols].duplicated(keep="first") & ~bad_any
+        if all_distinct(frame[key_cols]):
+            dup = pd.Series(False, index=frame.index)
+        else:
+            dup = frame[key_cols].duplicated(keep="first") & ~bad_any
         exact = pd.Series(False, index=frame.index)
         if dup.any():
             # An exact repeat repeats its key: compare whole rows there only.

@@ -371,3 +371,14 @@ def test_a_clean_quarter_renders_without_findings(sample_run: Path) -> None:
     assert 'href="#findings"' not in document and 'id="findings"' not in document
     assert "Käyttämättömiä maksullisia lisenssejä ei löytynyt." in document
     assert ">A</div>" in document  # every layer graded A
+
+
+@pytest.mark.parametrize(
+    "text", ['Sivu "1"', "a\\b", "</style><script>x</script>", "x'; } body { y", "é\n€"]
+)
+def test_css_strings_cannot_break_out(text: str) -> None:
+    quoted = context.css_string(text)
+    inner = quoted[1:-1]
+    assert quoted[0] == quoted[-1] == '"'
+    assert not set("\"'<>&\n") & set(inner)
+    assert inner.count("\\") == sum(ch in "\\\"'<>&\n" for ch in text)

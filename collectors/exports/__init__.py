@@ -680,13 +680,19 @@ def _join_activity(
     inactivity on their own.
     """
     act = pd.concat([p.frame for p, _, _ in activity + sign_ins], ignore_index=True)
-    act["upn"] = datasets.map_distinct(act["upn"], str.lower)
+    act["upn"] = datasets.lower_values(act["upn"])
     act["last_activity"] = pd.to_datetime(act["last_activity"])
+    act = act.dropna(subset=["upn"])
     # The latest date wins when several reports name the same user.
-    latest = act.dropna(subset=["upn"]).groupby("upn")["last_activity"].max()
-    keys = datasets.map_distinct(users["upn"], str.lower)
-    out = users.copy()
-    found = keys.map(latest).astype("datetime64[ns]")
+    if datasets.all_distinct(act[["upn"]]):
+        latest = pd.Series(act["last_activity"].to_numpy(), index=act["upn"])
+    else:
+        latest = act.groupby("upn")["last_activity"].max()
+    keys = datasets.lower_values(users["upn"])
+    out = users.copy(deep=False)
+    dates = np.append(latest.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+    at = latest.index.get_indexer(keys.to_numpy())  # -1: not in any report
+    found = pd.Series(dates[at], index=users.index, dtype="datetime64[ns]")
     if "last_activity" in out.columns:
         # Users from a saved Graph response may carry sign-in dates already:
         # the later of the two wins, as between reports.

@@ -836,6 +836,11 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         reads=("User Principal Name",),
         reads_also=_activity_columns,
     ),
+    # Header NOT confirmed (2026-11): no Microsoft page or community script
+    # found that shows the Billing > Licenses export's header row. Learn
+    # ("Assign licenses to users") describes the page's available and
+    # assigned counts only. The aliases cover the spellings seen in tenants
+    # so far; a file with other headers is listed with the closest format.
     TableFormat(
         id="m365_licences",
         title="Microsoft 365 admin center: Licenses",
@@ -913,6 +918,13 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "createdDateTime",
         ),
     ),
+    # Header confirmed (2026-11) against the header row that bitpusher2k's
+    # ProcessEntraSignInLog.ps1 (github.com/bitpusher2k/M365IRScripts,
+    # v2.9, 2024-10-14) checks a downloaded sign-in log for: "Date (UTC)",
+    # "Request ID", "User agent", ..., "Username", ..., "Status" ("Success",
+    # "Failure" or "Interrupted"), 55 columns in all, some with a trailing
+    # space ("Application ID "), which header folding ignores. Every header
+    # below is among them.
     TableFormat(
         id="entra_sign_ins",
         title="Entra ID: Sign-in logs",
@@ -1000,6 +1012,13 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Free storage",
         ),
     ),
+    # Partly confirmed (2026-11): Get-VBRBackupSession objects carry JobName,
+    # CreationTime, EndTime and Result (Veeam PowerShell reference, below,
+    # and VeeamHub/powershell BR-BackupSessionReport, whose CSV has JobName,
+    # Result, CreationTime), so an Export-Csv of them is read through the
+    # aliases. The console's History export header ("Job name", "Session
+    # type", "Start time", "End time", "Result") is NOT confirmed: no Veeam
+    # help center page found shows it.
     TableFormat(
         id="veeam_sessions",
         title="Veeam Backup & Replication: job sessions",
@@ -1019,6 +1038,11 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         convert=_veeam_sessions,
         reads=("Job name", "Start time", "Result"),
     ),
+    # Header NOT confirmed (2026-11): no Learn page found shows the header of
+    # the portal's Backup jobs > Export to CSV. The names follow the job
+    # fields Azure documents (AzureBackupJob in the @azure/arm-dataprotection
+    # reference: dataSourceName, backupInstanceFriendlyName, operation,
+    # status, startTime, duration), which the aliases also accept.
     TableFormat(
         id="azure_backup_jobs",
         title="Azure Backup: backup jobs",
@@ -1033,7 +1057,12 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Duration",
         ),
         aliases={
-            "Workload name": ("Backup item", "Backup instance", "Datasource name"),
+            "Workload name": (
+                "Backup item",
+                "Backup instance",
+                "Datasource name",
+                "BackupInstanceFriendlyName",
+            ),
             "Start time": ("Start Time (UTC)", "StartTime"),
             "Type": ("Datasource type", "Workload type"),
         },
@@ -1064,6 +1093,14 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         datasets=("backup_jobs",),
         convert=_generic_backup,
     ),
+    # WSUS, partly confirmed (2026-11): Learn, "Update Status Report
+    # Terminology for WSUS 3.0 SP2" (learn.microsoft.com/previous-versions/
+    # windows/it-pro/windows-server-2008-R2-and-2008/dd939917(v=ws.10))
+    # defines the console's Needed, Failed and "Last contacted" columns.
+    # Scripts that export the WSUS API's computer targets (IComputerTarget)
+    # name them FullDomainName, LastReportedStatusTime and FailedCount; those
+    # are accepted too. The exact header of the console's computer report
+    # export ("Name", "Last Status Report") is NOT confirmed.
     TableFormat(
         id="patch_status",
         title="Patch status (RMM or WSUS, healthcheck generic list)",
@@ -1075,7 +1112,14 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Last scan",
         ),
         aliases={
-            "Device name": ("Computer name", "Computer", "Hostname", "Device", "Name"),
+            "Device name": (
+                "Computer name",
+                "Computer",
+                "Hostname",
+                "Device",
+                "Name",
+                "FullDomainName",
+            ),
             "Last patch install": (
                 "Last patched",
                 "Last install",
@@ -1083,8 +1127,14 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
                 "Last patch date",
             ),
             "Missing updates": ("Needed", "Missing patches", "Updates needed"),
-            "Failed updates": ("Failed", "Failed patches"),
-            "Last scan": ("Last status report", "Last scan time", "Last contact"),
+            "Failed updates": ("Failed", "Failed patches", "FailedCount"),
+            "Last scan": (
+                "Last status report",
+                "Last scan time",
+                "Last contact",
+                "Last contacted",
+                "LastReportedStatusTime",
+            ),
         },
         required=("Device name",),
         any_of=(("Last patch install", "Missing updates"),),
@@ -1092,6 +1142,11 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
         datasets=("patch_status",),
         convert=_patch_status,
     ),
+    # Header NOT confirmed (2026-11) against Microsoft documentation. One
+    # community script that reads an exported role-assignment list uses
+    # "Role Name", "PrincipalName" and "Assignment State" (values such as
+    # "Eligible"); the aliases "Role name", "Principal name" and
+    # "Assignment state" read those spellings.
     TableFormat(
         id="role_assignments",
         title="Entra ID role assignments",

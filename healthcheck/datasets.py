@@ -589,11 +589,26 @@ def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             raw = "".join(values[idx].tolist()).encode("ascii")
         except UnicodeEncodeError:
             continue  # other scripts: the regex decides
-        c = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
+        # One contiguous row of bytes per character position.
+        c = np.ascontiguousarray(
+            np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
+        )
         if not ((c[2] == 46) | (c[2] == 47) | (c[2] == 45)).any():
             continue  # no d/m/y separator where one must be (ISO, say)
-        d = c.astype(np.int16, order="C") - 48  # row k: every value's k-th character
-        digit = (d >= 0) & (d <= 9)
+
+        def digit(*pos: int, c: np.ndarray = c) -> np.ndarray:
+            ok = (c[pos[0]] - 48) <= 9  # uint8: below "0" wraps round
+            for k in pos[1:]:
+                ok &= (c[k] - 48) <= 9
+            return ok
+
+        def number(*pos: int, c: np.ndarray = c) -> np.ndarray:
+            val = c[pos[0]].astype(np.int64) - 48
+            for k in pos[1:]:
+                val *= 10
+                val += c[k]
+                val -= 48
+            return val
 
         def sep(k: int, chars: str, c: np.ndarray = c) -> np.ndarray:
             out = c[k] == ord(chars[0])
@@ -601,21 +616,19 @@ def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 out |= c[k] == ord(x)
             return out
 
-        ok = digit[[0, 1, 3, 4, 6, 7, 8, 9]].all(axis=0)
+        ok = digit(0, 1, 3, 4, 6, 7, 8, 9)
         ok &= sep(2, "./-") & (c[5] == c[2])
-        got = [d[0] * 10 + d[1], d[3] * 10 + d[4]]
-        got.append(((d[6] * 10 + d[7]) * 10 + d[8]) * 10 + d[9])
+        got = [number(0, 1), number(3, 4), number(6, 7, 8, 9)]
         if width > 10:
-            ok &= sep(10, " T") & sep(13, ":.")
-            ok &= digit[[11, 12, 14, 15]].all(axis=0)
-            got += [d[11] * 10 + d[12], d[14] * 10 + d[15]]
+            ok &= sep(10, " T") & sep(13, ":.") & digit(11, 12, 14, 15)
+            got += [number(11, 12), number(14, 15)]
         if width > 16:
-            ok &= sep(16, ":.") & digit[17] & digit[18]
-            got.append(d[17] * 10 + d[18])
-        if len(idx) == n:  # one shape throughout, the usual case
-            matched = ok
+            ok &= sep(16, ":.") & digit(17, 18)
+            got.append(number(17, 18))
+        if len(idx) == n and ok.all():  # one good shape throughout, as usual
+            matched[:] = True
             for k, val in enumerate(got):
-                nums[k] = np.where(ok, val, 0)
+                nums[k] = val
             break
         rows = idx[ok]
         matched[rows] = True
@@ -654,6 +667,8 @@ def _split_numeric(
             pm[rows] = np.select(
                 [ampm.eq("p").fillna(False), ampm.eq("a").fillna(False)], [1, -1], 0
             )
+    if matched.all():
+        return _Numeric(np.arange(len(values)), *nums, pm)
     at = np.flatnonzero(matched)
     return _Numeric(at, *nums[:, at], pm[at])
 
@@ -737,20 +752,26 @@ def _parse_distinct(
     values = uniq.to_numpy(dtype=object)
     n = len(values)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    # Zero-padded numeric dates, the shape most non-ISO exports write, are
-    # split with numpy first; none of them is ISO or spells "no date".
-    fixed = _fixed_numeric(values)
-    # An ISO date starts with a four-digit year: pandas is slow to refuse
-    # the other values one by one, so it sees only those.
-    other = np.flatnonzero(~fixed[0])
-    if len(other):
-        head = np.array(values[other].tolist(), dtype="U4").view(np.uint32)
-        year_first = ((head.reshape(-1, 4) >= 48) & (head.reshape(-1, 4) <= 57)).all(
-            axis=1
-        )
-        iso_at = other[year_first]
-        if len(iso_at):
-            out[iso_at] = _iso(uniq.iloc[iso_at]).to_numpy(dtype="datetime64[ns]")
+    # The first four characters route each value: a four-digit year starts
+    # an ISO date, a separator third starts a zero-padded d/m/y one. Each
+    # parser then sees only its own values; pandas is slow to refuse.
+    head = np.array(values.tolist(), dtype="U4").view(np.uint32).reshape(n, 4)
+    digit = (head >= 48) & (head <= 57)
+    year_first = digit.all(axis=1)
+    third = head[:, 2]
+    dmy = digit[:, 0] & digit[:, 1] & ((third == 46) | (third == 47) | (third == 45))
+    at = np.flatnonzero(dmy)
+    if len(at) == n:  # every value d/m/y, as in a Veeam history
+        fixed = _fixed_numeric(values)
+    else:
+        fixed = (np.zeros(n, dtype=bool), np.zeros((6, n), dtype=np.int64))
+        if len(at):
+            got_fixed, got_nums = _fixed_numeric(values[at])
+            fixed[0][at] = got_fixed
+            fixed[1][:, at] = got_nums
+    iso_at = np.flatnonzero(year_first)
+    if len(iso_at):
+        out[iso_at] = _iso(uniq.iloc[iso_at]).to_numpy(dtype="datetime64[ns]")
     pending = np.flatnonzero(np.isnat(out) & ~fixed[0])
     if len(pending):
         # Spellings of "no date" are no date, not bad cells nor evidence.
@@ -911,6 +932,13 @@ def _read_numbers(
         num = _clean_numbers(uniq.astype("string"), decimal).astype(float)
     values = _expand(num.to_numpy(dtype=float, na_value=np.nan), codes, np.nan)
     return pd.Series(values, index=text.index, dtype="Float64"), blank
+
+
+def lower_values(raw: pd.Series) -> pd.Series:
+    """Cells stripped and lower-cased (one C call for the column); None if blank."""
+    codes, uniq = _factorize(raw)
+    lowered = np.array(_lower_all(uniq), dtype=object) if len(uniq) else uniq
+    return pd.Series(_expand(lowered, codes, None), index=raw.index, dtype=object)
 
 
 def map_distinct(raw: pd.Series, lookup: Callable[[str], object]) -> pd.Series:
@@ -1094,7 +1122,8 @@ def build(
                 reason="duplicate of an earlier row with different values",
             )
         bad_any = bad_any | dup
-    frame = frame[~bad_any].reset_index(drop=True)
+    if bad_any.any():
+        frame = frame[~bad_any].reset_index(drop=True)
     all_rejected = tuple(rejected) + tuple(reasons[i] for i in sorted(reasons))
     if frame.empty and len(raw) > 0:
         first = all_rejected[0] if all_rejected else None

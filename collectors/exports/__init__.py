@@ -248,8 +248,6 @@ def _skip_repeats(part: Part, source: str) -> tuple[Part, list[Rejected]]:
     if frame.empty:
         return part, []
     # A repeat repeats the first column too: look at the rest only then.
-    if datasets.all_distinct(frame.iloc[:, :1]):
-        return part, []
     maybe = frame.iloc[:, 0].duplicated(keep=False).to_numpy()
     if not maybe.any():
         return part, []

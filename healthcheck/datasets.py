@@ -467,6 +467,16 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(texts, dtype=object)
 
 
+def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct stripped texts) of a column; code -1 is a blank cell.
+
+    For mapping a column through a lookup once per distinct text; see
+    :func:`_distinct` for the caveat on texts that strip alike.
+    """
+    codes, texts = _distinct(series)
+    return codes, texts.to_numpy(dtype=object)
+
+
 def _expand(
     values: pd.Series | np.ndarray, codes: np.ndarray, fill: object
 ) -> np.ndarray:

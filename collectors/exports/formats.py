@@ -536,9 +536,13 @@ def sessions_to_jobs(
     rejected; both are listed. Returns the raw backup_jobs frame, per job the
     row number of its latest session, and the listed sessions.
     """
-    res = datasets.map_distinct(result, lambda v: _SESSION_RESULT.get(header_key(v)))
-    res_arr = res.to_numpy(dtype=object)
-    known = ~pd.isna(res_arr)
+    # Results are few distinct texts: map those, then index by code.
+    res_codes, res_texts = datasets.distinct(result)
+    canon = np.array(
+        [_SESSION_RESULT.get(header_key(v)) for v in res_texts] + [None], dtype=object
+    )
+    res_arr = canon[res_codes]  # code -1 (blank) takes the trailing None
+    known = np.append(canon[:-1] != None, False)[res_codes]  # noqa: E711
     begun = start.notna().to_numpy()
     notes: list[Rejected] = []
     unknown = ~known & begun
@@ -576,7 +580,7 @@ def sessions_to_jobs(
     done = done[np.lexsort((stamps[done], group[done]))]
     latest = last_per_job(done)
     # The successful sessions, in the same order: a subsequence of it.
-    ok = last_per_job(done[res_arr[done] == "success"])
+    ok = last_per_job(done[(canon == "success")[res_codes[done]]])
     success = np.full(len(names) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     success[group[ok]] = stamps[ok].view("datetime64[ns]")
     by_rank = np.append(names[np.argsort(names, kind="stable")], None)

@@ -128,7 +128,15 @@ def report(evidence: Path, out: Path, lang: str | None, previous: Path | None) -
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--client", "client_name", help="Client name for client.yaml.")
 @click.option("--period", help="Period, e.g. 2026-Q4 (default: this quarter).")
-def init(folder: Path, client_name: str | None, period: str | None) -> None:
+@click.option(
+    "--language",
+    "lang",
+    type=click.Choice(["en", "fi"]),
+    default="en",
+    show_default=True,
+    help="Language of the interview workbook and of the reports.",
+)
+def init(folder: Path, client_name: str | None, period: str | None, lang: str) -> None:
     """Create an engagement FOLDER: client.yaml, exports/ and interview.xlsx.
 
     Refuses to touch a folder that already holds files.
@@ -136,7 +144,11 @@ def init(folder: Path, client_name: str | None, period: str | None) -> None:
     from healthcheck.init import create_engagement
 
     with user_errors():
-        _written(create_engagement(folder, client_name=client_name, period=period))
+        _written(
+            create_engagement(
+                folder, client_name=client_name, period=period, language=lang
+            )
+        )
 
 
 @main.command()

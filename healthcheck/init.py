@@ -232,6 +232,22 @@ def write_interview(
     wb.save(path)
 
 
+_REPORT_COMMENTED = "# report:\n#   language: en "
+
+
+def _client_yaml(name: str, period: str, today: date, language: str) -> str:
+    """The commented client.yaml; a non-English engagement gets its language set."""
+    text = CLIENT_YAML.format(
+        # JSON strings are valid YAML: a name with a colon stays a name.
+        name=json.dumps(name, ensure_ascii=False),
+        period=period,
+        today=today.isoformat(),
+    )
+    if language != "en":
+        text = text.replace(_REPORT_COMMENTED, f"report:\n  language: {language} ", 1)
+    return text
+
+
 def create_engagement(
     folder: str | Path,
     *,
@@ -262,12 +278,7 @@ def create_engagement(
     stage = Path(tempfile.mkdtemp(prefix=".healthcheck-init-", dir=dest.parent))
     try:
         (stage / "client.yaml").write_text(
-            CLIENT_YAML.format(
-                # JSON strings are valid YAML: a name with a colon stays a name.
-                name=json.dumps(name, ensure_ascii=False),
-                period=period,
-                today=today.isoformat(),
-            ),
+            _client_yaml(name, period, today, language),
             encoding="utf-8",
         )
         (stage / "exports").mkdir()

@@ -136,3 +136,18 @@ def test_filled_in_workbook_passes(tmp_path: Path) -> None:
     )
     asked = [f for f in found if f.evidence == ("interview_answers",)]
     assert {f.status for f in asked} == {Status.PASS}
+
+
+def test_finnish_engagement_sets_the_report_language(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    dest = tmp_path / "fi"
+    got = runner.invoke(main, ["init", str(dest), "--language", "fi"])
+    assert got.exit_code == 0, got.output
+    assert load_engagement(dest).config.report.language == "fi"
+    ws = openpyxl.load_workbook(dest / "interview.xlsx").worksheets[0]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "Haastattelulomake" in text, text[:300]
+    # English stays the default, with the report section left commented.
+    runner.invoke(main, ["init", str(tmp_path / "en")])
+    assert load_engagement(tmp_path / "en").config.report.language == "en"

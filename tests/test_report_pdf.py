@@ -382,3 +382,22 @@ def test_css_strings_cannot_break_out(text: str) -> None:
     assert quoted[0] == quoted[-1] == '"'
     assert not set("\"'<>&\n") & set(inner)
     assert inner.count("\\") == sum(ch in "\\\"'<>&\n" for ch in text)
+
+
+def test_finnish_waste_notes_come_from_their_keys(tmp_path: Path) -> None:
+    """List-price basis and waste not assessed are translated, not left in English."""
+    eng = tmp_path / "eng"
+    shutil.copytree(SAMPLE, eng)
+    (eng / "exports" / "subscribedSkus.json").unlink()
+    text = (eng / "client.yaml").read_text("utf-8")
+    start = text.index("licence_prices:")
+    end = text.index("rules:")
+    (eng / "client.yaml").write_text(text[:start] + text[end:], "utf-8")
+    pipeline.run(eng, tmp_path / "out")
+    a = jsonout.read(tmp_path / "out" / "assessment.json")
+    assert a.waste.list_price_basis_key and a.waste.not_assessed_messages
+    fi = _flat(html.render(a, context.ReportOptions(lang="fi")))
+    en = _flat(html.render(a, context.ReportOptions(lang="en")))
+    assert "Microsoftin listahinta" in fi and "Microsoft list price" not in fi
+    assert "lisenssitilausten tietoja ei ole" in fi
+    assert "Microsoft list price" in en

@@ -342,11 +342,16 @@ class _View:
             "seats": t.integer(sum(i.count for i in w.items)),
             "lines": lines,
             "actions": actions,
-            "not_assessed": list(w.not_assessed),
+            "not_assessed": [t.message(m) for m in w.not_assessed_messages]
+            or list(w.not_assessed),
             "unpriced": list(w.unpriced_skus),
             "has_client": any(i.price_origin == "client" for i in w.items),
             "has_list": any(i.price_origin == "list" for i in w.items),
-            "list_basis": w.list_price_basis,
+            "list_basis": (
+                t.t(w.list_price_basis_key, w.list_price_basis)
+                if w.list_price_basis_key
+                else w.list_price_basis
+            ),
             "inactive_days": t.integer(w.inactive_days) if w.inactive_days else "",
         }
 

@@ -376,6 +376,9 @@ def _cells(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=object, na_value=None)
 
 
+cells = _cells
+
+
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, stripped distinct values); code -1 marks a missing or blank cell.
 
@@ -1086,15 +1089,16 @@ def build(
             )
     raw = raw.reset_index(drop=True)
     out: dict[str, pd.Series] = {}
-    bad_any = pd.Series(False, index=raw.index)
+    bad_any = np.zeros(len(raw), dtype=bool)
     reasons: dict[int, Rejected] = {}
     for col in sch.columns:
         if col.name not in raw.columns:
             continue
         values, bad = _convert(col, raw[col.name], lower=col.name == "upn")
         out[col.name] = values
-        for idx in bad[bad & ~bad_any].index:
-            cell = raw.at[idx, col.name]
+        bad_np = np.asarray(bad, dtype=bool)
+        for idx in np.flatnonzero(bad_np & ~bad_any).tolist():
+            cell = raw[col.name].iat[idx]
             shown = (
                 ""
                 if cell is None or (isinstance(cell, float) and pd.isna(cell))
@@ -1107,15 +1111,15 @@ def build(
                 column=shown_as.get(col.name, col.name),
                 reason=f"expected {col.expected()}, got {shown!r}",
             )
-        bad_any = bad_any | bad
+        bad_any |= bad_np
     frame = pd.DataFrame(out)
     if sch.key:
         key_cols = [k for k in sch.key if k in frame.columns]
         if all_distinct(frame[key_cols]):
-            dup = pd.Series(False, index=frame.index)
+            dup = np.zeros(len(frame), dtype=bool)
         else:
-            dup = frame[key_cols].duplicated(keep="first") & ~bad_any
-        exact = pd.Series(False, index=frame.index)
+            dup = frame[key_cols].duplicated(keep="first").to_numpy() & ~bad_any
+        exact = np.zeros(len(frame), dtype=bool)
         if dup.any():
             # An exact repeat repeats its key: compare whole rows there only.
             same_key = frame[key_cols].duplicated(keep=False).to_numpy()
@@ -1123,7 +1127,7 @@ def build(
             exact &= ~bad_any
         # Identical repeated rows are folded quietly; a key repeated with other
         # values is a contradiction the user must see.
-        for idx in dup[dup & ~exact].index:
+        for idx in np.flatnonzero(dup & ~exact).tolist():
             file, line = origin[idx] if idx < len(origin) else (where, idx + 2)
             reasons[idx] = Rejected(
                 source=file,
@@ -1131,7 +1135,7 @@ def build(
                 column=",".join(shown_as.get(k, k) for k in key_cols),
                 reason="duplicate of an earlier row with different values",
             )
-        bad_any = bad_any | dup
+        bad_any |= dup
     if bad_any.any():
         frame = frame[~bad_any].reset_index(drop=True)
     all_rejected = tuple(rejected) + tuple(reasons[i] for i in sorted(reasons))

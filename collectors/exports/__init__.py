@@ -517,7 +517,11 @@ class ExportsCollector:
                 )
                 continue
             parts = _prefer(name, parts)
-            raw = pd.concat([p.frame for p, _, _ in parts], ignore_index=True)
+            raw = (
+                parts[0][0].frame
+                if len(parts) == 1
+                else pd.concat([p.frame for p, _, _ in parts], ignore_index=True)
+            )
             origin = _Origin([(src.path, np.asarray(p.rows)) for p, src, _ in parts])
             rejected: list[Rejected] = [r for p, _, _ in parts for r in p.rejected]
             sources = [src for _, src, _ in parts]

@@ -181,7 +181,7 @@ def _negate(series: pd.Series) -> pd.Series:
 
 def _user_type(upn: pd.Series) -> pd.Series:
     # The admin center export has no user type; guests carry #EXT# in the UPN.
-    cells = upn.to_numpy(dtype=object, na_value=None)
+    cells = datasets.cells(upn)
     kinds = np.full(len(cells), "member", dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=False) != "string" or (
         "#EXT#" in "\x00".join(cells)
@@ -195,7 +195,7 @@ def _user_type(upn: pd.Series) -> pd.Series:
 def _licence_part(view: View, upn: pd.Series, cells: pd.Series, header: str) -> Part:
     """One licence_assignments row per product in a '+'-joined cell."""
     # 50,000 users share a few distinct Licenses cells: split those once.
-    codes, uniques = pd.factorize(cells.to_numpy(dtype=object, na_value=None))
+    codes, uniques = pd.factorize(datasets.cells(cells))
     split = [
         [
             skus.part_number(n.strip())

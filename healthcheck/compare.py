@@ -207,7 +207,10 @@ def compare(previous: Assessment, current: Assessment) -> Comparison:
     before: Mapping[str, Finding] = {
         aliases.get(f.rule_id, f.rule_id): f for f in previous.findings
     }
-    new, resolved, persisting, gone = [], [], [], []
+    new: list[FindingChange] = []
+    resolved: list[FindingChange] = []
+    persisting: list[FindingChange] = []
+    gone: list[FindingChange] = []
     for f in current.findings:
         old = before.get(f.rule_id)
         was_fail = old is not None and old.status is Status.FAIL

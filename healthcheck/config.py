@@ -53,13 +53,13 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Report languages (kept in step with ``healthcheck.i18n.LANGUAGES``).
 REPORT_LANGUAGES = ("en", "fi")
 #: Brand file keys and the file types each accepts, with their magic bytes.
-_IMAGE_TYPES = {
+_IMAGE_TYPES: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG",),
     ".jpg": (b"\xff\xd8",),
     ".jpeg": (b"\xff\xd8",),
     ".svg": (b"<",),
 }
-_FONT_TYPES = {
+_FONT_TYPES: dict[str, tuple[bytes, ...]] = {
     ".ttf": (b"\x00\x01\x00\x00", b"true"),
     ".otf": (b"OTTO",),
     ".woff": (b"wOFF",),

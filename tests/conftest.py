@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,6 +32,44 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample-run")
     pipeline.run(SAMPLE, out)
     return out
+
+
+@dataclass
+class Listener:
+    """A local HTTP server that records every request it gets."""
+
+    port: int = 0
+    hits: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A server on 127.0.0.1 that the renderer must never call."""
+    got = Listener()
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            got.hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Counting)
+    got.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield got
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

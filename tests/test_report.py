@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pypdfium2
 
 from healthcheck import pipeline
 from healthcheck.report import html, jsonout, pdf
-from tests.conftest import write_csv
+from tests.conftest import Listener, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
 HOSTILE_NAME = '<img src="http://127.0.0.1:9/x.png"><script>alert(1)</script>'
@@ -91,37 +89,18 @@ def test_hostile_tenant_text_stays_text(tmp_path: Path) -> None:
     # The workbook's side is in tests/test_report_xlsx.py.
 
 
-class _Counting(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self.hits.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_renderer_fetches_nothing_outside_the_templates() -> None:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
-    try:
-        document = f"""<html><head>
-          <link rel="stylesheet" href="http://127.0.0.1:{port}/a.css">
-          <link rel="stylesheet" href="file:///etc/passwd">
-          <style>body {{ background: url(http://127.0.0.1:{port}/bg.png) }}</style>
-          <link rel="stylesheet" href="report.css"></head>
-          <body><img src="http://127.0.0.1:{port}/i.png"><img src="../../setup.cfg">
-          <p>text</p></body></html>"""
-        body, fetcher = pdf.html_to_pdf(document)
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_renderer_fetches_nothing_outside_the_templates(listener: Listener) -> None:
+    port = listener.port
+    document = f"""<html><head>
+      <link rel="stylesheet" href="http://127.0.0.1:{port}/a.css">
+      <link rel="stylesheet" href="file:///etc/passwd">
+      <style>body {{ background: url(http://127.0.0.1:{port}/bg.png) }}</style>
+      <link rel="stylesheet" href="report.css"></head>
+      <body><img src="http://127.0.0.1:{port}/i.png"><img src="../../setup.cfg">
+      <p>text</p></body></html>"""
+    body, fetcher = pdf.html_to_pdf(document)
     assert body.startswith(b"%PDF")
-    assert _Counting.hits == []
+    assert listener.hits == []
     assert any("/etc/passwd" in u for u in fetcher.refused)
     assert any(f"127.0.0.1:{port}" in u for u in fetcher.refused)
     assert not any(u.endswith("report.css") for u in fetcher.refused)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import re
 import shutil
-import threading
 import tomllib
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -17,7 +14,7 @@ import pytest
 from healthcheck import pipeline
 from healthcheck.config import ClientConfig
 from healthcheck.report import context, html, jsonout, pdf
-from tests.conftest import ROOT, SAMPLE, write_csv
+from tests.conftest import ROOT, SAMPLE, Listener, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
 DEJAVU_SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -204,34 +201,10 @@ def test_every_report_text_is_in_both_languages() -> None:
     assert used <= en, sorted(used - en)
 
 
-class _Counting(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self.hits.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def listener() -> Iterator[int]:
-    """A local HTTP server that counts requests; yields its port."""
-    _Counting.hits = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_hostile_tenant_text_is_printed_not_run(tmp_path: Path, listener: int) -> None:
-    url = f"http://127.0.0.1:{listener}"
+def test_hostile_tenant_text_is_printed_not_run(
+    tmp_path: Path, listener: Listener
+) -> None:
+    url = listener.url
     hostile = [
         f'<img src="{url}/img.png"><script>alert(1)</script>',
         f"<style>body{{background:url({url}/bg.png)}}</style>",
@@ -251,7 +224,7 @@ def test_hostile_tenant_text_is_printed_not_run(tmp_path: Path, listener: int) -
     document = html.render(assessment)
     assert "<script>" not in document and '<img src="http' not in document
     body, fetcher = pdf.html_to_pdf(document)
-    assert _Counting.hits == []
+    assert listener.hits == []
     assert not [u for u in fetcher.refused if "127.0.0.1" in u]
     assert all(u.startswith(html.templates_dir().as_uri()) for u in fetcher.served)
     # The collector lower-cases user names; the text is otherwise intact.
@@ -323,9 +296,9 @@ def test_brand_font_and_logos_survive_an_offline_rebuild(tmp_path: Path) -> None
 
 
 def test_a_logo_cannot_fetch_what_it_links_to(
-    sample_run: Path, tmp_path: Path, listener: int
+    sample_run: Path, tmp_path: Path, listener: Listener
 ) -> None:
-    url = f"http://127.0.0.1:{listener}"
+    url = listener.url
     secret = tmp_path / "secret.png"
     secret.write_bytes(PNG_1PX)
     logo = tmp_path / "logo.svg"
@@ -342,7 +315,7 @@ def test_a_logo_cannot_fetch_what_it_links_to(
     body, fetcher = pdf.html_to_pdf(html.render(assessment, options), [logo])
     assert body.startswith(b"%PDF")
     assert logo.as_uri() in fetcher.served
-    assert _Counting.hits == []
+    assert listener.hits == []
     assert any(u.startswith(url) for u in fetcher.refused)
     assert secret.as_uri() in fetcher.refused
 

@@ -186,6 +186,16 @@ class Translator:
         params = dict(message.get("params") or {})
         return self.t(str(message["key"]), message.get("default"), **params)
 
+    def waste_not_assessed(self, waste: Any) -> list[str]:
+        """Why licence waste (or part of it) was not assessed, in this language."""
+        messages = getattr(waste, "not_assessed_messages", ())
+        return [self.message(m) for m in messages] or list(waste.not_assessed)
+
+    def list_price_basis(self, waste: Any) -> str:
+        """What the list prices used for waste are, in this language."""
+        key = getattr(waste, "list_price_basis_key", "")
+        return self.t(key, waste.list_price_basis) if key else waste.list_price_basis
+
     def integer(self, value: int) -> str:
         """A whole number with the locale's grouping (12,345; 12 345)."""
         return format_decimal(value, format="#,##0", locale=self.locale)

@@ -8,12 +8,13 @@ import tomllib
 import zlib
 from pathlib import Path
 
+import openpyxl
 import pypdfium2
 import pytest
 
 from healthcheck import pipeline
 from healthcheck.config import ClientConfig
-from healthcheck.report import context, html, jsonout, pdf
+from healthcheck.report import context, html, jsonout, pdf, xlsx
 from tests.conftest import ROOT, SAMPLE, Listener, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
@@ -358,7 +359,7 @@ def test_css_strings_cannot_break_out(text: str) -> None:
 
 
 def test_finnish_waste_notes_come_from_their_keys(tmp_path: Path) -> None:
-    """List-price basis and waste not assessed are translated, not left in English."""
+    """List-price basis and waste not assessed are translated in PDF and workbook."""
     eng = tmp_path / "eng"
     shutil.copytree(SAMPLE, eng)
     (eng / "exports" / "subscribedSkus.json").unlink()
@@ -374,3 +375,11 @@ def test_finnish_waste_notes_come_from_their_keys(tmp_path: Path) -> None:
     assert "Microsoftin listahinta" in fi and "Microsoft list price" not in fi
     assert "lisenssitilausten tietoja ei ole" in fi
     assert "Microsoft list price" in en
+    # The workbook says the same in the same language.
+    xlsx.write(a, tmp_path / "fi.xlsx", lang="fi")
+    book = openpyxl.load_workbook(tmp_path / "fi.xlsx")
+    cells = " ".join(
+        str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value
+    )
+    assert "Microsoftin listahinta" in cells and "Microsoft list price" not in cells
+    assert "lisenssitilausten tietoja ei ole" in cells

@@ -342,16 +342,11 @@ class _View:
             "seats": t.integer(sum(i.count for i in w.items)),
             "lines": lines,
             "actions": actions,
-            "not_assessed": [t.message(m) for m in w.not_assessed_messages]
-            or list(w.not_assessed),
+            "not_assessed": t.waste_not_assessed(w),
             "unpriced": list(w.unpriced_skus),
             "has_client": any(i.price_origin == "client" for i in w.items),
             "has_list": any(i.price_origin == "list" for i in w.items),
-            "list_basis": (
-                t.t(w.list_price_basis_key, w.list_price_basis)
-                if w.list_price_basis_key
-                else w.list_price_basis
-            ),
+            "list_basis": t.list_price_basis(w),
             "inactive_days": t.integer(w.inactive_days) if w.inactive_days else "",
         }
 
@@ -551,18 +546,10 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             ),
             "primary": b.primary,
             "accent": b.accent,
-            "logo": opts.brand_files["logo"].as_uri()
-            if "logo" in opts.brand_files
-            else "",
-            "client_logo": opts.brand_files["client_logo"].as_uri()
-            if "client_logo" in opts.brand_files
-            else "",
-            "font": opts.brand_files["font"].as_uri()
-            if "font" in opts.brand_files
-            else "",
-            "font_bold": opts.brand_files["font_bold"].as_uri()
-            if "font_bold" in opts.brand_files
-            else "",
+            **{
+                key: opts.brand_files[key].as_uri() if key in opts.brand_files else ""
+                for key in ("logo", "client_logo", "font", "font_bold")
+            },
         },
         "css": {
             "page": css_string(t.t("report.page.page", "Page")),

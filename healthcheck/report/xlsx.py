@@ -373,7 +373,11 @@ class Writer:
             ]
         else:
             waste_rows = [(w("summary.waste_status", "Licence waste"), na, None)]
-            waste_rows += [("", reason, None) for reason in a.waste.not_assessed]
+        # What could not be counted: all of it, or a part (no subscriptions, say).
+        waste_rows += [
+            (w("summary.not_counted", "Not counted") if i == 0 else "", reason, None)
+            for i, reason in enumerate(self.t.waste_not_assessed(a.waste))
+        ]
         waste_rows.append((w("summary.currency", "Currency"), a.waste.currency, None))
         if a.waste.unpriced_skus:
             waste_rows.append(
@@ -387,7 +391,7 @@ class Writer:
             waste_rows.append(
                 (
                     w("summary.list_price_basis", "List prices"),
-                    a.waste.list_price_basis,
+                    self.t.list_price_basis(a.waste),
                     None,
                 )
             )
@@ -697,7 +701,7 @@ class Writer:
         if not waste.assessed:
             row = ws.max_row + 2
             put(ws, row, 1, w("status.not_assessed", "not assessed"), font=BOLD)
-            for reason in waste.not_assessed:
+            for reason in self.t.waste_not_assessed(waste):
                 put(ws, row, 2, reason)
                 row += 1
 

@@ -264,21 +264,19 @@ class Translator:
         them, ``detail_key`` and ``detail_params``: the sentence is rebuilt from
         those, so the assessment need not be re-evaluated to change language.
         """
-        key = finding.get("detail_key") or ""
-        english = str(finding.get("detail") or "")
-        if not key or self.lang == DEFAULT_LANGUAGE and not self.has(key):
-            return english
-        params = dict(finding.get("detail_params") or {})
-        return self.t(key, english, **params)
+        return self._keyed(finding, "detail")
 
     def reason(self, finding: Mapping[str, Any]) -> str:
         """A finding's ``reason`` (why not assessed, or accepted) in this language.
 
         Like :meth:`detail`, from ``reason_key`` and ``reason_params``.
         """
-        key = finding.get("reason_key") or ""
-        english = str(finding.get("reason") or "")
+        return self._keyed(finding, "reason")
+
+    def _keyed(self, finding: Mapping[str, Any], field: str) -> str:
+        key = finding.get(f"{field}_key") or ""
+        english = str(finding.get(field) or "")
         if not key or self.lang == DEFAULT_LANGUAGE and not self.has(key):
             return english
-        params = dict(finding.get("reason_params") or {})
+        params = dict(finding.get(f"{field}_params") or {})
         return self.t(key, english, **params)

@@ -379,31 +379,104 @@ def _cells(series: pd.Series) -> np.ndarray:
 cells = _cells
 
 
-def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(
+    series: pd.Series, *, lower: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(codes, stripped distinct values); code -1 marks a missing or blank cell.
+
+    ``lower`` lower-cases the values too.
 
     Factorising the raw cells first (hashing in C) means only the distinct
     values are stripped in Python; cells that strip to nothing join -1. A
     column of mostly distinct values skips the hashing: every cell is its
     own "distinct value" then, which every caller handles alike.
+
+    The distinct values may be the column's own array (see :func:`_clean`):
+    callers must not write into them.
     """
     raw = _cells(series)
     if _mostly_distinct(raw):
         codes, uniques = np.arange(len(raw), dtype=np.intp), raw
     else:
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    try:  # all text, the common case: one C-level map
-        stripped = np.array(list(map(str.strip, uniques)), dtype=object)
-        stripped[stripped == ""] = None
-    except TypeError:  # missing cells or numbers among them
-        stripped = np.array(
-            [(v.strip() or None) if type(v) is str else _strip(v) for v in uniques],
-            dtype=object,
-        )
-    blank = pd.isna(stripped)
-    if blank.any():
+    stripped, blank = _clean(uniques, lower=lower)
+    if blank is not None:
         codes = np.where((codes < 0) | blank[np.maximum(codes, 0)], -1, codes)
     return codes, stripped
+
+
+#: Bytes at or below this are ASCII whitespace (or control characters).
+_SPACE = 32
+
+
+def _joined(texts: list[object]) -> str | None:
+    """``texts`` joined by NUL when all are ASCII text, else None.
+
+    Such a string lets a column be checked (or lower-cased) with one C call
+    instead of one per cell; :func:`_stripped_already` also proves that no
+    text holds a NUL of its own.
+    """
+    try:
+        joined = "\x00".join(texts)  # type: ignore[arg-type]
+    except TypeError:  # not all text
+        return None
+    return joined if joined.isascii() else None
+
+
+def _stripped_already(joined: str, n: int) -> bool:
+    """True when the ``n`` texts in ``joined`` (see :func:`_joined`) need no strip.
+
+    That is: NULs alone split them, and none is blank or starts or ends with
+    whitespace. Only the bytes next to each separator and at the two ends are
+    looked at: a byte there at or below a space (whitespace, or the separator
+    of an empty text) means the texts are stripped one by one after all.
+    """
+    if not joined:
+        return False
+    buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    sep = np.flatnonzero(buf == 0)
+    if len(sep) != n - 1 or buf[0] <= _SPACE or buf[-1] <= _SPACE:
+        return False
+    return not ((buf[sep - 1] <= _SPACE).any() or (buf[sep + 1] <= _SPACE).any())
+
+
+def _clean(
+    values: np.ndarray, *, lower: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(texts stripped, None for a blank or missing one; mask of those or None).
+
+    ``lower`` lower-cases them too. When every value is ASCII text that is
+    already stripped (and lower-case, if asked), ``values`` itself is
+    returned, with no mask: proving that costs one join, not a new string
+    per value. The mask is None when nothing is blank.
+    """
+    texts = values.tolist()
+    joined = _joined(texts)
+    if joined is not None and _stripped_already(joined, len(texts)):
+        if not lower:
+            return values, None
+        low = joined.lower()
+        if low == joined:
+            return values, None
+        out = np.empty(len(texts), dtype=object)
+        out[:] = low.split("\x00")
+        return out, None
+    try:  # all text, the common case: one C-level map
+        stripped = np.array(list(map(str.strip, texts)), dtype=object)
+        blank = stripped == ""
+    except TypeError:  # missing cells or numbers among them
+        stripped = np.array(
+            [(v.strip() or None) if type(v) is str else _strip(v) for v in texts],
+            dtype=object,
+        )
+        blank = pd.isna(stripped)
+    if blank.any():
+        stripped[blank] = None
+    else:
+        blank = None
+    if lower and len(stripped):
+        stripped[:] = _lower_all(stripped)
+    return stripped, blank
 
 
 def all_distinct(frame: pd.DataFrame) -> bool:
@@ -464,10 +537,13 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     A text may appear twice among the distinct ones (" a" and "a" strip
     alike); every use below maps each one independently, so that is harmless.
     """
-    codes, stripped = _factorize(series)
-    texts = stripped.copy()
-    texts[texts == None] = ""  # noqa: E711 - elementwise, in C
-    return codes, pd.Series(texts, dtype=object)
+    codes, texts = _factorize(series)
+    # A blank text (None) is the value of blank cells alone, and those have
+    # code -1: without such a code there is none to replace.
+    if (codes < 0).any():
+        texts = texts.copy()
+        texts[texts == None] = ""  # noqa: E711 - elementwise, in C
+    return codes, pd.Series(texts, dtype=object, copy=False)
 
 
 def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -477,7 +553,7 @@ def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     :func:`_distinct` for the caveat on texts that strip alike.
     """
     codes, texts = _distinct(series)
-    return codes, texts.to_numpy(dtype=object)
+    return codes, texts.to_numpy(dtype=object, copy=True)
 
 
 def _expand(
@@ -485,11 +561,21 @@ def _expand(
 ) -> np.ndarray:
     """Per-cell values from per-distinct ones; ``fill`` where the code is -1."""
     arr = np.asarray(values)
-    out = arr[np.where(codes >= 0, codes, 0)] if len(arr) else np.full(len(codes), fill)
-    if len(arr):
-        out = out.copy()
-        out[codes < 0] = fill
+    if not len(arr):
+        return np.full(len(codes), fill)
+    missing = codes < 0
+    if len(arr) == len(codes) and _identity(codes, missing):
+        out = arr.copy()  # each cell its own value, as for distinct columns
+    else:
+        out = arr[np.where(missing, 0, codes)]  # a new array
+    if missing.any():
+        out[missing] = fill
     return out
+
+
+def _identity(codes: np.ndarray, missing: np.ndarray) -> bool:
+    """True when each code is its own position or -1 (no gather needed)."""
+    return bool(((codes == np.arange(len(codes))) | missing).all())
 
 
 # --- Dates -------------------------------------------------------------------
@@ -949,9 +1035,8 @@ def _read_numbers(
 
 def lower_values(raw: pd.Series) -> pd.Series:
     """Cells stripped and lower-cased (one C call for the column); None if blank."""
-    codes, uniq = _factorize(raw)
-    lowered = np.array(_lower_all(uniq), dtype=object) if len(uniq) else uniq
-    return pd.Series(_expand(lowered, codes, None), index=raw.index, dtype=object)
+    codes, uniq = _factorize(raw, lower=True)
+    return pd.Series(_expand(uniq, codes, None), index=raw.index, dtype=object)
 
 
 def map_distinct(raw: pd.Series, lookup: Callable[[str], object]) -> pd.Series:
@@ -1038,9 +1123,7 @@ def _convert(
         )
         bad = got.isna() & ~missing
         return got.astype("string"), bad | (missing & (not col.nullable))
-    codes, uniq = _factorize(raw)
-    if lower and len(uniq):
-        uniq = np.array(_lower_all(uniq), dtype=object)
+    codes, uniq = _factorize(raw, lower=lower)
     vals = _expand(uniq, codes, None)
     missing = pd.Series(codes < 0, index=raw.index)
     return (

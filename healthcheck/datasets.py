@@ -667,31 +667,101 @@ class _Numeric:
 _FIXED_LENGTHS = (10, 16, 19)
 
 
-def _fixed_numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class _Bytes:
+    """ASCII texts laid end to end in one byte buffer, to be read with numpy.
+
+    ``start`` and ``length`` give each text's place in ``buf``; ``whole``
+    says that these are all the texts of ``buf``, one NUL between each two.
+    """
+
+    buf: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    whole: bool = False
+
+    def take(self, at: np.ndarray) -> _Bytes:
+        """The texts at positions ``at``, in the same buffer."""
+        return _Bytes(self.buf, self.start[at], self.length[at])
+
+    def chars(self, at: np.ndarray, width: int) -> np.ndarray:
+        """Bytes of the texts at ``at``, each ``width`` long: a row per position."""
+        n = len(self.start)
+        if self.whole and len(at) == n and (self.length == width).all():
+            # Every text this long: the buffer is a matrix, one text a row
+            # (and its separator in the last column).
+            rows = self.buf[: n * (width + 1)].reshape(n, width + 1)
+            return np.ascontiguousarray(rows[:, :width].T)
+        windows = np.lib.stride_tricks.sliding_window_view(self.buf, width)
+        return np.ascontiguousarray(windows[self.start[at]].T)
+
+    def head(self, k: int) -> np.ndarray:
+        """The first ``k`` bytes of every text, 0 past its end: (n, k)."""
+        if k > _PAD:
+            raise ValueError(k)
+        windows = np.lib.stride_tricks.sliding_window_view(self.buf, k)
+        out = windows[self.start].astype(np.uint32)
+        out[np.arange(k) >= self.length[:, None]] = 0
+        return out
+
+
+#: Zero bytes after the last text of a :class:`_Bytes` buffer.
+_PAD = 4
+
+
+def _as_bytes(values: np.ndarray) -> _Bytes | None:
+    """``values`` as :class:`_Bytes`, or None unless all are ASCII text (no NUL).
+
+    One join and one scan for the separators, instead of a Python call per
+    value for its length or its first characters.
+    """
+    texts = values.tolist()
+    joined = _joined(texts)
+    if not joined:
+        return None
+    buf = np.frombuffer(joined.encode("ascii") + bytes(_PAD), dtype=np.uint8)
+    sep = np.flatnonzero(buf[:-_PAD] == 0)
+    if len(sep) != len(texts) - 1:
+        return None  # a value holds a NUL of its own
+    start = np.concatenate(([0], sep + 1))
+    return _Bytes(buf, start, np.append(sep, len(buf) - _PAD) - start, whole=True)
+
+
+def _fixed_numeric(
+    values: np.ndarray, layout: _Bytes | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Split zero-padded numeric dates with numpy: (matched mask, numbers).
 
     ``numbers`` has one column per value and the rows a, b, y, hour, minute,
     second. Values of other shapes are left to the regex; the numbers this
     gives are the ones :data:`_NUMERIC_DATE` would capture. Values of one
-    length are joined into one ASCII buffer and seen as a matrix of digits,
-    one row per character position.
+    length are seen as a matrix of ASCII digits, one row per character
+    position. ``layout`` is :func:`_as_bytes` of ``values`` when known.
     """
     n = len(values)
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    if layout is None:
+        layout = _as_bytes(values)
+    if layout is not None:
+        lengths = layout.length
+    else:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
     matched = np.zeros(n, dtype=bool)
     nums = np.zeros((6, n), dtype=np.int64)
     for width in _FIXED_LENGTHS:
         idx = np.flatnonzero(lengths == width)
         if not len(idx):
             continue
-        try:
-            raw = "".join(values[idx].tolist()).encode("ascii")
-        except UnicodeEncodeError:
-            continue  # other scripts: the regex decides
-        # One contiguous row of bytes per character position.
-        c = np.ascontiguousarray(
-            np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
-        )
+        if layout is not None:
+            c = layout.chars(idx, width)
+        else:
+            try:
+                raw = "".join(values[idx].tolist()).encode("ascii")
+            except UnicodeEncodeError:
+                continue  # other scripts: the regex decides
+            # One contiguous row of bytes per character position.
+            c = np.ascontiguousarray(
+                np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), width).T
+            )
         if not ((c[2] == 46) | (c[2] == 47) | (c[2] == 45)).any():
             continue  # no d/m/y separator where one must be (ISO, say)
 
@@ -854,18 +924,24 @@ def _parse_distinct(
     # The first four characters route each value: a four-digit year starts
     # an ISO date, a separator third starts a zero-padded d/m/y one. Each
     # parser then sees only its own values; pandas is slow to refuse.
-    head = np.array(values.tolist(), dtype="U4").view(np.uint32).reshape(n, 4)
+    layout = _as_bytes(values)
+    if layout is not None:
+        head = layout.head(4)
+    else:
+        head = np.array(values.tolist(), dtype="U4").view(np.uint32).reshape(n, 4)
     digit = (head >= 48) & (head <= 57)
     year_first = digit.all(axis=1)
     third = head[:, 2]
     dmy = digit[:, 0] & digit[:, 1] & ((third == 46) | (third == 47) | (third == 45))
     at = np.flatnonzero(dmy)
     if len(at) == n:  # every value d/m/y, as in a Veeam history
-        fixed = _fixed_numeric(values)
+        fixed = _fixed_numeric(values, layout)
     else:
         fixed = (np.zeros(n, dtype=bool), np.zeros((6, n), dtype=np.int64))
         if len(at):
-            got_fixed, got_nums = _fixed_numeric(values[at])
+            got_fixed, got_nums = _fixed_numeric(
+                values[at], None if layout is None else layout.take(at)
+            )
             fixed[0][at] = got_fixed
             fixed[1][:, at] = got_nums
     iso_at = np.flatnonzero(year_first)

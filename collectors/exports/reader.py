@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -177,13 +178,40 @@ def _ragged(text: str, delimiter: str, header_line: int, path: Path) -> Table:
     )
 
 
+#: Files at least this big are hashed on a thread of their own.
+_HASH_ASIDE = 1 << 20
+
+
+def _sha256_aside(data: bytes) -> Callable[[], str]:
+    """Start hashing ``data``; the returned function gives the hex digest.
+
+    A big file is hashed on another thread while pandas parses it: hashlib
+    lets go of the GIL while it hashes, and so does pandas' tokenizer, so
+    the two run at once where a second core is free.
+    """
+    if len(data) < _HASH_ASIDE:
+        digest = hashlib.sha256(data).hexdigest()
+        return lambda: digest
+    out: list[str] = []
+    thread = threading.Thread(
+        target=lambda: out.append(hashlib.sha256(data).hexdigest()), daemon=True
+    )
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        return out[0] if out else hashlib.sha256(data).hexdigest()
+
+    return result
+
+
 def _read_text(
     path: Path, wanted: Callable[[list[str]], Collection[str] | None] | None
 ) -> Table:
     data = path.read_bytes()
     if not data or data.isspace():
         raise InputError("the file is empty", file=path)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256_aside(data)
     enc = _encoding(data[:_SAMPLE_BYTES])
     if enc == "cp1252":
         try:
@@ -254,7 +282,7 @@ def _read_text(
         rows=np.arange(first, first + len(frame), dtype=np.int64),
         encoding=enc,
         delimiter=delimiter,
-        sha256=digest,
+        sha256=digest(),
         header=header,
         skim=skim,
         _full=full,

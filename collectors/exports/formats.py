@@ -216,7 +216,8 @@ def _licence_part(view: View, upn: pd.Series, cells: pd.Series, header: str) -> 
     sku = np.concatenate(sku_parts) if sku_parts else np.zeros(0, dtype=object)
     order = np.argsort(idx, kind="stable")  # file order, products as listed
     idx, sku = idx[order], sku[order]
-    frame = pd.DataFrame({"upn": upn.to_numpy()[idx], "sku": sku})
+    # object, not pandas' inferred str: no per-cell check of text that is text.
+    frame = pd.DataFrame({"upn": upn.to_numpy()[idx], "sku": sku}, dtype=object)
     return Part(
         dataset="licence_assignments",
         frame=frame,

@@ -176,6 +176,47 @@ def test_text_values_strip_and_blank() -> None:
         assert got.tolist() == want
 
 
+@pytest.mark.parametrize("many", [False, True])
+def test_text_shortcut_only_for_text_that_needs_nothing(many: bool) -> None:
+    # Clean ASCII text is taken as it is, proven with one join; a space next
+    # to a separator, an empty text, a NUL inside one or other scripts must
+    # each send the column through the per-value strip and lower.
+    base = [f"user{n}@x.example" for n in range(2500 if many else 3)]
+    for odd in (
+        [],
+        ["A@X.example"],
+        [" a@x"],
+        ["a@x\t"],
+        [""],
+        ["a\x00b"],
+        ["\u00c4@x"],
+        ["a@x\u00a0"],
+        [None],
+        [float("nan")],
+        ["  "],
+    ):
+        cells = base + odd + base[:1]
+        got = datasets.lower_values(pd.Series(cells, dtype=object)).tolist()
+        want = [
+            (c.strip().lower() or None) if isinstance(c, str) else None for c in cells
+        ]
+        assert got == want, odd
+        text = datasets.text_values(pd.Series(cells, dtype=object)).tolist()
+        assert text == [
+            (c.strip() or None) if isinstance(c, str) else None for c in cells
+        ], odd
+
+
+def test_dmy_dates_of_one_length_among_iso_ones() -> None:
+    # The d/m/y values are read from the shared byte buffer at their own
+    # places, not as if they were the only texts in it.
+    cells = ["2026-11-20", "03.04.2026", "2026-11-21", "13.04.2026"] * 3
+    parsed, bad = datasets.read_dates(pd.Series(cells, dtype=object), "DMY")
+    assert not bad.any()
+    got = parsed.dt.strftime("%Y-%m-%d").tolist()
+    assert got == ["2026-11-20", "2026-04-03", "2026-11-21", "2026-04-13"] * 3
+
+
 def test_whole_numbers_and_the_rest() -> None:
     cells = pd.Series(["12", "1_000", "\u0663", "", "12,5"], dtype=object)
     num = datasets.parse_numbers(cells)

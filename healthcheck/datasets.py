@@ -1124,14 +1124,17 @@ def map_distinct(raw: pd.Series, lookup: Callable[[str], object]) -> pd.Series:
 
 def _mapped(
     raw: pd.Series, lookup: Callable[[str], object]
-) -> tuple[pd.Series, pd.Series]:
-    """Map each distinct cell; return (values, missing mask). None = unreadable."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Map each distinct cell: (values, unreadable mask, missing mask).
+
+    ``lookup`` returns None for a text it cannot read; whether a cell is
+    unreadable is decided per distinct text too, not per cell.
+    """
     codes, uniq = _distinct(raw)
     mapped = np.array([lookup(v) for v in uniq.tolist()], dtype=object)
+    unread = mapped == None  # noqa: E711 - elementwise, in C
     values = _expand(mapped, codes, None)
-    return pd.Series(values, index=raw.index, dtype=object), pd.Series(
-        codes < 0, index=raw.index
-    )
+    return values, _expand(unread, codes, False).astype(bool), codes < 0
 
 
 def _lower_all(values: np.ndarray) -> list[str | None]:
@@ -1194,11 +1197,12 @@ def _convert(
         return num, bad | (missing & (not col.nullable))
     if col.kind == CHOICE:
         choices = col.choices or {}
-        got, missing = _mapped(
+        got, bad_np, missing_np = _mapped(
             raw, lambda v: choices.get(v.lower().replace("\u2019", "'"))
         )
-        bad = got.isna() & ~missing
-        return got.astype("string"), bad | (missing & (not col.nullable))
+        return pd.Series(pd.array(got, dtype="string"), index=raw.index), pd.Series(
+            bad_np | (missing_np & (not col.nullable)), index=raw.index
+        )
     codes, uniq = _factorize(raw, lower=lower)
     vals = _expand(uniq, codes, None)
     missing = pd.Series(codes < 0, index=raw.index)

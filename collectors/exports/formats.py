@@ -182,7 +182,8 @@ def _negate(series: pd.Series) -> pd.Series:
 def _user_type(upn: pd.Series) -> pd.Series:
     # The admin center export has no user type; guests carry #EXT# in the UPN.
     cells = datasets.cells(upn)
-    kinds = np.full(len(cells), "member", dtype=object)
+    kinds = np.empty(len(cells), dtype=object)
+    kinds[:] = "member"  # np.full fills object arrays one call per cell
     if pd.api.types.infer_dtype(cells, skipna=False) != "string" or (
         "#EXT#" in "\x00".join(cells)
     ):

@@ -562,9 +562,9 @@ def sessions_to_jobs(
                 else f"expected Success, Warning or Failed, got {text!r}",
             )
         )
-    # Group by job in numpy: a job's rank in name order (a blank name last),
-    # then the sessions sorted by (rank, start), stable, so that equal start
-    # times keep file order and the last of each group is the latest.
+    # Group by job in numpy: a job's rank in name order (a blank name last).
+    # A job's latest session is its latest start, the later row of the file
+    # when two start at once: two scatter-maxima per rank, no sort.
     codes, names = datasets.group_codes(job)
     rank = np.empty(len(names) + 1, dtype=np.int64)
     rank[np.argsort(names, kind="stable")] = np.arange(len(names))
@@ -573,15 +573,17 @@ def sessions_to_jobs(
     stamps = start.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
     def last_per_job(idx: np.ndarray) -> np.ndarray:
-        g = group[idx]
-        last = np.ones(len(g), dtype=bool)
-        last[:-1] = g[1:] != g[:-1]
-        return idx[last]
+        """Of the rows ``idx`` (ascending), each job's latest, in rank order."""
+        g, when = group[idx], stamps[idx]
+        top = np.full(len(names) + 1, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(top, g, when)
+        at = idx[when == top[g]]
+        last = np.full(len(names) + 1, -1, dtype=np.int64)
+        np.maximum.at(last, group[at], at)
+        return last[last >= 0]
 
     done = np.flatnonzero(known & begun)
-    done = done[np.lexsort((stamps[done], group[done]))]
     latest = last_per_job(done)
-    # The successful sessions, in the same order: a subsequence of it.
     ok = last_per_job(done[(canon == "success")[res_codes[done]]])
     success = np.full(len(names) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     success[group[ok]] = stamps[ok].view("datetime64[ns]")

@@ -96,6 +96,8 @@ def overall(layers: Iterable[LayerScore]) -> Overall:
     """Mean of the graded layers; coverage is the mean coverage of all layers.
 
     An incomplete layer's score is left out: too little evidence to count.
+    Below :data:`MIN_COVERAGE` over all layers there is no overall score: one
+    graded layer out of four is not a grade for the whole environment.
     """
     layers = list(layers)
     scored = [
@@ -107,4 +109,6 @@ def overall(layers: Iterable[LayerScore]) -> Overall:
     coverage = (
         round(sum(s.coverage for s in layers) / len(layers), 3) if layers else 0.0
     )
+    if coverage < MIN_COVERAGE:
+        score = None
     return Overall(score=score, grade=grade(score), coverage=coverage)

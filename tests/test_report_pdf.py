@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import tomllib
@@ -14,6 +15,7 @@ import pytest
 
 from healthcheck import pipeline
 from healthcheck.config import ClientConfig
+from healthcheck.model import Overall
 from healthcheck.report import context, html, jsonout, pdf, xlsx
 from tests.conftest import ROOT, SAMPLE, Listener, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
@@ -383,3 +385,11 @@ def test_finnish_waste_notes_come_from_their_keys(tmp_path: Path) -> None:
     )
     assert "Microsoftin listahinta" in cells and "Microsoft list price" not in cells
     assert "lisenssitilausten tietoja ei ole" in cells
+
+
+def test_no_overall_grade_says_why(sample_run: Path) -> None:
+    a = jsonout.read(sample_run / "assessment.json")
+    thin = dataclasses.replace(a, overall=Overall(score=None, grade=None, coverage=0.2))
+    text = _flat(html.render(thin))
+    assert "too little evidence for a grade · evidence coverage 20%" in text
+    assert "score – / 100" not in text

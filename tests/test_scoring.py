@@ -246,6 +246,21 @@ def test_overall_none_when_nothing_scored() -> None:
     assert o.to_dict() == {"score": None, "grade": None, "coverage": 0.0}
 
 
+def test_no_overall_grade_below_half_coverage() -> None:
+    """One well-evidenced layer of four does not grade the whole environment."""
+    many_na = [finding(layer, NA) for layer in Layer for _ in range(3)]
+    layers = scoring.score_layers([finding(Layer.FOUNDATION, FAIL)] + many_na)
+    assert by_layer(layers)[Layer.FOUNDATION].grade is None  # 1 of 4: incomplete
+    graded = scoring.score_layers(
+        [finding(Layer.FOUNDATION, FAIL)]
+        + [finding(layer, NA) for layer in Layer if layer is not Layer.FOUNDATION]
+    )
+    assert by_layer(graded)[Layer.FOUNDATION].grade == "F"
+    o = scoring.overall(graded)
+    assert o.coverage == 0.25
+    assert (o.score, o.grade) == (None, None)
+
+
 def test_overall_of_no_layers() -> None:
     o = scoring.overall([])
     assert (o.score, o.grade, o.coverage) == (None, None, 0.0)

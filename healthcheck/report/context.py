@@ -560,6 +560,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "grade_class": _grade_class(a.overall.grade),
             "score": v.score(a.overall.score),
             "coverage": t.percent(a.overall.coverage),
+            "graded": a.overall.score is not None,
         },
         "layers": layers,
         "actions": v.actions(),

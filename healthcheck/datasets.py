@@ -837,9 +837,9 @@ def _split_numeric(
                 [ampm.eq("p").fillna(False), ampm.eq("a").fillna(False)], [1, -1], 0
             )
     if matched.all():
-        return _Numeric(np.arange(len(values)), *nums, pm)
+        return _Numeric(np.arange(len(values)), *nums, pm)  # type: ignore[call-arg]
     at = np.flatnonzero(matched)
-    return _Numeric(at, *nums[:, at], pm[at])
+    return _Numeric(at, *nums[:, at], pm[at])  # type: ignore[call-arg]
 
 
 def _evidence_of(uniq: pd.Series, parts: _Numeric) -> DateEvidence:
@@ -899,8 +899,8 @@ _NO_DATE_LEN = max(map(len, NO_DATE))
 def _no_date_text(text: pd.Series) -> np.ndarray:
     """Mask of texts that spell "no date" (see :data:`NO_DATE`)."""
     values = text.to_numpy(dtype=object)
-    short = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    short = short <= _NO_DATE_LEN
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    short = lengths <= _NO_DATE_LEN
     out = np.zeros(len(values), dtype=bool)
     if short.any():
         out[short] = text[short].str.lower().isin(NO_DATE).to_numpy()
@@ -1147,7 +1147,7 @@ def _lower_all(values: np.ndarray) -> list[str | None]:
     if None not in texts:
         joined = "\x00".join(texts)
         if joined.count("\x00") == len(texts) - 1:
-            return joined.lower().split("\x00")
+            return list(joined.lower().split("\x00"))
     return [v.lower() if isinstance(v, str) else v for v in values]
 
 

@@ -587,7 +587,7 @@ def sessions_to_jobs(
     ok = last_per_job(done[(canon == "success")[res_codes[done]]])
     success = np.full(len(names) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
     success[group[ok]] = stamps[ok].view("datetime64[ns]")
-    by_rank = np.append(names[np.argsort(names, kind="stable")], None)
+    by_rank = np.append(names[np.argsort(names, kind="stable")], [None])
     out = pd.DataFrame(
         {
             "job": by_rank[group[latest]],

@@ -45,16 +45,8 @@ from .formats import Part, TableFormat, View
 
 log = logging.getLogger(__name__)
 
-PROVIDES = (
-    "users",
-    "licence_skus",
-    "licence_assignments",
-    "devices",
-    "backup_jobs",
-    "role_assignments",
-    "mfa_registration",
-    "patch_status",
-)
+#: Every dataset a known format gives is one a column mapping may fill too.
+PROVIDES = mappings.MAPPABLE
 
 #: Which format wins when two kinds of export give the same dataset: rows of
 #: a later one are used only for keys the earlier ones lack.

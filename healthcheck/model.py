@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.i18n import english
+
 
 class Status(enum.StrEnum):
     """Outcome of one rule."""
@@ -160,15 +162,52 @@ class CollectorRun:
     status: RunStatus
     reason: str = ""
     dataset: Dataset | None = None
+    #: The translatable sentence ``reason`` was rendered from (English); None
+    #: for a run whose collector gave a plain string.
+    message: Message | None = None
+
+    @classmethod
+    def because(
+        cls,
+        message: Message,
+        *,
+        collector: str,
+        dataset_name: str,
+        status: RunStatus,
+        dataset: Dataset | None = None,
+    ) -> CollectorRun:
+        """A run whose reason is ``message``, its English rendered from the locale.
+
+        The English ``reason`` comes from ``healthcheck/locales/en``, so the
+        sentence is written once.
+        Parameters holding text from outside (error messages, URLs) must be
+        cleaned of secrets before the message is made: they are stored as they are.
+        """
+        return cls(
+            collector=collector,
+            dataset_name=dataset_name,
+            status=status,
+            reason=english(message),
+            dataset=dataset,
+            message=message,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (without the rows: those live in the evidence folder)."""
-        return {
+        """JSON form (without the rows: those live in the evidence folder).
+
+        ``reason_key`` and ``reason_params`` are there when the reason is a
+        message; evidence written before they existed has only ``reason``.
+        """
+        out: dict[str, Any] = {
             "collector": self.collector,
             "dataset": self.dataset_name,
             "status": self.status.value,
             "reason": self.reason,
         }
+        if self.message is not None:
+            out["reason_key"] = self.message.key
+            out["reason_params"] = message_params(self.message.params)
+        return out
 
 
 def message_params(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
 from healthcheck.errors import HealthcheckError, InputError
 from healthcheck.i18n import check_language
-from healthcheck.model import Assessment, CollectorRun, RunStatus
+from healthcheck.model import Assessment, CollectorRun, RunStatus, msg
 from healthcheck.registry import collectors
 
 if TYPE_CHECKING:
@@ -81,11 +81,11 @@ def collect(
     for loaded in collectors():
         if loaded.collector is None:
             runs += [
-                CollectorRun(
+                CollectorRun.because(
+                    msg("collect.load_failed", error=str(loaded.error)),
                     collector=loaded.name,
                     dataset_name=name,
                     status=RunStatus.FAILED,
-                    reason=f"collector failed to load: {loaded.error}",
                 )
                 for name in loaded.provides
             ]
@@ -93,11 +93,11 @@ def collect(
         coll = loaded.collector
         if not coll.applies(ctx):
             runs += [
-                CollectorRun(
+                CollectorRun.because(
+                    msg("collect.no_input"),
                     collector=loaded.name,
                     dataset_name=name,
                     status=RunStatus.MISSING,
-                    reason="no input for this collector in the engagement folder",
                 )
                 for name in coll.provides
             ]
@@ -210,11 +210,11 @@ def _first_ok_wins(
             and owner.get(run.dataset_name, run.collector) != run.collector
         ):
             out.append(
-                CollectorRun(
+                CollectorRun.because(
+                    msg("collect.already_provided"),
                     collector=run.collector,
                     dataset_name=run.dataset_name,
                     status=RunStatus.MISSING,
-                    reason="another collector already provided it",
                 )
             )
             continue

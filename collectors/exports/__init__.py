@@ -38,7 +38,14 @@ import pandas as pd
 from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, CollectContext
 from healthcheck.errors import InputError
-from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
+from healthcheck.model import (
+    CollectorRun,
+    Message,
+    Rejected,
+    RunStatus,
+    SourceFile,
+    msg,
+)
 
 from . import arm_json, formats, graph_json, mappings, reader
 from .formats import Part, TableFormat, View
@@ -499,12 +506,17 @@ class ExportsCollector:
             parts = found.get(name)
             if not parts:
                 runs.append(
-                    CollectorRun(
+                    CollectorRun.because(
+                        msg(
+                            "collect.not_recognised",
+                            dataset=Message(
+                                f"datasets.{name}.title",
+                                default=datasets.schema(name).title.lower(),
+                            ),
+                        ),
                         collector=self.name,
                         dataset_name=name,
                         status=RunStatus.MISSING,
-                        reason=f"no file in exports/ was recognised as "
-                        f"{datasets.schema(name).title.lower()}",
                     )
                 )
                 continue

@@ -26,6 +26,7 @@ import io
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import pandas as pd
 from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, ClientConfig, CollectContext
 from healthcheck.errors import InputError
-from healthcheck.model import CollectorRun, RunStatus, SourceFile
+from healthcheck.model import CollectorRun, Message, RunStatus, SourceFile, msg
 
 from ..exports import formats, graph_json
 from ..exports.formats import Part, View
@@ -126,15 +127,24 @@ class GraphCollector:
         try:
             tokens()
         except AuthFailed as exc:
-            reason = redactor(f"sign-in to tenant {cfg.tenant_id} failed: {exc}")
-            log.warning("graph: %s", reason)
+            said = redacted(
+                msg(
+                    "collect.graph.sign_in_failed",
+                    tenant=cfg.tenant_id,
+                    error=str(exc),
+                ),
+                redactor,
+            )
             for name in self.provides:
-                yield CollectorRun(
+                run = CollectorRun.because(
+                    said,
                     collector=self.name,
                     dataset_name=name,
                     status=RunStatus.FAILED,
-                    reason=reason,
                 )
+                if name == self.provides[0]:
+                    log.warning("graph: %s", run.reason)
+                yield run
             return
         client = GraphClient(
             graph_endpoint=cfg.graph_endpoint,
@@ -148,12 +158,14 @@ class GraphCollector:
             results = client.collect(ENDPOINTS[k] for k in endpoints.PRIMARY)
         except AuthFailed as exc:  # a renewal failed mid-collection
             results = {}
-            lost = redactor(f"sign-in failed during collection: {exc}")
+            lost: Message | None = redacted(
+                msg("collect.graph.sign_in_lost", error=str(exc)), redactor
+            )
         else:
-            lost = ""
+            lost = None
         activity: Part | None = None
         activity_source: SourceFile | None = None
-        users_note = ""
+        users_note: Message | None = None
         users = results.get("users")
         if users is not None and _signin_refused(users.error):
             assert users.error is not None
@@ -189,23 +201,20 @@ class GraphCollector:
 
     def _fallback(
         self, client: GraphClient, results: dict[str, Result], err: GraphError
-    ) -> tuple[str, Part | None, SourceFile | None]:
+    ) -> tuple[Message | None, Part | None, SourceFile | None]:
         """Users without signInActivity, and last activity from the usage report."""
         why = (
-            f"the tenant has no {ENDPOINTS['users'].licence}"
+            msg("collect.graph.no_licence", licence=ENDPOINTS["users"].licence)
             if _licence_refused(err)
-            else "AuditLog.Read.All is not granted"
+            else msg("collect.graph.no_auditlog")
         )
         try:
             basic = client.collect([ENDPOINTS["users_basic"]])["users_basic"]
         except AuthFailed:
-            return "", None, None
+            return None, None, None
         results["users"] = basic
         report = ENDPOINTS["activeUserDetail"]
-        note = (
-            f"{why}, so signInActivity is not available; last activity is "
-            "from the Microsoft 365 usage report (180 days)"
-        )
+        note = msg("collect.graph.usage_fallback", why=why)
         try:
             text, digest = client.get_text(report)
         except (GraphError, NetworkLost) as exc:
@@ -213,8 +222,7 @@ class GraphCollector:
                 _reason(report, exc, None) if isinstance(exc, GraphError) else str(exc)
             )
             return (
-                f"{why} for signInActivity, and the usage report fallback "
-                f"failed ({reason}): last activity not assessed",
+                msg("collect.graph.usage_fallback_failed", why=why, reason=reason),
                 None,
                 None,
             )
@@ -222,8 +230,7 @@ class GraphCollector:
             part = usage_activity(text, f"graph:{report.path}")
         except InputError as exc:
             return (
-                f"{why} for signInActivity, and the usage report could not be "
-                f"used: {exc}",
+                msg("collect.graph.usage_fallback_unusable", why=why, error=str(exc)),
                 None,
                 None,
             )
@@ -284,30 +291,59 @@ def _signin_refused(err: GraphError | None) -> bool:
     return err is not None and (err.code in LICENCE_CODES or err.status == 403)
 
 
-def _reason(ep: Endpoint, err: GraphError, consent: str | None) -> str:
-    """A reason a consultant can act on: which permission or licence is missing."""
+def _reason(ep: Endpoint, err: GraphError, consent: str | None) -> Message:
+    """A reason a consultant can act on: which permission or licence is missing.
+
+    Graph's own words (error codes and messages) and the consent URL are
+    parameters; pass the message through :func:`redacted` before storing it.
+    """
+    where = {"code": str(err.code), "path": ep.path}
     if err.code in LICENCE_CODES:
-        return (
-            f"the tenant lacks {ep.licence or 'the licence this needs'} "
-            f"(Graph {err.status} {err.code} on {ep.path})"
+        return msg(
+            "collect.graph.licence_missing",
+            licence=ep.licence or msg("collect.graph.licence_unnamed"),
+            status=str(err.status),
+            **where,
         )
     if err.status == 403:
-        return (
-            f"permission not granted: {ep.permission} (Graph 403 {err.code} on "
-            f"{ep.path}: {err.message}); add it to the app registration and have "
-            "the client's admin consent again" + (f" at {consent}" if consent else "")
+        return msg(
+            "collect.graph.permission",
+            permission=ep.permission,
+            error=str(err.message),
+            at=msg("collect.graph.consent_at", url=consent) if consent else "",
+            **where,
         )
     if err.status == 401:
-        return (
-            f"Graph refused the access token (401 {err.code} on {ep.path}): "
-            "check that the app is consented in this tenant"
-            + (f" ({consent})" if consent else "")
+        return msg(
+            "collect.graph.token_refused",
+            consent=msg("collect.graph.consent_url", url=consent) if consent else "",
+            **where,
         )
     if err.code == "networkLost":
-        return f"not collected: {err.message}"
+        return msg("collect.graph.network_lost", error=str(err.message))
     if err.code == "throttled":
-        return f"Graph kept throttling {ep.path}: {err.message}"
-    return f"Graph {err.status} {err.code} on {ep.path}: {err.message}".strip()
+        return msg("collect.graph.throttled", path=ep.path, error=str(err.message))
+    error = str(err.message).rstrip()
+    if not error:
+        return msg("collect.graph.other_bare", status=str(err.status), **where)
+    return msg("collect.graph.other", status=str(err.status), error=error, **where)
+
+
+def redacted(message: Message, redact: Redactor) -> Message:
+    """``message`` with every secret taken out of its text parameters."""
+    return Message(message.key, _redact(message.params, redact), message.default)
+
+
+def _redact(value: Any, redact: Redactor) -> Any:
+    if isinstance(value, Message):
+        return redacted(value, redact)
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: _redact(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact(v, redact) for v in value]
+    return value
 
 
 class _Builder:
@@ -320,7 +356,7 @@ class _Builder:
         results: dict[str, Result],
         cfg: settings.GraphSettings,
         redact: Redactor,
-        lost: str,
+        lost: Message | None,
     ) -> None:
         self.ctx = ctx
         self.collector = collector
@@ -329,12 +365,12 @@ class _Builder:
         self.redact = redact
         self.lost = lost
 
-    def _failed(self, name: str, reason: str) -> CollectorRun:
-        return CollectorRun(
+    def _failed(self, name: str, reason: Message) -> CollectorRun:
+        return CollectorRun.because(
+            redacted(reason, self.redact),
             collector=self.collector,
             dataset_name=name,
             status=RunStatus.FAILED,
-            reason=self.redact(reason),
         )
 
     def _check(self, name: str, keys: tuple[str, ...]) -> CollectorRun | None:
@@ -342,11 +378,13 @@ class _Builder:
         for key in keys:
             res = self.results.get(key)
             if res is None:
-                return self._failed(name, self.lost or "not collected")
+                return self._failed(
+                    name, self.lost or msg("collect.graph.not_collected")
+                )
             if res.error is not None:
-                reason = _reason(res.endpoint, res.error, self.consent)
-                log.warning("graph: %s: %s", name, self.redact(reason))
-                return self._failed(name, reason)
+                run = self._failed(name, _reason(res.endpoint, res.error, self.consent))
+                log.warning("graph: %s: %s", name, run.reason)
+                return run
         return None
 
     def _source(self, res: Result, rejected: int = 0) -> SourceFile:
@@ -362,7 +400,7 @@ class _Builder:
         self,
         name: str,
         parts: list[tuple[Part, SourceFile]],
-        reason: str = "",
+        reason: Message | None = None,
         extra_sources: tuple[SourceFile, ...] = (),
     ) -> CollectorRun:
         raw = pd.concat([p.frame for p, _ in parts], ignore_index=True)
@@ -379,12 +417,24 @@ class _Builder:
                 source_columns=parts[0][0].source_columns,
             )
         except InputError as exc:
-            return self._failed(name, str(exc))
-        return CollectorRun(
+            return CollectorRun(
+                collector=self.collector,
+                dataset_name=name,
+                status=RunStatus.FAILED,
+                reason=self.redact(str(exc)),
+            )
+        if reason is None:
+            return CollectorRun(
+                collector=self.collector,
+                dataset_name=name,
+                status=RunStatus.OK,
+                dataset=ds,
+            )
+        return CollectorRun.because(
+            redacted(reason, self.redact),
             collector=self.collector,
             dataset_name=name,
             status=RunStatus.OK,
-            reason=self.redact(reason),
             dataset=ds,
         )
 
@@ -405,13 +455,16 @@ class _Builder:
         )
 
     def users(
-        self, activity: Part | None, activity_source: SourceFile | None, note: str
+        self,
+        activity: Part | None,
+        activity_source: SourceFile | None,
+        note: Message | None,
     ) -> Iterator[CollectorRun]:
         """The users and licence_assignments datasets, with last activity."""
         failed = self._check("users", ("users",))
         if failed:
             yield failed
-            yield self._failed("licence_assignments", failed.reason)
+            yield replace(failed, dataset_name="licence_assignments")
             return
         res = self.results["users"]
         skus = self.results.get("subscribedSkus")
@@ -432,9 +485,9 @@ class _Builder:
             extra = (activity_source,)
         yield self._build("users", [(user_part, src)], note, extra)
         lic_note = (
-            ""
+            None
             if sku_ids or not res.items
-            else "subscribedSkus was not collected, so licences are named by skuId"
+            else msg("collect.graph.skus_not_collected")
         )
         yield self._build("licence_assignments", [(lic_part, src)], lic_note)
 
@@ -450,7 +503,7 @@ class _Builder:
             for d in self.results["roleDefinitions"].items
         }
         parts = []
-        note = ""
+        note: Message | None = None
         for key, kind in (
             ("roleAssignments", "permanent"),
             ("roleEligibilitySchedules", "eligible"),
@@ -460,9 +513,9 @@ class _Builder:
                 why = (
                     _reason(res.endpoint, res.error, self.consent)
                     if res is not None and res.error is not None
-                    else self.lost or "not collected"
+                    else self.lost or msg("collect.graph.not_collected")
                 )
-                note = f"eligible (PIM) assignments not collected: {why}"
+                note = msg("collect.graph.pim_not_collected", why=why)
                 continue
             items: list[Mapping[str, Any]] = [
                 dict(

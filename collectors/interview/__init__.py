@@ -18,7 +18,7 @@ import pandas as pd
 from healthcheck import datasets, init
 from healthcheck.config import CollectContext
 from healthcheck.errors import InputError
-from healthcheck.model import CollectorRun, RunStatus, SourceFile
+from healthcheck.model import CollectorRun, RunStatus, SourceFile, msg
 
 # The layout is defined where the workbook is written, so the two cannot drift.
 SHEET, HEADERS, ALLOWED = init.SHEET, init.HEADERS, init.ALLOWED
@@ -64,11 +64,11 @@ class InterviewCollector:
         """Read and validate the Interview sheet."""
         path = ctx.engagement.interview_path
         if not path.is_file():
-            yield CollectorRun(
+            yield CollectorRun.because(
+                msg("collect.no_workbook", path=str(path)),
                 collector=self.name,
                 dataset_name="interview_answers",
                 status=RunStatus.MISSING,
-                reason=f"no interview workbook at {path}",
             )
             return
         shown = str(path)

@@ -219,12 +219,13 @@ def _dataset(name: str) -> Message:
 def _missing(
     requires: tuple[str, ...],
     frames: Mapping[str, pd.DataFrame],
-    reasons: Mapping[str, str],
+    reasons: Mapping[str, Message | str],
 ) -> Message | None:
     for req in requires:
         name, _, column = req.partition(".")
         if name not in frames:
-            # A collector's reason is its own English text; without one, ours.
+            # The collectors' reasons (messages, or plain English from a caller
+            # that has only text); without one, ours.
             why = reasons.get(name) or msg("engine.not_collected")
             return msg("engine.missing_dataset", dataset=_dataset(name), why=why)
         if frames[name].empty:
@@ -441,7 +442,7 @@ def evaluate(
     as_of: date,
     now: datetime,
     overrides: Mapping[str, Any] | None = None,
-    missing_reasons: Mapping[str, str] | None = None,
+    missing_reasons: Mapping[str, Message | str] | None = None,
     catalog: Sequence[Rule] | None = None,
     evaluators: Mapping[str, rules.Evaluator] | None = None,
     rule_settings: RuleSettings | None = None,

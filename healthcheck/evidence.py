@@ -32,7 +32,15 @@ from healthcheck import SCHEMA_VERSION, __version__, datasets
 from healthcheck.atomic import current_umask
 from healthcheck.config import ClientConfig
 from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
-from healthcheck.model import CollectorRun, Rejected, RunStatus, SourceFile
+from healthcheck.model import (
+    CollectorRun,
+    Message,
+    Rejected,
+    RunStatus,
+    SourceFile,
+    joined,
+    msg,
+)
 
 MANIFEST = "manifest.json"
 EVIDENCE_FORMAT = "healthcheck-evidence/1"
@@ -56,19 +64,32 @@ class Evidence:
         """The assessment date: from client.yaml, else the collection date."""
         return self.config.as_of or self.collected_at.date()
 
-    def missing_reasons(self) -> dict[str, str]:
-        """Why each dataset that did not arrive is missing, by dataset name."""
-        out: dict[str, str] = {}
+    def missing_reasons(self) -> dict[str, Message]:
+        """Why each dataset that did not arrive is missing, by dataset name.
+
+        One "collector: reason" per collector that missed it, joined with
+        "; ". A reason is the run's message where it has one; evidence written
+        before runs had keys gives its English string, shown as it is.
+        """
+        found: dict[str, list[Message]] = {}
         for run in self.runs:
             if (
                 run["status"] != RunStatus.OK.value
                 and run["dataset"] not in self.frames
             ):
-                text = f"{run['collector']}: {run['reason']}"
-                out[run["dataset"]] = (
-                    out[run["dataset"]] + "; " + text if run["dataset"] in out else text
+                key = run.get("reason_key")
+                reason: Message | str = (
+                    Message(str(key), dict(run.get("reason_params") or {}))
+                    if key
+                    else str(run.get("reason") or "")
                 )
-        return out
+                found.setdefault(run["dataset"], []).append(
+                    msg("collect.run_reason", collector=run["collector"], reason=reason)
+                )
+        return {
+            name: msg("collect.reasons", reasons=joined(items, "; "))
+            for name, items in found.items()
+        }
 
 
 def _json_bytes(data: Any) -> bytes:

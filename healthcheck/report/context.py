@@ -447,6 +447,23 @@ class _View:
         return out
 
 
+#: Collector runs that say nothing is wrong (another collector delivered the
+#: dataset, or the engagement simply has no input for this one), by reason key
+#: and, for assessments from before runs had keys, by English text.
+_ROUTINE_KEYS = frozenset({"collect.already_provided", "collect.no_input"})
+_ROUTINE_TEXTS = (
+    "another collector already provided it",
+    "no input for this collector",
+)
+
+
+def _routine(run: Mapping[str, Any]) -> bool:
+    key = run.get("reason_key")
+    if key:
+        return key in _ROUTINE_KEYS
+    return str(run.get("reason") or "").startswith(_ROUTINE_TEXTS)
+
+
 def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     """The whole view-model for one assessment."""
     opts = opts or ReportOptions()
@@ -495,12 +512,10 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "collector": r.get("collector", ""),
             "dataset": r.get("dataset", ""),
             "status": t.t(f"report.run.{r.get('status', '')}", r.get("status", "")),
-            "reason": r.get("reason", ""),
+            "reason": t.reason(r),
         }
         for r in a.collector_runs
-        if r.get("status") != "ok"
-        and r.get("reason") != "another collector already provided it"
-        and not str(r.get("reason", "")).startswith("no input for this collector")
+        if r.get("status") != "ok" and not _routine(r)
     ]
     title = t.t(
         "report.meta.title",

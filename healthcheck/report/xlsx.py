@@ -443,7 +443,9 @@ class Writer:
         """A collector run's status, with its reason when it has one."""
         status = str(run.get("status") or "")
         label = self.w(f"run_status.{status}", status)
-        reason = str(run.get("reason") or "")
+        # From reason_key and reason_params where the run has them; older
+        # evidence has only the English string.
+        reason = self.t.reason(run) if run.get("reason") else ""
         if not reason:
             return label
         return self.w(

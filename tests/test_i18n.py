@@ -35,7 +35,7 @@ from tests.conftest import ROOT, SAMPLE
 
 EN, FI = Translator("en"), Translator("fi")
 #: Locale files whose English is the source of assessment texts.
-SOURCE_FILES = ("rules.toml", "cost.toml")
+SOURCE_FILES = ("rules.toml", "cost.toml", "collect.toml")
 UNFILLED = re.compile(r"\{[A-Za-z_]*\}")
 
 
@@ -152,6 +152,9 @@ def test_every_key_in_the_code_exists_in_english_and_finnish() -> None:
     sources = sorted((ROOT / "healthcheck" / "rules").glob("*.py")) + [
         ROOT / "healthcheck" / "engine.py",
         ROOT / "healthcheck" / "cost.py",
+        ROOT / "healthcheck" / "pipeline.py",
+        ROOT / "healthcheck" / "evidence.py",
+        *sorted((ROOT / "collectors").glob("*/__init__.py")),
     ]
     plain = re.compile(r'msg\(\s*"([a-z][\w.-]+)"')
     prefix = re.compile(r'msg\(\s*f"([a-z][\w.-]+\.)\{')
@@ -494,3 +497,129 @@ def test_finnish_interview_workbook_is_read_like_the_english_one(
     answers = evidence.load(out).frames["interview_answers"]
     got = answers.set_index("question_id").loc["restore_documented"]
     assert got["answer"] == "yes" and got["owner"] == "Maria"
+
+
+# ------------------------------------------------------- collector reasons
+
+
+def _run(collector: str, reason: str, **keyed: Any) -> dict[str, Any]:
+    return {
+        "collector": collector,
+        "dataset": "patch_status",
+        "status": "missing",
+        "reason": reason,
+        **keyed,
+    }
+
+
+def test_collector_reasons_are_messages_with_the_english_of_before() -> None:
+    from healthcheck.model import CollectorRun, Message, RunStatus
+
+    said = msg(
+        "collect.not_recognised",
+        dataset=Message("datasets.patch_status.title", default="patch status"),
+    )
+    run = CollectorRun.because(
+        said, collector="exports", dataset_name="patch_status", status=RunStatus.MISSING
+    )
+    assert run.reason == "no file in exports/ was recognised as patch status"
+    data = run.to_dict()
+    assert data["reason_key"] == "collect.not_recognised"
+    assert FI.reason(data) == (
+        "exports/-kansiosta ei tunnistettu yhtään tiedostoa "
+        "(aineisto: päivitysten tila)"
+    )
+    # A run with a plain reason writes what it always wrote.
+    plain = CollectorRun(
+        collector="x", dataset_name="users", status=RunStatus.MISSING, reason="gone"
+    ).to_dict()
+    assert set(plain) == {"collector", "dataset", "status", "reason"}
+
+
+def test_missing_reasons_join_collectors_in_the_report_language(
+    tmp_path: Path,
+) -> None:
+    keyed = _run(
+        "exports",
+        "no file in exports/ was recognised as patch status",
+        reason_key="collect.not_recognised",
+        reason_params={
+            "dataset": {
+                "key": "datasets.patch_status.title",
+                "params": {},
+                "default": "patch status",
+            }
+        },
+    )
+    old = _run("legacy", "no file")  # evidence from before reasons had keys
+    ev = evidence.Evidence(
+        config=None,  # type: ignore[arg-type]
+        collected_at=None,  # type: ignore[arg-type]
+        runs=(keyed, old),
+        frames={},
+    )
+    why = ev.missing_reasons()["patch_status"]
+    assert EN.message(why) == (
+        "exports: no file in exports/ was recognised as patch status; legacy: no file"
+    )
+    assert FI.message(why) == (
+        "exports: exports/-kansiosta ei tunnistettu yhtään tiedostoa "
+        "(aineisto: päivitysten tila); legacy: no file"
+    )
+    finding = rule_tests.run({}, missing_reasons={"backup_jobs": why})["FND-04"]
+    assert finding.reason == (
+        "No backup jobs data: exports: no file in exports/ was recognised as "
+        "patch status; legacy: no file."
+    )
+    assert FI.reason(finding.to_dict()).startswith(
+        "Tietoja ei saatu (varmuuskopiointityöt): exports: exports/-kansiosta"
+    )
+
+
+def test_sources_table_and_workbook_render_keyed_and_old_reasons(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    import openpyxl
+
+    from healthcheck.report import context, jsonout, xlsx
+
+    out = tmp_path / "out"
+    pipeline.run(SAMPLE, out)
+    sample = jsonout.read(out / "assessment.json")
+    runs = [dict(r) for r in sample.collector_runs]
+    old = [
+        {k: r[k] for k in ("collector", "dataset", "status", "reason")} for r in runs
+    ]
+    assert any(r.get("reason_key") for r in runs)
+    for given, finnish in ((runs, True), (old, False)):
+        a = dataclasses.replace(sample, collector_runs=tuple(given))
+        view = context.build(a, context.ReportOptions(lang="fi"))
+        shown = {
+            (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
+        }
+        # "Nothing here" runs (no Graph settings) stay out of the table either way.
+        assert list(shown) == [("exports", "patch_status")]
+        book = openpyxl.load_workbook(
+            xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
+        )
+        cells = [
+            str(c.value)
+            for ws in book
+            for row in ws.iter_rows()
+            for c in row
+            if c.value
+        ]
+        if finnish:
+            assert shown[("exports", "patch_status")] == (
+                "exports/-kansiosta ei tunnistettu yhtään tiedostoa "
+                "(aineisto: päivitysten tila)"
+            )
+            assert any("exports/-kansiosta ei tunnistettu" in c for c in cells)
+            assert not any("was recognised as" in c for c in cells)
+        else:
+            assert shown[("exports", "patch_status")] == (
+                "no file in exports/ was recognised as patch status"
+            )
+            assert any("was recognised as patch status" in c for c in cells)

@@ -379,9 +379,108 @@ def test_secret_never_leaks_on_auth_failure(
     assert runs["users"]["status"] == "failed"
     assert "invalid_client" in reason and "AADSTS7000215" in reason
     assert "***" in reason  # the fake echoed the secret; it was scrubbed
+    # The parameters a Finnish report is rendered from are scrubbed as well.
+    assert runs["users"]["reason_key"] == "collect.graph.sign_in_failed"
+    params = json.dumps(runs["users"]["reason_params"])
+    assert "***" in params and "AADSTS7000215" in params
     _assert_clean(
-        {wrong, SECRET}, result.stdout, result.stderr, caplog.text, reason, folder=out
+        {wrong, SECRET},
+        result.stdout,
+        result.stderr,
+        caplog.text,
+        reason,
+        params,
+        folder=out,
     )
+
+
+def test_reason_params_from_graph_are_redacted() -> None:
+    from healthcheck_collectors.graph import _reason, redacted
+    from healthcheck_collectors.graph.auth import Redactor
+    from healthcheck_collectors.graph.client import GraphError
+
+    from healthcheck.i18n import english
+
+    redact = Redactor()
+    redact.add(SECRET)
+    ep = ENDPOINTS["managedDevices"]
+    consent = f"https://login.example/adminconsent?client_id=x&s={SECRET}"
+    for status, code in ((403, "Forbidden"), (401, "InvalidToken"), (500, "boom")):
+        err = GraphError(status, code, f"echoed {SECRET} back", ep.path)
+        said = redacted(_reason(ep, err, consent), redact)
+        assert SECRET not in json.dumps(said.to_dict()), code
+        assert SECRET not in english(said) and "***" in english(said), code
+
+
+def test_finnish_rebuild_names_reasons_in_finnish(
+    fake: FakeTenant, tmp_path: Path
+) -> None:
+    """Graph 403 on devices and no patch status export: the reasons the Finnish
+    report gives are Finnish, the English assessment is rebuilt unchanged."""
+    import re
+    import shutil
+    import tomllib
+
+    import openpyxl
+
+    from healthcheck.i18n import Translator
+    from healthcheck.report import context, jsonout
+    from tests.conftest import ROOT, SAMPLE
+
+    fake.tenant = build_tenant(users=40, devices=20)
+    fake.faults.forbidden = {"managedDevices"}
+    eng = write_engagement(tmp_path / "eng", fake)
+    (eng / "exports").mkdir()
+    shutil.copy(SAMPLE / "exports" / "backup_jobs.csv", eng / "exports")
+    out = tmp_path / "out"
+    pipeline.run(eng, out)
+    english = json.loads((out / "assessment.json").read_text())
+    runs = {(r["collector"], r["dataset"]): r for r in english["collector_runs"]}
+    assert runs["exports", "patch_status"]["reason"] == (
+        "no file in exports/ was recognised as patch status"
+    )
+    assert runs["graph", "devices"]["reason_key"] == "collect.graph.permission"
+    assert runs["graph", "devices"]["reason"].startswith(
+        "permission not granted: DeviceManagementManagedDevices.Read.All (Graph 403"
+    )
+    # The same evidence, in English again and in Finnish.
+    again, fi_out = tmp_path / "again", tmp_path / "fi"
+    pipeline.report(out / "evidence", again)
+    pipeline.report(out / "evidence", fi_out, lang="fi")
+    rebuilt = json.loads((again / "assessment.json").read_text())
+    assert {**rebuilt, "generated_at": None} == {**english, "generated_at": None}
+
+    a = jsonout.read(fi_out / "assessment.json")
+    fi = Translator("fi")
+    view = context.build(a, context.ReportOptions(lang="fi"))
+    texts = [r["reason"] for r in view["runs_missing"]]
+    texts += [fi.reason(f.to_dict()) for f in a.findings if f.reason_key]
+    book = openpyxl.load_workbook(fi_out / "findings.xlsx")
+    texts += [str(c.value) for ws in book for row in ws.iter_rows() for c in row]
+    pdf = pdfium.PdfDocument(fi_out / "report.pdf")
+    texts.append(
+        " ".join("".join(page.get_textpage().get_text_range() for page in pdf).split())
+    )
+    shown = "\n".join(texts)
+    assert "käyttöoikeutta ei ole myönnetty: DeviceManagementManagedDevices" in shown
+    assert "exports/-kansiosta ei tunnistettu yhtään tiedostoa" in shown
+    # No English words of any collector reason: every fixed part of an English
+    # sentence that the Finnish one does not share.
+    en = tomllib.loads(
+        (ROOT / "healthcheck/locales/en/collect.toml").read_text("utf-8")
+    )
+    fi_text = (ROOT / "healthcheck/locales/fi/collect.toml").read_text("utf-8")
+    english_words = {
+        part.strip()
+        for table in (en["collect"], en["collect"]["graph"])
+        for text in table.values()
+        if isinstance(text, str)
+        for part in re.split(r"\{\w+\}", text)
+        if len(part.strip()) >= 8 and part.strip() not in fi_text
+    }
+    assert "permission not granted:" in english_words
+    for words in english_words:
+        assert words not in shown, words
 
 
 # --- auth modes --------------------------------------------------------------

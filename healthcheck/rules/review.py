@@ -18,6 +18,10 @@ from healthcheck.rules import (
 GLOBAL_ADMIN = {"global administrator", "company administrator"}
 
 
+def _global_admin_rows(roles: pd.DataFrame) -> pd.DataFrame:
+    return roles[roles["role"].str.casefold().isin(GLOBAL_ADMIN)]
+
+
 @evaluates("REV-01")
 def unassigned_seats(ctx: RuleContext) -> Outcome:
     """Paid subscriptions with more purchased than assigned seats."""
@@ -76,10 +80,7 @@ def inactive_licensed_users(ctx: RuleContext) -> Outcome:
 @evaluates("REV-03")
 def global_admin_count(ctx: RuleContext) -> Outcome:
     """Distinct holders of Global Administrator, permanent or eligible."""
-    roles = ctx.frame("role_assignments")
-    admins = sorted(
-        set(roles.loc[roles["role"].str.casefold().isin(GLOBAL_ADMIN), "upn"])
-    )
+    admins = sorted(set(_global_admin_rows(ctx.frame("role_assignments"))["upn"]))
     low, high = int(ctx.params["min_admins"]), int(ctx.params["max_admins"])
     n = len(admins)
     if low <= n <= high:
@@ -172,10 +173,6 @@ def stale_guests(ctx: RuleContext) -> Outcome:
         guests=len(guests),
         stale=len(stale),
     )
-
-
-def _global_admin_rows(roles: pd.DataFrame) -> pd.DataFrame:
-    return roles[roles["role"].str.casefold().isin(GLOBAL_ADMIN)]
 
 
 @evaluates("REV-07")

@@ -256,14 +256,18 @@ def _said(message: Message) -> dict[str, Any]:
     }
 
 
-def _reason(message: Message) -> dict[str, Any]:
-    """A message as a finding's reason fields."""
-    said = _said(message)
+def _as_reason(said: Mapping[str, Any]) -> dict[str, Any]:
+    """Detail fields (of :func:`_said`, or a plain ``detail``) as reason fields."""
     return {
         "reason": said["detail"],
-        "reason_key": said["detail_key"],
-        "reason_params": said["detail_params"],
+        "reason_key": said.get("detail_key", ""),
+        "reason_params": said.get("detail_params", {}),
     }
+
+
+def _reason(message: Message) -> dict[str, Any]:
+    """A message as a finding's reason fields."""
+    return _as_reason(_said(message))
 
 
 #: The key under a rule id in ``client.yaml``'s ``rules`` section that marks
@@ -513,14 +517,7 @@ def evaluate(
             )
             continue
         # A rule that cannot answer says why in its detail: that is the reason.
-        unassessed = outcome.status is Status.NOT_ASSESSED
-        why: dict[str, Any] = {}
-        if unassessed:
-            why = {
-                "reason": said["detail"],
-                "reason_key": said.get("detail_key", ""),
-                "reason_params": said.get("detail_params", {}),
-            }
+        why = _as_reason(said) if outcome.status is Status.NOT_ASSESSED else {}
         finding = Finding(
             status=outcome.status,
             **said,

@@ -21,11 +21,6 @@ from healthcheck.skus import catalog_rows
 #: reduced at renewal; a monthly one at the end of any month.
 TERMS = ("annual", "monthly")
 
-#: What every default price is, said once so the report can repeat it.
-LIST_PRICE_BASIS = (
-    "Microsoft list price per user per month, excluding VAT, for an annual commitment"
-)
-
 CENT = Decimal("0.01")
 
 

@@ -61,19 +61,9 @@ def _action(category: WasteCategory, term: str, tier: bool = False) -> Message:
     return msg(f"cost.action.{name or category.value}", when=_when(term))
 
 
-def _said(message: Message | None) -> tuple[str, str, dict[str, Any]]:
-    """English text, key and JSON-safe parameters of a message; empty for None."""
-    if message is None:
-        return "", "", {}
+def _said(message: Message) -> tuple[str, str, dict[str, Any]]:
+    """English text, key and JSON-safe parameters of a message."""
     return english(message), message.key, message_params(message.params)
-
-
-def _list_note(sku: str, currency: str) -> Message | None:
-    """The note of a default list price: its date and source."""
-    listed = pricing.list_prices(currency).get(sku)
-    if listed is None:
-        return None
-    return msg("cost.price_note.list", date=listed.as_of, source=listed.source)
 
 
 def _item(
@@ -83,7 +73,6 @@ def _item(
     count: int,
     price: pricing.Resolved,
     *,
-    currency: str,
     details: Mapping[str, Message] | None = None,
     tier: bool = False,
 ) -> WasteItem:
@@ -93,8 +82,11 @@ def _item(
         confidence = MEDIUM
     action, action_key, action_params = _said(_action(category, price.term, tier))
     note, note_key, note_params = price.note, "", dict[str, Any]()
-    if price.origin == "list":
-        note, note_key, note_params = _said(_list_note(sku, currency))
+    if price.listed is not None:  # a default list price: its date and source
+        listed = price.listed
+        note, note_key, note_params = _said(
+            msg("cost.price_note.list", date=listed.as_of, source=listed.source)
+        )
     said = {u: _said(m) for u, m in sorted((details or {}).items())}
     return WasteItem(
         category=category,
@@ -206,16 +198,7 @@ def compute_waste(
             price = price_book.get(sku)
             spare = int(bought) - int(used)
             if spare > 0 and price is not None:
-                items.append(
-                    _item(
-                        WasteCategory.UNASSIGNED,
-                        sku,
-                        [],
-                        spare,
-                        price,
-                        currency=currency,
-                    )
-                )
+                items.append(_item(WasteCategory.UNASSIGNED, sku, [], spare, price))
     users = frames.get("users")
     assignments = frames.get("licence_assignments")
     if users is None or assignments is None:
@@ -343,7 +326,6 @@ def _per_user(
                     list(details),
                     len(details),
                     price,
-                    currency=price_book.currency,
                     details=details,
                     tier=any((u, sku) in tier_pairs for u in details),
                 )

@@ -109,7 +109,10 @@ class Resolved:
     price: Decimal
     origin: str  # "client" or "list"
     term: str
+    #: The client's note; empty for a list price.
     note: str
+    #: The list-price entry (its date and source) when origin is "list".
+    listed: ListPrice | None = None
 
 
 def resolve(sku: str, client: Mapping[str, Decimal], currency: str) -> Resolved | None:
@@ -138,5 +141,6 @@ def resolve(sku: str, client: Mapping[str, Decimal], currency: str) -> Resolved 
         # List prices are for an annual commitment; the client's actual term
         # is unknown, so the action says "at renewal if annual".
         term="",
-        note=f"list price {listed.as_of.isoformat()} ({listed.source})",
+        note="",
+        listed=listed,
     )

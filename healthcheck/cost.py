@@ -288,16 +288,9 @@ def _per_user(
         )
     else:
         not_assessed.append(msg("cost.not_assessed.inactive_user"))
-    held: dict[str, set[str]] = {}
-    for upn, sku in pairs:
-        held.setdefault(upn, set()).add(sku)
-    over = facts.overlapping(paid)
     overlap: dict[tuple[str, str], Message] = {}
     tiers: set[tuple[str, str]] = set()
-    for upn, sku in zip(over["upn"].tolist(), over["sku"].tolist(), strict=True):
-        bundle = skus.covering_bundle(sku, held[upn] - {sku})
-        if bundle is None:  # facts.overlapping found one; kept for the type checker
-            continue
+    for (upn, sku), bundle in facts.overlapping(paid).items():
         how = skus.coverage(sku, bundle)
         key = "included_tier" if how == "tier" else "included"
         overlap[(upn, sku)] = msg(

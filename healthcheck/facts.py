@@ -45,10 +45,11 @@ def paid_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
     return assignments.loc[paid].reset_index(drop=True)
 
 
-def overlapping(assignments: pd.DataFrame) -> pd.DataFrame:
+def overlapping(assignments: pd.DataFrame) -> dict[tuple[str, str], str]:
     """Standalone assignments whose service a bundle the same user holds includes.
 
-    Decided from the SKUs' service plans (:func:`healthcheck.skus.covering_bundle`).
+    Returns (upn, sku) -> that bundle, decided from the SKUs' service plans
+    (:func:`healthcheck.skus.covering_bundle`).
     """
     # Plain lists: iterating pandas string arrays costs a call per cell.
     pairs = list(
@@ -57,10 +58,12 @@ def overlapping(assignments: pd.DataFrame) -> pd.DataFrame:
     held: dict[str, set[str]] = {}
     for upn, sku in pairs:
         held.setdefault(upn, set()).add(sku)
-    mask = [
-        skus.covering_bundle(sku, held[upn] - {sku}) is not None for upn, sku in pairs
-    ]
-    return assignments.loc[pd.Series(mask, index=assignments.index, dtype=bool)]
+    out: dict[tuple[str, str], str] = {}
+    for upn, sku in pairs:
+        bundle = skus.covering_bundle(sku, held[upn] - {sku})
+        if bundle is not None:
+            out[(upn, sku)] = bundle
+    return out
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

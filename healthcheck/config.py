@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from healthcheck.errors import ConfigError
+from healthcheck.i18n import LANGUAGES
 from healthcheck.prices import TERMS, ClientPrices, LicencePrice, prices_to_json
 
 CONFIG_NAME = "client.yaml"
@@ -50,8 +51,9 @@ _KNOWN_KEYS = _CORE_KEYS | set(SECTIONS)
 _PERIOD = re.compile(r"^\d{4}-(Q[1-4]|H[12]|\d{2})$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
-#: Report languages (kept in step with ``healthcheck.i18n.LANGUAGES``).
-REPORT_LANGUAGES = ("en", "fi")
+#: Report languages: those with a locale. A tuple, so an unhashable YAML
+#: value (a list) is simply not one of them.
+REPORT_LANGUAGES = tuple(LANGUAGES)
 #: Brand file keys and the file types each accepts, with their magic bytes.
 _IMAGE_TYPES: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG",),

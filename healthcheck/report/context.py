@@ -39,27 +39,6 @@ GRADE_COLOURS = {
 }
 NO_GRADE_COLOUR = "#9ca3af"
 
-#: English defaults of texts the translator may lack (it falls back to these).
-_CATEGORY = {
-    WasteCategory.UNASSIGNED: ("Bought but not assigned", "Reduce the seat count."),
-    WasteCategory.DISABLED_USER: (
-        "Assigned to blocked accounts",
-        "Remove the licences (convert mailboxes to shared where they must be "
-        "kept), then reduce the seat count.",
-    ),
-    WasteCategory.INACTIVE_USER: (
-        "Assigned to inactive accounts",
-        "Confirm with managers; then reassign the licences to new starters, or "
-        "remove them and reduce the seat count.",
-    ),
-    WasteCategory.OVERLAP: (
-        "Already included in another licence the user holds",
-        "Remove the licence the user's other licence already includes (a "
-        "downgrade to one licence where both are bundles), then reduce the seat "
-        "count.",
-    ),
-}
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReportOptions:
@@ -117,12 +96,12 @@ class _View:
 
     def money(self, value: Decimal | float | None, whole: bool = False) -> str:
         if value is None:
-            return self.t.t("report.common.not_assessed", "not assessed")
+            return self.t.t("report.common.not_assessed")
         return self.t.money(Decimal(str(value)), self.cur, whole=whole)
 
     def score(self, value: float | None) -> str:
         if value is None:
-            return self.t.t("report.common.not_assessed", "not assessed")
+            return self.t.t("report.common.not_assessed")
         return self.t.integer(round(value))
 
     def layer_label(self, layer_id: str, default: str) -> str:
@@ -166,7 +145,6 @@ class _View:
             "more": len(f.affected) - len(examples),
             "more_text": self.t.t(
                 "report.findings.more",
-                "and {count} more (all are in the workbook)",
                 count=len(f.affected) - len(examples),
             ),
             "rationale": self.t.rule(f.rule_id, "rationale", f.rationale),
@@ -197,8 +175,6 @@ class _View:
                     "coverage": self.t.percent(s.coverage),
                     "counts": self.t.t(
                         "report.layers.counts",
-                        "{passed} passed · {failed} failed · {na} not assessed"
-                        " · {accepted} accepted",
                         passed=counts["pass"],
                         failed=counts["fail"],
                         na=counts["not_assessed"],
@@ -265,7 +241,6 @@ class _View:
                     "effort": self.effort(f),
                     "impact": self.t.t(
                         "report.summary.impact_points",
-                        "+{points} points",
                         points=round(points),
                     ),
                 }
@@ -278,16 +253,13 @@ class _View:
         lines = []
         for i in w.items:
             origin = {
-                "client": t.t("report.waste.origin_client", "client price"),
-                "list": t.t("report.waste.origin_list", "list price"),
+                "client": t.t("report.waste.origin_client"),
+                "list": t.t("report.waste.origin_list"),
             }.get(i.price_origin, "")
             term = t.t(f"report.waste.term.{i.billing_term}", i.billing_term)
             lines.append(
                 {
-                    "category": t.t(
-                        f"report.waste.category.{i.category.value}",
-                        _CATEGORY[i.category][0],
-                    ),
+                    "category": t.t(f"report.waste.category.{i.category.value}"),
                     "sku_name": i.sku_name or i.sku,
                     "count": t.integer(i.count),
                     "unit_price": self.money(i.unit_price),
@@ -311,12 +283,8 @@ class _View:
                     names.append(i.sku_name or i.sku)
             actions.append(
                 {
-                    "category": t.t(
-                        f"report.waste.category.{cat.value}", _CATEGORY[cat][0]
-                    ),
-                    "action": t.t(
-                        f"report.waste.action.{cat.value}", _CATEGORY[cat][1]
-                    ),
+                    "category": t.t(f"report.waste.category.{cat.value}"),
+                    "action": t.t(f"report.waste.action.{cat.value}"),
                     "seats": t.integer(sum(i.count for i in items)),
                     "annual": self.money(
                         sum((i.annual_cost for i in items), Decimal())
@@ -358,7 +326,7 @@ class _View:
 
         def grade(score: float | None, letter: str | None) -> str:
             if score is None:
-                return t.t("report.common.not_assessed", "not assessed")
+                return t.t("report.common.not_assessed")
             return f"{letter or '–'} ({t.integer(round(score))})"
 
         def delta(value: float | None) -> str:
@@ -519,7 +487,6 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     ]
     title = t.t(
         "report.meta.title",
-        "IT health check {period}: {client}",
         period=a.period,
         client=a.client_name,
     )
@@ -537,13 +504,12 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "author": b.company or "healthcheck",
             "subject": t.t(
                 "report.meta.subject",
-                "Quarterly IT health check of {client}, {period}",
                 client=a.client_name,
                 period=a.period,
             ),
             "keywords": ", ".join(
                 [
-                    t.t("report.meta.keywords", "IT health check, Microsoft 365"),
+                    t.t("report.meta.keywords"),
                     a.client_name,
                     a.period,
                 ]
@@ -556,7 +522,6 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "confidentiality": b.confidentiality
             or t.t(
                 "report.cover.confidential",
-                "Confidential: prepared for {client}.",
                 client=a.client_name,
             ),
             "primary": b.primary,
@@ -567,8 +532,8 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             },
         },
         "css": {
-            "page": css_string(t.t("report.page.page", "Page")),
-            "of": css_string(t.t("report.page.of", "of")),
+            "page": css_string(t.t("report.page.page")),
+            "of": css_string(t.t("report.page.of")),
         },
         "overall": {
             "grade": a.overall.grade or "–",
@@ -592,11 +557,11 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         if opts.collected
         else "",
         "grade_text": ", ".join(
-            t.t("report.appendix.grade_band", "{grade} from {floor}", grade=g, floor=f)
+            t.t("report.appendix.grade_band", grade=g, floor=f)
             for g, f in GRADES
             if f > 0
         )
         + ", "
-        + t.t("report.appendix.grade_last", "{grade} below", grade=GRADES[-1][0]),
+        + t.t("report.appendix.grade_last", grade=GRADES[-1][0]),
         "factor_text": ", ".join(f"{v.severity(s.value)} {s.factor}" for s in Severity),
     }

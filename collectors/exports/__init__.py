@@ -25,6 +25,7 @@ run naming the file and column: a silent guess could be wrong by months.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -269,17 +270,7 @@ def _skip_repeats(part: Part, source: str) -> tuple[Part, list[Rejected]]:
         for i, rec in enumerate(frame.itertuples(index=False, name=None))
         if dup[i]
     ]
-    keep = ~dup
-    return (
-        Part(
-            dataset=part.dataset,
-            frame=frame[keep].reset_index(drop=True),
-            rows=rows[keep],
-            source_columns=part.source_columns,
-            rejected=part.rejected,
-        ),
-        skipped,
-    )
+    return part.without(dup), skipped
 
 
 class ExportsCollector:
@@ -651,19 +642,8 @@ def _prefer(
         ]
         for k in keys:
             seen.setdefault(k, src.path)
-        out.append(
-            (
-                Part(
-                    dataset=part.dataset,
-                    frame=part.frame[~dup].reset_index(drop=True),
-                    rows=rows[~dup],
-                    source_columns=part.source_columns,
-                    rejected=part.rejected + notes,
-                ),
-                src,
-                fmt,
-            )
-        )
+        kept = dataclasses.replace(part.without(dup), rejected=part.rejected + notes)
+        out.append((kept, src, fmt))
     return out
 
 

@@ -40,6 +40,19 @@ class Part:
     source_columns: dict[str, str] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
 
+    def without(self, drop: np.ndarray | pd.Series) -> Part:
+        """The part without the rows ``drop`` marks (itself when it marks none)."""
+        keep = ~np.asarray(drop, dtype=bool)
+        if keep.all():
+            return self
+        return Part(
+            dataset=self.dataset,
+            frame=self.frame[keep].reset_index(drop=True),
+            rows=np.asarray(self.rows)[keep],
+            source_columns=self.source_columns,
+            rejected=self.rejected,
+        )
+
 
 @functools.lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
@@ -246,7 +259,7 @@ def _active_users(view: View) -> list[Part]:
     users.frame["created"] = created
     users.rejected.extend(bad_cells(view, bad, "When created"))
     lic = _licence_part(view, upn, view.col("Licenses"), view.shown("Licenses"))
-    return [_drop(users, bad), lic]
+    return [users.without(bad), lic]
 
 
 def bad_cells(view: View, bad: pd.Series, header: str) -> list[Rejected]:
@@ -262,20 +275,6 @@ def bad_cells(view: View, bad: pd.Series, header: str) -> list[Rejected]:
         )
         for i in np.flatnonzero(bad.to_numpy())
     ]
-
-
-def _drop(part: Part, bad: pd.Series) -> Part:
-    """The part without the rows whose cells were rejected."""
-    if not bad.any():
-        return part
-    keep = ~bad.to_numpy()
-    return Part(
-        dataset=part.dataset,
-        frame=part.frame[keep].reset_index(drop=True),
-        rows=np.asarray(part.rows)[keep],
-        source_columns=part.source_columns,
-        rejected=part.rejected,
-    )
 
 
 #: Usage reports conceal names as 32 hex digits when the tenant's report
@@ -400,7 +399,7 @@ def _entra_users(view: View) -> list[Part]:
     )
     part.source_columns["created"] = view.shown("createdDateTime")
     part.rejected.extend(bad_cells(view, bad, "createdDateTime"))
-    return [_drop(part, bad)]
+    return [part.without(bad)]
 
 
 def _sign_ins(view: View) -> list[Part]:
@@ -495,7 +494,7 @@ def _intune_devices(view: View) -> list[Part]:
     if not view.has("Total storage") or not view.has("Free storage"):
         del part.frame["total_storage_mb"], part.frame["free_storage_mb"]
     part.rejected.extend(bad_cells(view, bad, "Last check-in"))
-    return [_drop(part, bad)]
+    return [part.without(bad)]
 
 
 # --- Backups -----------------------------------------------------------------
@@ -688,7 +687,7 @@ def _generic_backup(view: View) -> list[Part]:
     )
     part.rejected.extend(bad_cells(view, bad_run, "Last run"))
     part.rejected.extend(bad_cells(view, bad_ok & ~bad_run, "Last success"))
-    return [_drop(part, bad)]
+    return [part.without(bad)]
 
 
 # --- Patching ----------------------------------------------------------------
@@ -721,7 +720,7 @@ def _patch_status(view: View) -> list[Part]:
             del part.frame[canon]
     part.rejected.extend(bad_cells(view, bad_i, "Last patch install"))
     part.rejected.extend(bad_cells(view, bad_s & ~bad_i, "Last scan"))
-    return [_drop(part, bad)]
+    return [part.without(bad)]
 
 
 def _simple(dataset: str, mapping: Mapping[str, str], **fixed: str) -> Converter:

@@ -115,16 +115,7 @@ def _custom_converter(
         for canon, value in defaults.items():
             part.frame[canon] = value
             part.source_columns[canon] = f"(client.yaml default {value!r})"
-        if bad_any.any():
-            keep = ~bad_any.to_numpy()
-            part = Part(
-                dataset=part.dataset,
-                frame=part.frame[keep].reset_index(drop=True),
-                rows=view.rows[keep],
-                source_columns=part.source_columns,
-                rejected=part.rejected,
-            )
-        return [part]
+        return [part.without(bad_any)]
 
     return convert
 

@@ -373,17 +373,23 @@ class _Builder:
             status=RunStatus.FAILED,
         )
 
+    def _missing(self, key: str) -> Message | None:
+        """Why call ``key`` gave nothing usable, or None when it arrived whole."""
+        res = self.results.get(key)
+        if res is None:
+            return self.lost or msg("collect.graph.not_collected")
+        if res.error is not None:
+            return _reason(res.endpoint, res.error, self.consent)
+        return None
+
     def _check(self, name: str, keys: tuple[str, ...]) -> CollectorRun | None:
         """A failed run if any of ``keys`` did not arrive, else None."""
         for key in keys:
-            res = self.results.get(key)
-            if res is None:
-                return self._failed(
-                    name, self.lost or msg("collect.graph.not_collected")
-                )
-            if res.error is not None:
-                run = self._failed(name, _reason(res.endpoint, res.error, self.consent))
-                log.warning("graph: %s: %s", name, run.reason)
+            why = self._missing(key)
+            if why is not None:
+                run = self._failed(name, why)
+                if key in self.results:  # Graph refused it: worth a warning
+                    log.warning("graph: %s: %s", name, run.reason)
                 return run
         return None
 
@@ -508,15 +514,11 @@ class _Builder:
             ("roleAssignments", "permanent"),
             ("roleEligibilitySchedules", "eligible"),
         ):
-            res = self.results.get(key)
-            if res is None or res.error is not None:
-                why = (
-                    _reason(res.endpoint, res.error, self.consent)
-                    if res is not None and res.error is not None
-                    else self.lost or msg("collect.graph.not_collected")
-                )
+            why = self._missing(key)
+            if why is not None:
                 note = msg("collect.graph.pim_not_collected", why=why)
                 continue
+            res = self.results[key]
             items: list[Mapping[str, Any]] = [
                 dict(
                     i,

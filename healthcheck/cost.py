@@ -113,12 +113,8 @@ def _item(
     )
 
 
-def _day(value: object) -> str:
-    return (
-        ""
-        if value is None or pd.isna(value)
-        else pd.Timestamp(value).date().isoformat()
-    )
+def _day(value: object) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, Message]:
@@ -143,17 +139,12 @@ def _inactive_details(users: pd.DataFrame, upns: set[str]) -> dict[str, Message]
             if isinstance(source, str) and source.strip()
             else ""
         )
-        if _day(last):
+        last_day, created_day = _day(last), _day(created)
+        if last_day is not None:
+            out[upn] = msg("cost.evidence.last_activity", date=last_day, source=said)
+        elif created_day is not None:
             out[upn] = msg(
-                "cost.evidence.last_activity",
-                date=date.fromisoformat(_day(last)),
-                source=said,
-            )
-        elif _day(created):
-            out[upn] = msg(
-                "cost.evidence.no_activity_created",
-                created=date.fromisoformat(_day(created)),
-                source=said,
+                "cost.evidence.no_activity_created", created=created_day, source=said
             )
         else:
             out[upn] = msg("cost.evidence.no_activity", source=said)

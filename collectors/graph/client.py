@@ -282,12 +282,11 @@ class GraphClient:
         resp = self._send("POST", self.base + "/$batch", payload)
         with self._lock:
             self.stats.graph_requests += len(chunk)
+        body = _json(resp)
         if resp.status_code != 200:
             # The batch itself was refused (throttled, or worse): every
             # request in it gets that status and the batch's Retry-After.
-            body = _json(resp)
             return [(c, resp.status_code, _lower(resp.headers), body) for c in chunk]
-        body = _json(resp)
         answers = {
             str(r.get("id")): r
             for r in (body.get("responses", []) if isinstance(body, dict) else [])
@@ -300,9 +299,7 @@ class GraphClient:
                 # Graph dropped this one: retry it like a 503.
                 out.append((c, 503, {}, None))
                 continue
-            headers = {
-                str(k).lower(): str(v) for k, v in (r.get("headers") or {}).items()
-            }
+            headers = _lower(r.get("headers") or {})
             out.append((c, int(r.get("status", 0)), headers, r.get("body")))
         return out
 

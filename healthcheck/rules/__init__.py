@@ -34,8 +34,6 @@ __all__ = [
     "msg",
     "not_assessed",
     "passed",
-    "plural",
-    "verb",
 ]
 
 
@@ -114,16 +112,6 @@ def failed(
 def not_assessed(detail: str | Message) -> Outcome:
     """The data arrived but cannot answer the question (an unanswered interview)."""
     return Outcome(status=Status.NOT_ASSESSED, **_said(detail))
-
-
-def verb(n: int, one: str, many: str) -> str:
-    """'has' for 1, 'have' otherwise."""
-    return one if n == 1 else many
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """'1 device', '3 devices'."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def load_all() -> dict[str, Evaluator]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -210,6 +211,29 @@ def test_xlsx_with_a_title_row(tmp_path: Path) -> None:
     assert [(r.row, r.column) for r in runs["devices"].dataset.rejected] == [
         (5, "Last check-in")
     ]
+
+
+def test_source_hashes_are_of_the_files_bytes(tmp_path: Path) -> None:
+    root = engagement(tmp_path, "azure_backup_jobs.json")
+    wb = openpyxl.Workbook()
+    header, rows = _devices([_dev(1), _dev(2)])
+    wb.active.append(header)
+    for r in rows:
+        wb.active.append(r)
+    wb.save(root / "exports" / "devices.xlsx")
+    # A row with cells past the header takes the reader's slow path.
+    header, rows = _devices([_dev(3), _dev(4)])
+    write_csv(root / "exports" / "ragged.csv", header, [rows[0], rows[1] + ["x"]])
+    runs, _ = collect(root)
+    hashed = {
+        Path(s.path).name: s.sha256
+        for name in ("devices", "backup_jobs")
+        for s in runs[name].dataset.sources
+    }
+    assert hashed == {
+        name: hashlib.sha256((root / "exports" / name).read_bytes()).hexdigest()
+        for name in ("azure_backup_jobs.json", "devices.xlsx", "ragged.csv")
+    }
 
 
 def test_extra_missing_optional_and_reordered_columns(tmp_path: Path) -> None:

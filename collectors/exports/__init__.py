@@ -26,7 +26,6 @@ run naming the file and column: a silent guess could be wrong by months.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -66,10 +65,6 @@ _SUMMARY = re.compile(
     r"generated|exported|report\s+(generated|date|run)|number\s+of)\b",
     re.IGNORECASE,
 )
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class _Dates:
@@ -291,7 +286,7 @@ class ExportsCollector:
     def _parts(
         self, ctx: CollectContext, cfg: mappings.Mappings
     ) -> Iterator[tuple[Part, SourceFile, str]]:
-        tables: list[tuple[Path, str, reader.Table]] = []
+        tables: list[tuple[str, reader.Table]] = []
 
         def wanted(headers: list[str]) -> set[str]:
             # Text is made only of the columns the recognised format reads.
@@ -307,22 +302,23 @@ class ExportsCollector:
                     {"path": shown, "reason": "not a CSV, TXT, XLSX or JSON file"}
                 )
                 continue
-            tables.append((path, shown, reader.read(path, wanted)))
+            tables.append((shown, reader.read(path, wanted)))
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}
-        for _, _, table in tables:
+        for _, table in tables:
             if graph_json.recognise(table.json) == "subscribedSkus":
                 sku_ids |= graph_json.sku_ids(table.json["value"])
-        for path, shown, table in tables:
+        for shown, table in tables:
             if table.json is not None:
-                yield from self._json_parts(path, shown, table.json, sku_ids)
+                yield from self._json_parts(shown, table, sku_ids)
             else:
-                yield from self._table_parts(path, shown, table, cfg)
+                yield from self._table_parts(shown, table, cfg)
 
     def _json_parts(
-        self, path: Path, shown: str, doc: object, sku_ids: dict[str, str]
+        self, shown: str, table: reader.Table, sku_ids: dict[str, str]
     ) -> Iterator[tuple[Part, SourceFile, str]]:
+        doc = table.json
         if arm_json.recognise(doc):
             assert isinstance(doc, dict)
             parts = arm_json.backup_jobs(doc["value"], shown)
@@ -346,14 +342,13 @@ class ExportsCollector:
             )
             fmt_id = f"graph_{resource}"
         assert isinstance(doc, dict)
-        digest = _sha256(path)
         for part in parts:
             yield (
                 part,
                 SourceFile(
                     path=shown,
                     format=fmt_id,
-                    sha256=digest,
+                    sha256=table.sha256,
                     rows_read=len(doc["value"]),
                     rows_rejected=len(part.rejected),
                 ),
@@ -361,7 +356,7 @@ class ExportsCollector:
             )
 
     def _table_parts(
-        self, path: Path, shown: str, table: reader.Table, cfg: mappings.Mappings
+        self, shown: str, table: reader.Table, cfg: mappings.Mappings
     ) -> Iterator[tuple[Part, SourceFile, str]]:
         assert table.frame is not None
         headers = list(table.header)
@@ -456,7 +451,6 @@ class ExportsCollector:
             ),
         )
         parts = fmt.convert(view)
-        digest = table.sha256 or _sha256(path)
         for n, part in enumerate(parts):
             part, repeats = _skip_repeats(part, shown)
             notes = (skipped if n == 0 else []) + repeats
@@ -466,7 +460,7 @@ class ExportsCollector:
                 SourceFile(
                     path=shown,
                     format=fmt.id,
-                    sha256=digest,
+                    sha256=table.sha256,
                     rows_read=len(table.rows) + len(table.rejected),
                     rows_rejected=len(part.rejected),
                 ),

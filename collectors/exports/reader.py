@@ -259,9 +259,11 @@ def _read_text(
         skimmed = [n for n in names if n not in set(text)]
         frame = parse({n: (object if n not in skimmed else "S1") for n in names})
     except pd.errors.ParserError:
-        return _ragged(
+        table = _ragged(
             _decode(data, path).lstrip("\ufeff"), delimiter, header_line, path
         )
+        table.sha256 = digest()
+        return table
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty", file=path) from None
     except UnicodeDecodeError:
@@ -290,9 +292,14 @@ def _read_text(
 
 
 def _read_xlsx(path: Path) -> Table:
+    data = path.read_bytes()
     try:
         raw = pd.read_excel(
-            path, dtype=str, header=None, keep_default_na=False, engine="openpyxl"
+            io.BytesIO(data),
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            engine="openpyxl",
         )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
         raise InputError(
@@ -315,6 +322,7 @@ def _read_xlsx(path: Path) -> Table:
         path=path,
         frame=frame,
         rows=np.arange(first, first + len(frame), dtype=np.int64),
+        sha256=hashlib.sha256(data).hexdigest(),
         header=list(frame.columns),
     )
 
@@ -330,8 +338,13 @@ def read(
     """
     suffix = path.suffix.lower()
     if suffix == ".json":
+        data = path.read_bytes()
         try:
-            return Table(path=path, json=json.loads(_decode(path.read_bytes(), path)))
+            return Table(
+                path=path,
+                json=json.loads(_decode(data, path)),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"invalid JSON: {exc.msg}", file=path, row=exc.lineno

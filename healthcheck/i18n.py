@@ -25,13 +25,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from healthcheck.errors import ConfigError
+
+if TYPE_CHECKING:  # model imports this module
+    from healthcheck.model import Waste
 
 #: Languages a report can be rendered in, with the CLDR locale each uses.
 LANGUAGES: dict[str, str] = {"en": "en_GB", "fi": "fi_FI"}
@@ -186,14 +189,14 @@ class Translator:
         params = dict(message.get("params") or {})
         return self.t(str(message["key"]), message.get("default"), **params)
 
-    def waste_not_assessed(self, waste: Any) -> list[str]:
+    def waste_not_assessed(self, waste: Waste) -> list[str]:
         """Why licence waste (or part of it) was not assessed, in this language."""
-        messages = getattr(waste, "not_assessed_messages", ())
+        messages = waste.not_assessed_messages
         return [self.message(m) for m in messages] or list(waste.not_assessed)
 
-    def list_price_basis(self, waste: Any) -> str:
+    def list_price_basis(self, waste: Waste) -> str:
         """What the list prices used for waste are, in this language."""
-        key = getattr(waste, "list_price_basis_key", "")
+        key = waste.list_price_basis_key
         return self.t(key, waste.list_price_basis) if key else waste.list_price_basis
 
     def integer(self, value: int) -> str:

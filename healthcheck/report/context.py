@@ -123,8 +123,7 @@ class _View:
 
     def reason(self, f: Finding) -> str:
         """Why not assessed (or accepted), in the report's language if known."""
-        translate = getattr(self.t, "reason", None)
-        return translate(f.to_dict()) if translate else f.reason
+        return self.t.reason(f.to_dict())
 
     # Parts ----------------------------------------------------------------
 

@@ -716,9 +716,8 @@ class Writer:
         """
         if self.t.lang == DEFAULT_LANGUAGE:
             return item.action
-        key = getattr(item, "action_key", "")
-        if key:
-            return self.message(key, getattr(item, "action_params", {}), item.action)
+        if item.action_key:
+            return self.message(item.action_key, item.action_params, item.action)
         cat = item.category.value
         if not self.t.has(f"report.waste.action.{cat}"):
             return item.action
@@ -742,14 +741,12 @@ class Writer:
     def price_note(self, item: WasteItem) -> str:
         """A waste line's price note in this language."""
         return self.message(
-            getattr(item, "price_note_key", ""),
-            getattr(item, "price_note_params", {}),
-            item.price_note,
+            item.price_note_key, item.price_note_params, item.price_note
         )
 
     def user_rows(self, item: WasteItem) -> list[tuple[Any, ...]]:
         """:func:`user_rows`, with each user's evidence in this language."""
-        messages = getattr(item, "user_detail_messages", {}) or {}
+        messages = item.user_detail_messages
         if self.t.lang == DEFAULT_LANGUAGE or not messages:
             return user_rows(item)
         return [

@@ -574,9 +574,14 @@ class FakeTenant:
         skip = int(query.get("$skiptoken", ["0"])[0])
         page = items[skip : skip + top]
         expand = query.get("$expand", [""])[0]
+        principals = (
+            {u["id"]: u for u in self.tenant.items["users"]}
+            if expand == "principal"
+            else None
+        )
         body: dict[str, Any] = {
             "@odata.context": f"{self.url}/v1.0/$metadata#{key}",
-            "value": [self._item(key, i, select, expand) for i in page],
+            "value": [_item(i, select, principals) for i in page],
         }
         if skip + top < len(items):
             nq = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
@@ -589,21 +594,6 @@ class FakeTenant:
                     "127.0.0.1", "localhost"
                 )
         return 200, {}, body
-
-    def _item(
-        self, key: str, item: dict[str, Any], select: list[str], expand: str
-    ) -> dict[str, Any]:
-        out = _project(item, select)
-        if expand == "principal":
-            users = {u["id"]: u for u in self.tenant.items["users"]}
-            u = users.get(item["principalId"], {})
-            out["principal"] = {
-                "@odata.type": "#microsoft.graph.user",
-                "id": item["principalId"],
-                "displayName": u.get("displayName"),
-                "userPrincipalName": u.get("userPrincipalName"),
-            }
-        return out
 
     def batch(self, body: dict[str, Any]) -> dict[str, Any]:
         """Answer a JSON batch: each request on its own, as Graph does."""
@@ -624,6 +614,24 @@ def _project(item: dict[str, Any], select: list[str]) -> dict[str, Any]:
     if not select:
         return dict(item)
     return {k: item[k] for k in select if k in item}
+
+
+def _item(
+    item: dict[str, Any],
+    select: list[str],
+    principals: dict[str, dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """One item as served; ``principals`` (users by id) when ``$expand=principal``."""
+    out = _project(item, select)
+    if principals is not None:
+        u = principals.get(item["principalId"], {})
+        out["principal"] = {
+            "@odata.type": "#microsoft.graph.user",
+            "id": item["principalId"],
+            "displayName": u.get("displayName"),
+            "userPrincipalName": u.get("userPrincipalName"),
+        }
+    return out
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

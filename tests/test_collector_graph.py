@@ -99,19 +99,25 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         mp.undo()
 
 
+def graph_section(
+    fake: FakeTenant, credential: str = f"  client_secret_env: {ENV}\n", extra: str = ""
+) -> str:
+    """client.yaml's graph section: the app, ``credential``, then ``fake``'s URLs."""
+    return (
+        f"  tenant_id: {TENANT_ID}\n  client_id: {CLIENT_ID}\n"
+        f"{credential}"
+        f"  authority: {fake.url}\n  graph_endpoint: {fake.url}\n"
+        f"  ca_bundle: {fake.ca_bundle}\n"
+        f"{extra}"
+    )
+
+
 def write_engagement(
     root: Path, fake: FakeTenant, extra: str = "", graph: str | None = None
 ) -> Path:
     """An engagement folder whose client.yaml points the collector at ``fake``."""
     root.mkdir(parents=True, exist_ok=True)
-    section = graph or (
-        f"  tenant_id: {TENANT_ID}\n"
-        f"  client_id: {CLIENT_ID}\n"
-        f"  client_secret_env: {ENV}\n"
-        f"  authority: {fake.url}\n"
-        f"  graph_endpoint: {fake.url}\n"
-        f"  ca_bundle: {fake.ca_bundle}\n"
-    )
+    section = graph or graph_section(fake)
     (root / "client.yaml").write_text(
         "client:\n  name: Contoso Test Oy\nperiod: 2026-Q4\nas_of: 2026-11-20\n"
         "currency: EUR\nlicence_prices:\n  SPB: 20.60\n  EXCHANGESTANDARD: 3.70\n"
@@ -133,6 +139,12 @@ def rows_of(ev_dir: Path, name: str) -> list[dict[str, Any]]:
     """A saved dataset's rows as dicts."""
     doc = json.loads((ev_dir / "datasets" / f"{name}.json").read_text())
     return [dict(zip(doc["columns"], r, strict=True)) for r in doc["rows"]]
+
+
+def pdf_text(path: Path) -> str:
+    """A PDF's text, page after page."""
+    pdf = pdfium.PdfDocument(path)
+    return "".join(page.get_textpage().get_text_range() for page in pdf)
 
 
 def findings_by_id(ev_dir: Path) -> dict[str, Any]:
@@ -249,9 +261,7 @@ def test_ungranted_permission_marks_dataset_not_assessed(
     assert "DeviceManagementManagedDevices.Read.All" in found["FND-01"].reason
     assert found["REV-01"].status.value in ("pass", "fail")
     # The report itself tells the consultant what to grant.
-    pdf = pdfium.PdfDocument(out / "report.pdf")
-    text = "".join(page.get_textpage().get_text_range() for page in pdf)
-    assert "DeviceManagementManagedDevices.Read.All" in text
+    assert "DeviceManagementManagedDevices.Read.All" in pdf_text(out / "report.pdf")
 
 
 def test_without_entra_p1_users_fall_back_to_usage_report(
@@ -335,9 +345,7 @@ def _texts(folder: Path) -> list[tuple[Path, str]]:
                     text = z.read(member).decode("utf-8", "replace")
                     out.append((path / member, text))
         if path.suffix == ".pdf":
-            pdf = pdfium.PdfDocument(path)
-            text = "".join(page.get_textpage().get_text_range() for page in pdf)
-            out.append((path, text))
+            out.append((path, pdf_text(path)))
     return out
 
 
@@ -457,10 +465,7 @@ def test_finnish_rebuild_names_reasons_in_finnish(
     texts += [fi.reason(f.to_dict()) for f in a.findings if f.reason_key]
     book = openpyxl.load_workbook(fi_out / "findings.xlsx")
     texts += [str(c.value) for ws in book for row in ws.iter_rows() for c in row]
-    pdf = pdfium.PdfDocument(fi_out / "report.pdf")
-    texts.append(
-        " ".join("".join(page.get_textpage().get_text_range() for page in pdf).split())
-    )
+    texts.append(" ".join(pdf_text(fi_out / "report.pdf").split()))
     shown = "\n".join(texts)
     assert "käyttöoikeutta ei ole myönnetty: DeviceManagementManagedDevices" in shown
     assert "exports/-kansiosta ei tunnistettu yhtään tiedostoa" in shown
@@ -494,11 +499,10 @@ def test_device_code_with_encrypted_token_cache(
 ) -> None:
     monkeypatch.setenv("HC_TEST_CACHE_KEY", CACHE_KEY)
     cache = tmp_path / "cache" / "tokens.bin"
-    graph = (
-        f"  tenant_id: {TENANT_ID}\n  client_id: {CLIENT_ID}\n  auth: device_code\n"
-        f"  authority: {fake.url}\n  graph_endpoint: {fake.url}\n"
-        f"  ca_bundle: {fake.ca_bundle}\n"
-        f"  token_cache:\n    path: {cache}\n    key_env: HC_TEST_CACHE_KEY\n"
+    graph = graph_section(
+        fake,
+        "  auth: device_code\n",
+        f"  token_cache:\n    path: {cache}\n    key_env: HC_TEST_CACHE_KEY\n",
     )
     eng = write_engagement(tmp_path / "eng", fake, graph=graph)
     ev = pipeline.collect(eng, tmp_path / "ev1")
@@ -542,11 +546,8 @@ def test_certificate_credential(fake: FakeTenant, tmp_path: Path) -> None:
         + cert.public_bytes(serialization.Encoding.PEM)
     )
     thumb = cert.fingerprint(hashes.SHA1()).hex()  # noqa: S303 - as Entra shows it
-    graph = (
-        f"  tenant_id: {TENANT_ID}\n  client_id: {CLIENT_ID}\n"
-        f"  certificate_path: {pem}\n  certificate_thumbprint: {thumb}\n"
-        f"  authority: {fake.url}\n  graph_endpoint: {fake.url}\n"
-        f"  ca_bundle: {fake.ca_bundle}\n"
+    graph = graph_section(
+        fake, f"  certificate_path: {pem}\n  certificate_thumbprint: {thumb}\n"
     )
     eng = write_engagement(tmp_path / "eng", fake, graph=graph)
     # Before the tenant knows the certificate, the assertion is refused.
@@ -675,12 +676,7 @@ def test_next_link_to_another_host_is_refused(fake: FakeTenant, tmp_path: Path) 
 
 def test_slow_authority_times_out_as_data(fake: FakeTenant, tmp_path: Path) -> None:
     fake.faults.latency = 1.0
-    graph = (
-        f"  tenant_id: {TENANT_ID}\n  client_id: {CLIENT_ID}\n"
-        f"  client_secret_env: {ENV}\n  timeout: 0.2\n"
-        f"  authority: {fake.url}\n  graph_endpoint: {fake.url}\n"
-        f"  ca_bundle: {fake.ca_bundle}\n"
-    )
+    graph = graph_section(fake, extra="  timeout: 0.2\n")
     start = time.monotonic()
     ev = pipeline.collect(
         write_engagement(tmp_path / "eng", fake, graph=graph), tmp_path / "ev"

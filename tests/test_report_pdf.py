@@ -207,6 +207,10 @@ def test_every_report_text_is_in_both_languages() -> None:
         for c in WasteCategory
         for kind in ("category", "action")
     }
+    used |= {
+        f"report.change.{group}"
+        for group in ("new", "resolved", "no_longer_assessed")  # _comparison.html
+    }
     assert used <= en, sorted(used - en)
 
 

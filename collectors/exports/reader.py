@@ -213,12 +213,6 @@ def _read_text(
         raise InputError("the file is empty", file=path)
     digest = _sha256_aside(data)
     enc = _encoding(data[:_SAMPLE_BYTES])
-    if enc == "cp1252":
-        try:
-            data.decode("utf-8")
-            enc = "utf-8"
-        except UnicodeDecodeError:
-            pass
     try:
         sample = data[:_SAMPLE_BYTES].decode(enc, errors="ignore")
     except LookupError:  # pragma: no cover - the names above all exist
@@ -256,8 +250,8 @@ def _read_text(
         # reads are kept as their first byte: the C reader still splits every
         # row (so a row with too many cells is still caught) but makes no
         # Python string for them.
-        skimmed = [n for n in names if n not in set(text)]
-        frame = parse({n: (object if n not in skimmed else "S1") for n in names})
+        skimmed = set(names) - set(text)
+        frame = parse({n: ("S1" if n in skimmed else object) for n in names})
     except pd.errors.ParserError:
         table = _ragged(
             _decode(data, path).lstrip("\ufeff"), delimiter, header_line, path
@@ -269,8 +263,8 @@ def _read_text(
     except UnicodeDecodeError:
         raise InputError("expected UTF-8 or UTF-16 text", file=path) from None
     frame.columns = header
-    skim = frame.iloc[:, [i for i, n in enumerate(names) if n in set(skimmed)]]
-    frame = frame.iloc[:, [i for i, n in enumerate(names) if n not in set(skimmed)]]
+    skim = frame.iloc[:, [i for i, n in enumerate(names) if n in skimmed]]
+    frame = frame.iloc[:, [i for i, n in enumerate(names) if n not in skimmed]]
 
     def full() -> pd.DataFrame:
         every = parse(object)

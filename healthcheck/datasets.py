@@ -1015,7 +1015,10 @@ def read_dates(
     text: pd.Series,
     order: str | Callable[[DateEvidence], str] | None = None,
 ) -> tuple[pd.Series, pd.Series]:
-    """:func:`parse_dates` and :func:`no_date` at once: (timestamps, bad cells)."""
+    """:func:`parse_dates` and the cells it could not read: (timestamps, bad cells).
+
+    A blank cell, or one that spells "no date" (:data:`NO_DATE`), is not bad.
+    """
     codes, uniq = _distinct(text)
     if not len(uniq):
         nat = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -1030,13 +1033,6 @@ def read_dates(
         pd.Series(values, index=text.index, dtype="datetime64[ns]"),
         pd.Series(bad, index=text.index),
     )
-
-
-def no_date(text: pd.Series) -> pd.Series:
-    """Mask of cells that mean "no date": blank, Never, n/a and the like."""
-    codes, uniq = _distinct(text)
-    none = uniq.str.lower().isin(NO_DATE).to_numpy() if len(uniq) else np.zeros(0, bool)
-    return pd.Series(_expand(none, codes, True).astype(bool), index=text.index)
 
 
 # --- Numbers -----------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +18,25 @@ from healthcheck import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "aurora-logistics"
+
+
+def locale_keys(lang: str, name: str) -> set[str]:
+    """Every dotted key of ``healthcheck/locales/<lang>/<name>``.
+
+    Each plural form is a key of its own (``x.one``, ``x.other``).
+    """
+    path = ROOT / "healthcheck" / "locales" / lang / name
+    out: set[str] = set()
+
+    def walk(table: dict[str, Any], prefix: str) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                out.add(f"{prefix}{key}")
+
+    walk(tomllib.loads(path.read_text("utf-8")), "")
+    return out
 
 
 @pytest.fixture

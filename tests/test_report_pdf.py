@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import tomllib
 import zlib
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from healthcheck import pipeline
 from healthcheck.config import ClientConfig
 from healthcheck.model import Overall, WasteCategory
 from healthcheck.report import context, html, jsonout, pdf, xlsx
-from tests.conftest import ROOT, SAMPLE, Listener, write_csv
+from tests.conftest import ROOT, SAMPLE, Listener, locale_keys, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
 DEJAVU_SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -179,25 +178,8 @@ def _report_keys() -> set[str]:
     return found
 
 
-def _locale_keys(lang: str) -> set[str]:
-    data = tomllib.loads(
-        (ROOT / "healthcheck" / "locales" / lang / "report.toml").read_text("utf-8")
-    )
-    out: set[str] = set()
-
-    def walk(table: dict, prefix: str) -> None:
-        for key, value in table.items():
-            if isinstance(value, dict):
-                walk(value, f"{prefix}{key}.")
-            else:
-                out.add(f"{prefix}{key}")
-
-    walk(data, "")
-    return out
-
-
 def test_every_report_text_is_in_both_languages() -> None:
-    en, fi = _locale_keys("en"), _locale_keys("fi")
+    en, fi = locale_keys("en", "report.toml"), locale_keys("fi", "report.toml")
     assert en == fi
     used = _report_keys() - {"report.css"}
     assert len(used) > 80

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from healthcheck import compare
 from healthcheck.model import Acceptance, Assessment, Severity, Status
 from healthcheck.report import jsonout, xlsx
+from tests.conftest import locale_keys
 
 FIXED = ("Summary", "Findings", "Waste")
 TAIL = ("Sources", "Rejected rows")
@@ -606,17 +607,5 @@ def test_incomplete_layer_and_accepted_risks(
 
 
 def test_finnish_and_english_workbook_texts_have_the_same_keys() -> None:
-    import tomllib
-
-    def keys(table: dict, prefix: str = "") -> set[str]:
-        out = set()
-        for k, v in table.items():
-            out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
-        return out
-
-    root = Path(xlsx.__file__).resolve().parent.parent / "locales"
-    en, fi = (
-        keys(tomllib.loads((root / lang / "workbook.toml").read_text("utf-8")))
-        for lang in ("en", "fi")
-    )
+    en, fi = (locale_keys(lang, "workbook.toml") for lang in ("en", "fi"))
     assert en == fi and len(en) > 100

@@ -265,3 +265,24 @@ def test_broken_json_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         _collect(root)
     assert "skus.json" in str(err.value) and "row 2" in str(err.value)
+
+
+def test_empty_file_is_reported_and_the_others_still_read(tmp_path: Path) -> None:
+    root = _engagement(tmp_path)
+    (root / "exports" / "roles.csv").write_bytes(b"")
+    (root / "exports" / "devices.csv").write_text(" \r\n\n", encoding="utf-8")
+    write_csv(root / "exports" / "users.csv", list(USERS_HEADER), [_user_row("a@x")])
+    runs, coll = _collect(root)
+    reasons = {Path(u["path"]).name: u["reason"] for u in coll.unrecognised}
+    assert reasons["roles.csv"] == "the file is empty: download the export again"
+    assert reasons["devices.csv"] == reasons["roles.csv"]
+    assert runs["users"].status.value == "ok"
+    assert runs["role_assignments"].status.value == "missing"
+
+
+def test_only_empty_files_is_an_error_naming_them(tmp_path: Path) -> None:
+    root = _engagement(tmp_path)
+    (root / "exports" / "roles.csv").write_bytes(b"")
+    with pytest.raises(InputError) as err:
+        _collect(root)
+    assert "roles.csv: the file is empty" in str(err.value)

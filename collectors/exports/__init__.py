@@ -302,7 +302,14 @@ class ExportsCollector:
                     {"path": shown, "reason": "not a CSV, TXT, XLSX or JSON file"}
                 )
                 continue
-            tables.append((shown, reader.read(path, wanted)))
+            try:
+                tables.append((shown, reader.read(path, wanted)))
+            except reader.EmptyFile:
+                # One failed download must not stop the others being read;
+                # with nothing usable at all, _collect still stops the run.
+                reason = "the file is empty: download the export again"
+                log.warning("%s: %s", shown, reason)
+                self.unrecognised.append({"path": shown, "reason": reason})
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}

@@ -39,6 +39,10 @@ _SAMPLE_LINES = 30
 _DELIMITERS = (",", ";", "\t", "|")
 
 
+class EmptyFile(InputError):
+    """A file with no bytes but whitespace: a failed download, not an export."""
+
+
 @dataclass(kw_only=True, slots=True)
 class Table:
     """A file read as strings.
@@ -210,7 +214,7 @@ def _read_text(
 ) -> Table:
     data = path.read_bytes()
     if not data or data.isspace():
-        raise InputError("the file is empty", file=path)
+        raise EmptyFile("the file is empty", file=path)
     digest = _sha256_aside(data)
     enc = _encoding(data[:_SAMPLE_BYTES])
     try:
@@ -259,7 +263,7 @@ def _read_text(
         table.sha256 = digest()
         return table
     except pd.errors.EmptyDataError:
-        raise InputError("the file is empty", file=path) from None
+        raise EmptyFile("the file is empty", file=path) from None
     except UnicodeDecodeError:
         raise InputError("expected UTF-8 or UTF-16 text", file=path) from None
     frame.columns = header

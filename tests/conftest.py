@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +19,15 @@ from healthcheck import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "aurora-logistics"
+
+
+def pdf_pages(pdf: bytes | Path) -> list[str]:
+    """The text of each page of a PDF (bytes or a file), as pdfium reads it."""
+    doc = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
 
 
 def locale_keys(lang: str, name: str) -> set[str]:

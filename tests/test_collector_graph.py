@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 from cryptography import x509
@@ -30,6 +29,7 @@ from healthcheck_collectors.graph.endpoints import ENDPOINTS, Endpoint
 from healthcheck import evidence, pipeline
 from healthcheck.cli import main
 from healthcheck.errors import ConfigError
+from tests.conftest import pdf_pages
 from tests.fake_tenant import (
     CLIENT_ID,
     TENANT_ID,
@@ -143,8 +143,7 @@ def rows_of(ev_dir: Path, name: str) -> list[dict[str, Any]]:
 
 def pdf_text(path: Path) -> str:
     """A PDF's text, page after page."""
-    pdf = pdfium.PdfDocument(path)
-    return "".join(page.get_textpage().get_text_range() for page in pdf)
+    return "".join(pdf_pages(path))
 
 
 def findings_by_id(ev_dir: Path) -> dict[str, Any]:

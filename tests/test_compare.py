@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-import pypdfium2
 import pytest
 from click.testing import CliRunner
 
@@ -16,7 +15,7 @@ from healthcheck.cli import main
 from healthcheck.errors import InputError
 from healthcheck.model import Assessment
 from healthcheck.report import context, jsonout, pdf
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, pdf_pages
 
 
 def _assess(root: Path, tmp: Path) -> Assessment:
@@ -158,12 +157,7 @@ def test_report_shows_new_resolved_and_unassessed(quarters, tmp_path: Path) -> N
     before, now = quarters
     options = context.ReportOptions(comparison=compare.compare(before, now))
     body, _ = pdf.render_bytes(now, options)
-    doc = pypdfium2.PdfDocument(body)
-    try:
-        text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
-    text = " ".join(text.split())
+    text = " ".join(" ".join(pdf_pages(body)).split())
     section = text.split("Change since last quarter")[-1]
     assert "New findings (1)" in section
     assert section.split("New findings (1)")[1].split("Resolved")[0].count("FND-04")

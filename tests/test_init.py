@@ -9,21 +9,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from collectors.interview import InterviewCollector
 from healthcheck import engine
 from healthcheck.cli import main
-from healthcheck.config import CollectContext, load_engagement
+from healthcheck.config import load_engagement
 from healthcheck.errors import ConfigError
 from healthcheck.init import ALLOWED, HEADERS, create_engagement, load_questions
 from healthcheck.model import RunStatus, Status
-
-
-def _collect(folder: Path):
-    ctx = CollectContext(
-        engagement=load_engagement(folder), collected_at=datetime(2026, 11, 20)
-    )
-    (run,) = InterviewCollector().collect(ctx)
-    return run
+from tests.test_interview import _collect
 
 
 def test_init_writes_a_valid_engagement(tmp_path: Path, runner: CliRunner) -> None:
@@ -104,7 +96,7 @@ def test_client_name_with_yaml_syntax_stays_a_name(tmp_path: Path) -> None:
 
 def test_blank_workbook_reads_as_unanswered(tmp_path: Path) -> None:
     create_engagement(tmp_path / "e", client_name="Acme", period="2026-Q4")
-    run = _collect(tmp_path / "e")
+    (run,) = _collect(tmp_path / "e")
     assert run.status is RunStatus.OK
     frame = run.dataset.frame
     assert len(frame) == len(load_questions())
@@ -128,7 +120,8 @@ def test_filled_in_workbook_passes(tmp_path: Path) -> None:
         ws[f"E{row}"] = "Maria"
         ws[f"F{row}"] = datetime(2026, 6, 1)
     wb.save(path)
-    frame = _collect(tmp_path / "e").dataset.frame
+    (run,) = _collect(tmp_path / "e")
+    frame = run.dataset.frame
     found = engine.evaluate(
         {"interview_answers": frame},
         as_of=date(2026, 11, 20),

@@ -9,23 +9,15 @@ import pypdfium2
 
 from healthcheck import pipeline
 from healthcheck.report import html, jsonout, pdf
-from tests.conftest import Listener, write_csv
+from tests.conftest import Listener, pdf_pages, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
 HOSTILE_NAME = '<img src="http://127.0.0.1:9/x.png"><script>alert(1)</script>'
 FORMULA = '=HYPERLINK("http://127.0.0.1:9/","click")'
 
 
-def _pages(path: Path) -> list[str]:
-    doc = pypdfium2.PdfDocument(str(path))
-    try:
-        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
-    finally:
-        doc.close()
-
-
 def test_pdf_has_cover_summary_layers_and_remediation(sample_run: Path) -> None:
-    pages = _pages(sample_run / "report.pdf")
+    pages = pdf_pages(sample_run / "report.pdf")
     data = json.loads((sample_run / "assessment.json").read_text())
     assert 6 <= len(pages) <= 20
     cover = pages[0]
@@ -84,7 +76,7 @@ def test_hostile_tenant_text_stays_text(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in document
     _, fetcher = pdf.html_to_pdf(document)
     assert [u for u in fetcher.refused if "127.0.0.1" in u] == []
-    text = "\n".join(_pages(out / "report.pdf"))
+    text = "\n".join(pdf_pages(out / "report.pdf"))
     assert "<script>alert(1)</script>" in text.replace("\r", "").replace("\n", "")
     # The workbook's side is in tests/test_report_xlsx.py.
 

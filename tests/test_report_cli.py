@@ -7,18 +7,14 @@ import re
 import shutil
 from pathlib import Path
 
-import pypdfium2
 from click.testing import CliRunner
 
 from healthcheck.cli import main
+from tests.conftest import pdf_pages
 
 
 def _text(path: Path) -> str:
-    doc = pypdfium2.PdfDocument(str(path))
-    try:
-        raw = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
+    raw = " ".join(pdf_pages(path))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
 
 

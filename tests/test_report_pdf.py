@@ -16,7 +16,7 @@ from healthcheck import pipeline
 from healthcheck.config import ClientConfig
 from healthcheck.model import Overall, WasteCategory
 from healthcheck.report import context, html, jsonout, pdf, xlsx
-from tests.conftest import ROOT, SAMPLE, Listener, locale_keys, write_csv
+from tests.conftest import ROOT, SAMPLE, Listener, locale_keys, pdf_pages, write_csv
 from tests.test_exports import USERS_HEADER, _engagement, _user_row
 
 DEJAVU_SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -27,14 +27,7 @@ PNG_1PX = bytes.fromhex(
 
 
 def _texts(body: bytes | Path) -> list[str]:
-    doc = pypdfium2.PdfDocument(body if isinstance(body, bytes) else str(body))
-    try:
-        return [
-            re.sub(r"\s+", " ", doc[i].get_textpage().get_text_range())
-            for i in range(len(doc))
-        ]
-    finally:
-        doc.close()
+    return [re.sub(r"\s+", " ", page) for page in pdf_pages(body)]
 
 
 def _catalog_text(body: bytes) -> bytes:

@@ -184,7 +184,7 @@ def _change(f: Finding, before: Finding | None) -> FindingChange:
         severity=f.severity.value,
         previous_status=before.status.value if before else None,
         current_status=f.status.value,
-        affected_count=len(f.affected),
+        affected_count=f.affected_count,
         added=tuple(sorted(now_affected - prev_affected)),
         removed=tuple(sorted(prev_affected - now_affected)),
     )

@@ -525,10 +525,22 @@ def evaluate(
             affected=outcome.affected,
             measured=dict(outcome.measured),
             evidence=tuple(sorted(set(used) | set(outcome.evidence))),
+            score=_score(outcome),
+            population=outcome.population,
+            count=outcome.affected_count,
             **base,
         )
         findings.append(_accept(finding, settings.accepted.get(rule.id), as_of))
     return tuple(findings)
+
+
+def _score(outcome: rules.Outcome) -> float | None:
+    """The outcome's 0-1 score; a plain pass or fail from an older rule is 1 or 0."""
+    if outcome.status is Status.NOT_ASSESSED:
+        return None
+    if outcome.score is not None:
+        return outcome.score
+    return 1.0 if outcome.status is Status.PASS else 0.0
 
 
 def catalog_markdown(catalog: Sequence[Rule] | None = None) -> str:

@@ -304,6 +304,19 @@ class Finding:
     #: The same for ``reason``.
     reason_key: str = ""
     reason_params: Mapping[str, Any] = field(default_factory=dict)
+    #: Compliance 0-1 (the compliant share of the population, 1 for a pass, 0
+    #: for a yes/no failure); None when not assessed.
+    score: float | None = None
+    #: How many objects the rule judged; None for a yes/no rule.
+    population: int | None = None
+    #: How many objects fail when ``affected`` lists something else (seats
+    #: counted, subscriptions listed); None means ``len(affected)``.
+    count: int | None = None
+
+    @property
+    def affected_count(self) -> int:
+        """How many objects fail."""
+        return len(self.affected) if self.count is None else self.count
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, part of the ``assessment.json`` contract."""
@@ -316,7 +329,7 @@ class Finding:
             "title": self.title,
             "detail": self.detail,
             "reason": self.reason,
-            "affected_count": len(self.affected),
+            "affected_count": self.affected_count,
             "affected": list(self.affected),
             "measured": dict(self.measured),
             "evidence": list(self.evidence),
@@ -327,18 +340,39 @@ class Finding:
             "detail_params": dict(self.detail_params),
             "reason_key": self.reason_key,
             "reason_params": dict(self.reason_params),
+            "score": self.score,
+            "population": self.population,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        A finding from before schema 2.0 has no score: it was all or nothing,
+        so a pass is 1, a failure 0 (an accepted failure too), and the rest None.
+        """
+        status = Status(data["status"])
+        if "score" in data:
+            score = data["score"]
+        else:
+            score = {Status.PASS: 1.0, Status.FAIL: 0.0, Status.ACCEPTED: 0.0}.get(
+                status
+            )
         return cls(
+            score=score,
+            population=data.get("population"),
+            count=(
+                data["affected_count"]
+                if data.get("affected_count", len(data.get("affected", ())))
+                != len(data.get("affected", ()))
+                else None
+            ),
             rule_id=data["rule_id"],
             layer=Layer(data["layer"]),
             severity=Severity(data["severity"]),
             weight=float(data.get("weight", 1)),
             title=data["title"],
-            status=Status(data["status"]),
+            status=status,
             detail=data.get("detail", ""),
             reason=data.get("reason", ""),
             affected=tuple(data.get("affected", ())),
@@ -452,16 +486,130 @@ class LayerScore:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Cap:
+    """A ceiling on the overall score, and the rules that set it."""
+
+    #: The best grade the overall may have.
+    grade: str
+    #: The highest score of that grade.
+    ceiling: float
+    #: The failing rules that hold the grade down, worst first.
+    rule_ids: tuple[str, ...]
+    #: The layer graded F, for a layer cap; None for a critical rule's cap.
+    layer: Layer | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "grade": self.grade,
+            "ceiling": self.ceiling,
+            "rule_ids": list(self.rule_ids),
+            "layer": self.layer.value if self.layer else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cap:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            grade=data["grade"],
+            ceiling=float(data["ceiling"]),
+            rule_ids=tuple(data.get("rule_ids", ())),
+            layer=Layer(data["layer"]) if data.get("layer") else None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Overall:
-    """The overall grade: the mean of the layers that have a score."""
+    """The overall grade: the mean of the graded layers, capped by severity."""
 
     score: float | None
     grade: str | None
     coverage: float
+    #: The mean before caps; None without a score.
+    uncapped_score: float | None = None
+    #: The caps that lowered the score, the binding one first.
+    caps: tuple[Cap, ...] = ()
+    #: How scores were computed (``healthcheck.scoring.METHOD``); an assessment
+    #: from before schema 2.0 says "all-or-nothing".
+    method: str = "all-or-nothing"
+
+    @property
+    def capped_by(self) -> tuple[str, ...]:
+        """The rules holding the score down, binding cap first; empty when uncapped."""
+        out: list[str] = []
+        for cap in self.caps:
+            out += [r for r in cap.rule_ids if r not in out]
+        return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"score": self.score, "grade": self.grade, "coverage": self.coverage}
+        return {
+            "score": self.score,
+            "grade": self.grade,
+            "coverage": self.coverage,
+            "uncapped_score": self.uncapped_score,
+            "capped_by": list(self.capped_by),
+            "caps": [c.to_dict() for c in self.caps],
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Overall:
+        """Inverse of :meth:`to_dict`; older files have only score, grade, coverage."""
+        return cls(
+            score=data["score"],
+            grade=data["grade"],
+            coverage=data["coverage"],
+            uncapped_score=data.get("uncapped_score", data["score"]),
+            caps=tuple(Cap.from_dict(c) for c in data.get("caps", ())),
+            method=data.get("method", "all-or-nothing"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Action:
+    """What to fix for one failing finding, and what fixing it is worth."""
+
+    rule_id: str
+    layer: Layer
+    severity: Severity
+    #: Overall score points gained when the finding is fixed, caps included;
+    #: None when there is no overall score.
+    overall_gain: float | None
+    #: The same for the finding's own layer.
+    layer_gain: float | None
+    affected_count: int
+    #: "low", "medium" or "high".
+    effort: str
+    #: 1 for the most important action.
+    rank: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "rank": self.rank,
+            "rule_id": self.rule_id,
+            "layer": self.layer.value,
+            "severity": self.severity.value,
+            "overall_gain": self.overall_gain,
+            "layer_gain": self.layer_gain,
+            "affected_count": self.affected_count,
+            "effort": self.effort,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Action:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            rank=int(data.get("rank", 0)),
+            rule_id=data["rule_id"],
+            layer=Layer(data["layer"]),
+            severity=Severity(data["severity"]),
+            overall_gain=data.get("overall_gain"),
+            layer_gain=data.get("layer_gain"),
+            affected_count=int(data.get("affected_count", 0)),
+            effort=data.get("effort", "medium"),
+        )
 
 
 class WasteCategory(enum.StrEnum):
@@ -657,6 +805,8 @@ class Assessment:
     collector_runs: tuple[Mapping[str, Any], ...] = ()
     sources: tuple[Mapping[str, Any], ...] = ()
     rejected: tuple[Mapping[str, Any], ...] = ()
+    #: One per failing finding, ranked by risk; empty in files before 2.0.
+    actions: tuple[Action, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -671,6 +821,7 @@ class Assessment:
             "overall": self.overall.to_dict(),
             "layers": [s.to_dict() for s in self.layers],
             "findings": [f.to_dict() for f in self.findings],
+            "actions": [a.to_dict() for a in self.actions],
             "waste": self.waste.to_dict(),
             "collector_runs": [dict(r) for r in self.collector_runs],
             "sources": [dict(s) for s in self.sources],
@@ -680,7 +831,6 @@ class Assessment:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Assessment:
         """Read an ``assessment.json`` document back."""
-        overall = data["overall"]
         return cls(
             client_name=data["client"]["name"],
             period=data["period"],
@@ -689,17 +839,14 @@ class Assessment:
             tool_version=data["tool"]["version"],
             catalog_version=data["catalog_version"],
             schema_version=data["schema_version"],
-            overall=Overall(
-                score=overall["score"],
-                grade=overall["grade"],
-                coverage=overall["coverage"],
-            ),
+            overall=Overall.from_dict(data["overall"]),
             layers=tuple(LayerScore.from_dict(s) for s in data["layers"]),
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             waste=Waste.from_dict(data["waste"]),
             collector_runs=tuple(data.get("collector_runs", ())),
             sources=tuple(data.get("sources", ())),
             rejected=tuple(data.get("rejected_rows", ())),
+            actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
         )
 
 

@@ -21,7 +21,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthcheck import SCHEMA_VERSION, __version__, cost, engine, evidence, scoring
+from healthcheck import (
+    SCHEMA_VERSION,
+    __version__,
+    actions,
+    cost,
+    engine,
+    evidence,
+    scoring,
+)
 from healthcheck import compare as comparing
 from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
@@ -245,7 +253,7 @@ def assess(
         missing_reasons=ev.missing_reasons(),
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
     )
-    layers = scoring.score_layers(findings)
+    layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
         ev.frames,
         prices=cfg.licence_prices,
@@ -261,9 +269,10 @@ def assess(
         tool_version=__version__,
         catalog_version=CATALOG_VERSION,
         schema_version=SCHEMA_VERSION,
-        overall=scoring.overall(layers),
+        overall=overall,
         layers=layers,
         findings=findings,
+        actions=actions.rank(findings, layers, overall),
         waste=waste,
         collector_runs=tuple(ev.runs),
         sources=tuple(ev.sources),

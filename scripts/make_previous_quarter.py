@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from healthcheck import evidence, pipeline, scoring
+from healthcheck import actions, evidence, pipeline, scoring
 from healthcheck.model import Assessment, Finding, Status
 from healthcheck.report import jsonout
 
@@ -109,7 +109,7 @@ def then(f: Finding) -> Finding:
 def previous_quarter(current: Assessment) -> Assessment:
     """The modified copy: findings, waste, scores and dates of 2026-Q3."""
     findings = tuple(then(f) for f in current.findings)
-    layers = scoring.score_layers(findings)
+    layers, overall = scoring.assess(findings)
     items = []
     for i in current.waste.items:
         count = i.count + 1
@@ -126,7 +126,8 @@ def previous_quarter(current: Assessment) -> Assessment:
         generated_at=GENERATED_AT,
         findings=findings,
         layers=layers,
-        overall=scoring.overall(layers),
+        overall=overall,
+        actions=actions.rank(findings, layers, overall),
         waste=dataclasses.replace(current.waste, items=tuple(items)),
     )
 

@@ -316,7 +316,9 @@ def test_a_clean_quarter_renders_without_findings(sample_run: Path) -> None:
 
     a = jsonout.read(sample_run / "assessment.json")
     findings = tuple(
-        dataclasses.replace(f, status=Status.PASS, affected=(), acceptance=None)
+        dataclasses.replace(
+            f, status=Status.PASS, score=1.0, affected=(), acceptance=None
+        )
         for f in a.findings
     )
     layers = scoring.score_layers(findings)
@@ -324,7 +326,7 @@ def test_a_clean_quarter_renders_without_findings(sample_run: Path) -> None:
         a,
         findings=findings,
         layers=layers,
-        overall=scoring.overall(layers),
+        overall=scoring.overall(layers, findings),
         waste=dataclasses.replace(a.waste, items=()),
     )
     document = html.render(clean, context.ReportOptions(lang="fi"))

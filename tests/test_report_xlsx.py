@@ -576,7 +576,10 @@ def test_incomplete_layer_and_accepted_risks(
     )
     layers = scoring.score_layers(thinned)
     a = dataclasses.replace(
-        sample, findings=thinned, layers=layers, overall=scoring.overall(layers)
+        sample,
+        findings=thinned,
+        layers=layers,
+        overall=scoring.overall(layers, thinned),
     )
     review = next(s for s in layers if s.layer is Layer.REVIEW)
     assert review.status is LayerStatus.INCOMPLETE

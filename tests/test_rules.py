@@ -990,12 +990,20 @@ _FAILS: list[tuple[str, dict[str, str], str]] = [
     ("partly", {"value": "Partially"}, "Answered 'Partly'."),
     ("dont-know", {"value": "Don't know"}, "Nobody interviewed could say."),
     ("dont-know-curly", {"value": "Don\u2019t know"}, "Nobody interviewed could say."),
-    ("no-owner", {"owner": ""}, "Answered 'Yes', but no owner is named."),
-    ("no-date", {"last_reviewed": ""}, "(owner Pekka), but no review date is given."),
+    (
+        "no-owner",
+        {"owner": ""},
+        "Answered 'Yes', but no owner is named, so it counts as 'Partly'.",
+    ),
+    (
+        "no-date",
+        {"last_reviewed": ""},
+        "(owner Pekka), but no review date is given, so it counts as 'Partly'.",
+    ),
     (
         "stale-366-days",
         {"last_reviewed": "2025-11-19"},
-        "Owned by Pekka, but last reviewed 366 days ago (2025-11-19), more than 365.",
+        "Owned by Pekka, but last reviewed 366 days ago (2025-11-19), more than 365, so it counts as 'Partly'.",
     ),
 ]
 for _n, (_rule, _qid) in enumerate(INTERVIEW.items()):
@@ -1250,8 +1258,9 @@ def test_override_applies_to_every_rule_with_that_param() -> None:
     for rule in INTERVIEW:
         assert default[rule].status is Status.PASS, rule
         assert tuned[rule].status is Status.FAIL, rule
-        assert "last reviewed 172 days ago (2026-06-01), more than 100." in (
-            tuned[rule].detail
+        assert (
+            "last reviewed 172 days ago (2026-06-01), more than 100, so it counts as 'Partly'."
+            in (tuned[rule].detail)
         )
     assert default["REV-02"].status is Status.PASS
     assert tuned["REV-02"].status is Status.FAIL

@@ -215,7 +215,7 @@ def test_grade_edge_through_score_layers() -> None:
 
 
 def test_overall_is_mean_of_scored_layers() -> None:
-    layers = scoring.score_layers(
+    layers, o = scoring.assess(
         [
             finding(Layer.FOUNDATION, PASS),  # 100.0
             finding(Layer.PROCESSES, PASS),  # 50.0
@@ -227,7 +227,6 @@ def test_overall_is_mean_of_scored_layers() -> None:
             finding(Layer.EXPERT, FAIL),
         ]
     )
-    o = scoring.overall(layers)
     # (100 + 50 + 75) / 3 = 75.0; the unscored layer does not count as 0.
     assert o.score == 75.0
     assert o.grade == "C"
@@ -236,14 +235,19 @@ def test_overall_is_mean_of_scored_layers() -> None:
 
 
 def test_overall_none_when_nothing_scored() -> None:
-    layers = scoring.score_layers(
-        [finding(Layer.FOUNDATION, NA), finding(Layer.EXPERT, NA)]
-    )
-    o = scoring.overall(layers)
+    _, o = scoring.assess([finding(Layer.FOUNDATION, NA), finding(Layer.EXPERT, NA)])
     assert o.score is None
     assert o.grade is None
     assert o.coverage == 0.0
-    assert o.to_dict() == {"score": None, "grade": None, "coverage": 0.0}
+    assert o.to_dict() == {
+        "score": None,
+        "grade": None,
+        "coverage": 0.0,
+        "uncapped_score": None,
+        "capped_by": [],
+        "caps": [],
+        "method": scoring.METHOD,
+    }
 
 
 def test_no_overall_grade_below_half_coverage() -> None:
@@ -251,18 +255,17 @@ def test_no_overall_grade_below_half_coverage() -> None:
     many_na = [finding(layer, NA) for layer in Layer for _ in range(3)]
     layers = scoring.score_layers([finding(Layer.FOUNDATION, FAIL)] + many_na)
     assert by_layer(layers)[Layer.FOUNDATION].grade is None  # 1 of 4: incomplete
-    graded = scoring.score_layers(
+    graded, o = scoring.assess(
         [finding(Layer.FOUNDATION, FAIL)]
         + [finding(layer, NA) for layer in Layer if layer is not Layer.FOUNDATION]
     )
     assert by_layer(graded)[Layer.FOUNDATION].grade == "F"
-    o = scoring.overall(graded)
     assert o.coverage == 0.25
     assert (o.score, o.grade) == (None, None)
 
 
 def test_overall_of_no_layers() -> None:
-    o = scoring.overall([])
+    o = scoring.overall([], [])
     assert (o.score, o.grade, o.coverage) == (None, None, 0.0)
 
 
@@ -326,7 +329,7 @@ def test_incomplete_below_half_the_weight(
 
 
 def test_overall_leaves_incomplete_layers_out() -> None:
-    layers = scoring.score_layers(
+    layers, o = scoring.assess(
         [
             finding(Layer.FOUNDATION, PASS),  # graded 100
             finding(Layer.PROCESSES, FAIL),  # incomplete 0 (coverage 1/3)
@@ -339,7 +342,6 @@ def test_overall_leaves_incomplete_layers_out() -> None:
     s = by_layer(layers)
     assert s[Layer.PROCESSES].status is LayerStatus.INCOMPLETE
     assert s[Layer.PROCESSES].score == 0.0
-    o = scoring.overall(layers)
     # (100 + 50) / 2 = 75; counting the incomplete 0 would give 50.
     assert (o.score, o.grade) == (75.0, "C")
 
@@ -384,7 +386,7 @@ def test_report_shows_incomplete_layers_and_accepted_risks(sample_run) -> None:
     review = by_layer(layers)[Layer.REVIEW]
     assert review.status is LayerStatus.INCOMPLETE
     b = dataclasses.replace(
-        a, findings=thinned, layers=layers, overall=scoring.overall(layers)
+        a, findings=thinned, layers=layers, overall=scoring.overall(layers, thinned)
     )
     text = html.render(b)
     assert "incomplete: evidence for" in text

@@ -139,7 +139,7 @@ class _View:
             "layer": self.layer_label(f.layer.value, f.layer.label),
             "detail": self.detail(f),
             "acceptance": self.reason(f) if f.status is Status.ACCEPTED else "",
-            "affected_count": self.t.integer(len(f.affected)),
+            "affected_count": self.t.integer(f.affected_count),
             "examples": examples,
             "more": len(f.affected) - len(examples),
             "more_text": self.t.t(
@@ -187,7 +187,7 @@ class _View:
                             "status_label": self.status(f.status.value),
                             "severity": f.severity.value,
                             "severity_label": self.severity(f.severity.value),
-                            "note": self.t.integer(len(f.affected))
+                            "note": self.t.integer(f.affected_count)
                             if f.status is Status.FAIL and f.affected
                             else "",
                         }

@@ -67,6 +67,14 @@ class Outcome:
     measured: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
     message: Message | None = None
+    #: The rule's compliance, 0-1: the share of its population that is fine,
+    #: 1 for a pass and 0 for a yes/no failure. None when not assessed.
+    score: float | None = None
+    #: How many objects the rule judged; None for a yes/no rule.
+    population: int | None = None
+    #: How many objects fail, when that is not the number of ``affected``
+    #: entries (REV-01 lists subscriptions but counts seats).
+    affected_count: int | None = None
 
 
 def _said(detail: str | Message) -> dict[str, Any]:
@@ -92,21 +100,64 @@ def evaluates(*rule_ids: str) -> Callable[[Evaluator], Evaluator]:
     return register
 
 
-def passed(detail: str | Message, **measured: Any) -> Outcome:
-    """A passing outcome."""
-    return Outcome(status=Status.PASS, measured=measured, **_said(detail))
+def passed(
+    detail: str | Message, *, population: int | None = None, **measured: Any
+) -> Outcome:
+    """A passing outcome; ``population`` is how many objects were judged."""
+    return Outcome(
+        status=Status.PASS,
+        measured=measured,
+        score=1.0,
+        population=_count(population),
+        **_said(detail),
+    )
 
 
 def failed(
-    detail: str | Message, affected: Iterable[str] = (), **measured: Any
+    detail: str | Message,
+    affected: Iterable[str] = (),
+    *,
+    population: int | None = None,
+    compliant: int | float | None = None,
+    score: float | None = None,
+    affected_count: int | None = None,
+    **measured: Any,
 ) -> Outcome:
-    """A failing outcome; ``affected`` are the objects to fix, sorted for stability."""
+    """A failing outcome; ``affected`` are the objects to fix, sorted for stability.
+
+    A rule that judges a population says how many objects it judged
+    (``population``) and how many of them are fine (``compliant``; by default
+    the population less the affected objects): its score is the compliant
+    share, so 36 of 40 encrypted computers score 0.9. A yes/no rule gives
+    neither and scores 0. ``score`` sets a share directly (an interview
+    answer of "Partly" is 0.5). ``affected_count`` counts the failing objects
+    when ``affected`` lists something else (subscriptions for seats).
+    """
+    shown = tuple(sorted({str(a) for a in affected}))
+    bad = len(shown) if affected_count is None else int(affected_count)
+    if score is None:
+        score = 0.0
+        if population:
+            fine = population - bad if compliant is None else compliant
+            # A failure never scores as a pass, however large the population.
+            score = min(max(fine / population, 0.0), _BELOW_ONE)
     return Outcome(
         status=Status.FAIL,
-        affected=tuple(sorted({str(a) for a in affected})),
+        affected=shown,
         measured=measured,
+        score=float(score),
+        population=_count(population),
+        affected_count=None if affected_count is None else bad,
         **_said(detail),
     )
+
+
+#: The highest score a failing rule can have: a failure is never a full pass.
+_BELOW_ONE = 0.999
+
+
+def _count(population: int | None) -> int | None:
+    return None if population is None else int(population)
 
 
 def not_assessed(detail: str | Message) -> Outcome:

@@ -31,12 +31,14 @@ def devices_checking_in(ctx: RuleContext) -> Outcome:
     if stale.empty:
         return passed(
             msg("rules.FND-01.pass", count=len(devices), days=days),
+            population=len(devices),
             devices=len(devices),
             stale=0,
         )
     return failed(
         msg("rules.FND-01.fail", count=len(stale), total=len(devices), days=days),
         stale["name"],
+        population=len(devices),
         devices=len(devices),
         stale=len(stale),
     )
@@ -55,6 +57,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     if plain.empty:
         return passed(
             msg("rules.FND-02.pass", count=len(known), note=note),
+            population=len(known),
             devices=len(known),
             unencrypted=0,
             unknown=unknown,
@@ -62,6 +65,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.FND-02.fail", count=len(plain), total=len(known), note=note),
         plain["name"],
+        population=len(known),
         devices=len(known),
         unencrypted=len(plain),
         unknown=unknown,
@@ -87,6 +91,7 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
     if not bad:
         return passed(
             msg("rules.FND-03.pass", count=len(devices)),
+            population=len(devices),
             devices=len(devices),
             unsupported=0,
         )
@@ -97,6 +102,7 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.FND-03.fail", count=len(bad), products=joined(what, "; ")),
         bad,
+        population=len(devices),
         devices=len(devices),
         unsupported=len(bad),
         products=products,
@@ -117,6 +123,7 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
     if bad.empty:
         return passed(
             msg("rules.FND-04.pass", count=len(jobs), hours=hours),
+            population=len(jobs),
             jobs=len(jobs),
             failing=0,
         )
@@ -133,6 +140,7 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
             jobs=results,
         ),
         bad["job"],
+        population=len(jobs),
         jobs=len(jobs),
         failing=len(bad),
     )
@@ -152,12 +160,14 @@ def disk_free_space(ctx: RuleContext) -> Outcome:
     if low.empty:
         return passed(
             msg("rules.FND-05.pass", count=len(known), limit=limit),
+            population=len(known),
             devices=len(known),
             low=0,
         )
     return failed(
         msg("rules.FND-05.fail", count=len(low), total=len(known), limit=limit),
         low["name"],
+        population=len(known),
         devices=len(known),
         low=len(low),
     )
@@ -215,6 +225,7 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
                 table_date=table.table_date,
                 note=note,
             ),
+            population=judged,
             **measured,
         )
     what = [
@@ -238,6 +249,7 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
             note=note,
         ),
         behind,
+        population=judged,
         **measured,
         due=missing_since,
     )
@@ -260,12 +272,14 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
     if not bare:
         return passed(
             msg("rules.FND-07.pass", count=len(found)),
+            population=len(found),
             servers=len(found),
             without_backup=0,
         )
     return failed(
         msg("rules.FND-07.fail", count=len(bare), total=len(found), servers=bare),
         bare,
+        population=len(found),
         servers=len(found),
         without_backup=len(bare),
     )
@@ -293,6 +307,7 @@ def device_compliance(ctx: RuleContext) -> Outcome:
     if bad.empty:
         return passed(
             msg("rules.FND-08.pass", count=n, note=note),
+            population=n,
             devices=n,
             noncompliant=0,
             in_grace_period=grace,
@@ -300,6 +315,7 @@ def device_compliance(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.FND-08.fail", count=len(bad), total=n, note=note),
         bad["name"],
+        population=n,
         devices=n,
         noncompliant=len(bad),
         in_grace_period=grace,

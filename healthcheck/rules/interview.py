@@ -10,6 +10,12 @@ import pandas as pd
 
 from healthcheck.rules import Outcome, RuleContext, failed, msg, not_assessed, passed
 
+#: What an answer is worth: Yes 1, Partly 0.5, No 0. A "Yes" with no owner or
+#: no review within ``max_review_age_days`` counts as Partly: the document may
+#: exist, but nobody keeps it current.
+PARTLY = 0.5
+_SCORES = {"no": 0.0, "partly": PARTLY}
+
 #: The interview answers a failing sentence quotes, by their canonical value.
 _ANSWERS = {
     "no": "rules.interview.answer.no",
@@ -40,13 +46,17 @@ def interview_answer(ctx: RuleContext) -> Outcome:
     if answer in ("no", "partly"):
         return failed(
             msg("rules.interview.answered", answer=msg(_ANSWERS[answer]), note=note),
+            score=_SCORES[answer],
             answer=answer,
         )
     if pd.isna(owner):
-        return failed(msg("rules.interview.no_owner", note=note), answer=answer)
+        return failed(
+            msg("rules.interview.no_owner", note=note), score=PARTLY, answer=answer
+        )
     if pd.isna(reviewed):
         return failed(
             msg("rules.interview.no_review_date", owner=str(owner), note=note),
+            score=PARTLY,
             answer=answer,
         )
     age = (pd.Timestamp(ctx.as_of) - reviewed).days
@@ -61,6 +71,7 @@ def interview_answer(ctx: RuleContext) -> Outcome:
                 limit=limit,
                 note=note,
             ),
+            score=PARTLY,
             answer=answer,
             review_age_days=age,
         )

@@ -33,6 +33,7 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
         key = "pass_roles" if ctx.has("role_assignments") else "pass"
         return passed(
             msg(f"rules.DOC-05.{key}", count=len(disabled)),
+            population=len(disabled),
             disabled=len(disabled),
         )
     with_licences = msg("rules.DOC-05.with_licences", count=len(licensed))
@@ -44,6 +45,7 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.DOC-05.fail", count=len(disabled), parts=parts),
         leftovers,
+        population=len(disabled),
         disabled=len(disabled),
         licensed=len(licensed),
         with_roles=len(with_roles),
@@ -68,12 +70,14 @@ def device_owners_recorded(ctx: RuleContext) -> Outcome:
     if orphans.empty:
         return passed(
             msg("rules.DOC-07.pass", count=len(mine)),
+            population=len(mine),
             devices=len(mine),
             without_user=0,
         )
     return failed(
         msg("rules.DOC-07.fail", count=len(orphans), total=len(mine)),
         orphans["name"],
+        population=len(mine),
         devices=len(mine),
         without_user=len(orphans),
     )

@@ -33,6 +33,7 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
     if spare.empty:
         return passed(
             msg("rules.REV-01.pass", count=len(paid)),
+            population=int(paid["purchased"].clip(lower=0).sum()),
             subscriptions=len(paid),
             unassigned=0,
         )
@@ -50,6 +51,8 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.REV-01.fail", count=total, listed=listed),
         [f"{s}: {n} unassigned" for s, n in seats.items()],
+        population=int(paid["purchased"].clip(lower=0).sum()),
+        affected_count=total,
         unassigned=total,
         by_sku=seats,
     )
@@ -66,12 +69,14 @@ def inactive_licensed_users(ctx: RuleContext) -> Outcome:
     if not inactive:
         return passed(
             msg("rules.REV-02.pass", days=days),
+            population=len(licensed),
             licensed=len(licensed),
             inactive=0,
         )
     return failed(
         msg("rules.REV-02.fail", count=len(inactive), days=days),
         inactive,
+        population=len(licensed),
         licensed=len(licensed),
         inactive=len(inactive),
     )
@@ -109,12 +114,14 @@ def admins_have_mfa(ctx: RuleContext) -> Outcome:
     if not missing:
         return passed(
             msg("rules.REV-04.pass", count=len(admins)),
+            population=len(admins),
             admins=len(admins),
             without_mfa=0,
         )
     return failed(
         msg("rules.REV-04.fail", count=len(missing), total=len(admins)),
         missing,
+        population=len(admins),
         admins=len(admins),
         without_mfa=len(missing),
     )
@@ -139,12 +146,14 @@ def mfa_coverage(ctx: RuleContext) -> Outcome:
     if share >= limit:
         return passed(
             msg("rules.REV-05.pass", percent=shown, total=len(people)),
+            population=len(people),
             percent=round(share, 1),
             accounts=len(people),
         )
     return failed(
         msg("rules.REV-05.fail", percent=shown, total=len(people), target=limit),
         without,
+        population=len(people),
         percent=round(share, 1),
         accounts=len(people),
     )
@@ -164,12 +173,14 @@ def stale_guests(ctx: RuleContext) -> Outcome:
     if not stale:
         return passed(
             msg("rules.REV-06.pass", count=len(guests), days=days),
+            population=len(guests),
             guests=len(guests),
             stale=0,
         )
     return failed(
         msg("rules.REV-06.fail", count=len(stale), total=len(guests), days=days),
         stale,
+        population=len(guests),
         guests=len(guests),
         stale=len(stale),
     )
@@ -206,6 +217,7 @@ def no_guest_admins(ctx: RuleContext) -> Outcome:
     if not guests:
         return passed(
             msg("rules.REV-08.pass", count=len(holders)),
+            population=len(holders),
             admins=len(holders),
             guests=0,
         )
@@ -213,6 +225,7 @@ def no_guest_admins(ctx: RuleContext) -> Outcome:
     return failed(
         msg("rules.REV-08.fail", count=len(guests), roles=sorted(set(mine["role"]))),
         guests,
+        population=len(holders),
         admins=len(holders),
         guests=len(guests),
     )
@@ -229,12 +242,14 @@ def dedicated_admin_accounts(ctx: RuleContext) -> Outcome:
     if not licensed:
         return passed(
             msg("rules.REV-09.pass", count=len(ga)),
+            population=len(ga),
             admins=len(ga),
             licensed=0,
         )
     return failed(
         msg("rules.REV-09.fail", count=len(licensed), total=len(ga)),
         licensed,
+        population=len(ga),
         admins=len(ga),
         licensed=len(licensed),
     )

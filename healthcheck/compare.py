@@ -22,6 +22,7 @@ from typing import Any
 
 from healthcheck.errors import InputError
 from healthcheck.model import Assessment, Finding, Status, money_out
+from healthcheck.scoring import round_half_up
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -40,7 +41,7 @@ class LayerChange:
         """Score change in points; None unless both quarters have a score."""
         if self.previous_score is None or self.current_score is None:
             return None
-        return round(self.current_score - self.previous_score, 1)
+        return round_half_up(self.current_score - self.previous_score)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -100,6 +101,22 @@ class Comparison:
     previous_annual_waste: Decimal | None = None
     current_annual_waste: Decimal | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: How each quarter was scored (``Overall.method``).
+    previous_method: str = ""
+    current_method: str = ""
+
+    @property
+    def method_changed(self) -> bool:
+        """True when the two quarters were scored by different methods."""
+        return self.previous_method != self.current_method
+
+    @property
+    def overall_delta(self) -> float | None:
+        """Overall score change in points; None unless both have a score."""
+        before, now = self.previous_overall[0], self.current_overall[0]
+        if before is None or now is None:
+            return None
+        return round_half_up(now - before)
 
     @property
     def waste_delta(self) -> Decimal | None:
@@ -123,6 +140,12 @@ class Comparison:
                 "previous_grade": self.previous_overall[1],
                 "current_score": self.current_overall[0],
                 "current_grade": self.current_overall[1],
+                "delta": self.overall_delta,
+            },
+            "scoring_method": {
+                "previous": self.previous_method,
+                "current": self.current_method,
+                "changed": self.method_changed,
             },
             "layers": [c.to_dict() for c in self.layers],
             "new": [c.to_dict() for c in self.new],
@@ -258,21 +281,44 @@ def compare(previous: Assessment, current: Assessment) -> Comparison:
         previous_annual_waste=annual(previous) if same_currency else None,
         current_annual_waste=annual(current),
         warnings=tuple(warnings),
+        previous_method=previous.overall.method,
+        current_method=current.overall.method,
     )
+
+
+def whole(score: float) -> int:
+    """A score or change in whole points, rounded half up as everywhere."""
+    return int(round_half_up(score, 0))
+
+
+def signed(delta: float) -> str:
+    """A change in whole points with its sign: +3, -3, 0."""
+    n = whole(delta)
+    return f"+{n}" if n > 0 else str(n)
 
 
 def render_text(c: Comparison) -> str:
     """A plain-text summary for the terminal."""
 
     def grade(score: float | None, letter: str | None) -> str:
-        return "not assessed" if score is None else f"{letter} ({score:.0f})"
+        return "not assessed" if score is None else f"{letter} ({whole(score)})"
+
+    def change(delta: float | None) -> str:
+        return "" if delta is None else f"  {signed(delta)}"
 
     lines = [
         f"{c.client_name}: {c.previous_period} -> {c.current_period}",
-        f"overall  {grade(*c.previous_overall)} -> {grade(*c.current_overall)}",
+        f"overall  {grade(*c.previous_overall)} -> {grade(*c.current_overall)}"
+        + change(c.overall_delta),
     ]
+    if c.method_changed:
+        lines.append(
+            f"note: {c.previous_period} was scored {c.previous_method}, "
+            f"{c.current_period} {c.current_method}; part of the change in "
+            "score comes from the method, not from the environment"
+        )
     for layer in c.layers:
-        delta = f"  {layer.delta:+.0f}" if layer.delta is not None else ""
+        delta = change(layer.delta)
         lines.append(
             f"  {layer.label:<22} "
             f"{grade(layer.previous_score, layer.previous_grade)} -> "

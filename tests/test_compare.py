@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -159,9 +160,15 @@ def test_report_shows_new_resolved_and_unassessed(quarters, tmp_path: Path) -> N
     body, _ = pdf.render_bytes(now, options)
     text = " ".join(" ".join(pdf_pages(body)).split())
     section = text.split("Change since last quarter")[-1]
+    title = {f.rule_id: f.title for f in now.findings}
     assert "New findings (1)" in section
-    assert section.split("New findings (1)")[1].split("Resolved")[0].count("FND-04")
-    assert "Resolved findings (1)" in section and "DOC-01" in section
+    new = section.split("New findings (1)")[1].split("Resolved")[0]
+    # The control's name, then the problem in numbers; never the rule id.
+    assert title["FND-04"] in new and "have no success within" in new
+    assert "Resolved findings (1)" in section and title["DOC-01"] in section
     gone = section.split("Failed then, not assessed now (2)")[1]
-    assert "REV-04" in gone and "REV-05" in gone
+    assert title["REV-04"] in gone and title["REV-05"] in gone
+    assert not re.search(
+        r"\b(FND|DOC|REV|EXP)-\d\d\b", section.split("The four layers")[0]
+    )
     assert "1 new · 1 resolved" in text

@@ -1003,7 +1003,8 @@ _FAILS: list[tuple[str, dict[str, str], str]] = [
     (
         "stale-366-days",
         {"last_reviewed": "2025-11-19"},
-        "Owned by Pekka, but last reviewed 366 days ago (2025-11-19), more than 365, so it counts as 'Partly'.",
+        "Owned by Pekka, but last reviewed 366 days ago (2025-11-19), more than 365,"
+        " so it counts as 'Partly'.",
     ),
 ]
 for _n, (_rule, _qid) in enumerate(INTERVIEW.items()):
@@ -1259,8 +1260,8 @@ def test_override_applies_to_every_rule_with_that_param() -> None:
         assert default[rule].status is Status.PASS, rule
         assert tuned[rule].status is Status.FAIL, rule
         assert (
-            "last reviewed 172 days ago (2026-06-01), more than 100, so it counts as 'Partly'."
-            in (tuned[rule].detail)
+            "last reviewed 172 days ago (2026-06-01), more than 100,"
+            " so it counts as 'Partly'." in (tuned[rule].detail)
         )
     assert default["REV-02"].status is Status.PASS
     assert tuned["REV-02"].status is Status.FAIL

@@ -393,8 +393,8 @@ def test_report_shows_incomplete_layers_and_accepted_risks(sample_run) -> None:
     assert "too little for a grade" in text
     # REV-09 is accepted in the sample, FND-03's acceptance expired.
     assert "Accepted risks" in text
-    assert "accepted until 28 February 2027, left out of the score" in text
-    assert "the acceptance expired on 31 October 2026" in text
+    assert "Accepted until 28 February 2027, left out of the score" in text
+    assert "The accepted risk expired on 2026-10-31" in text
     assert "shown as incomplete" in text  # the Method paragraph
     # The workbook says the same: tests/test_report_xlsx.py
     # (test_incomplete_layer_and_accepted_risks).

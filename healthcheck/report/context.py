@@ -16,11 +16,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from healthcheck.compare import Comparison, FindingChange
+from healthcheck.compare import Comparison, FindingChange, whole
 from healthcheck.config import Branding
 from healthcheck.i18n import Translator
-from healthcheck.model import Assessment, Finding, Severity, Status, WasteCategory
-from healthcheck.scoring import GRADES, MIN_COVERAGE
+from healthcheck.model import (
+    Action,
+    Assessment,
+    Finding,
+    Severity,
+    Status,
+    WasteCategory,
+)
+from healthcheck.scoring import GRADES, MIN_COVERAGE, round_half_up
 
 #: Affected objects shown per finding; the workbook has them all.
 MAX_EXAMPLES = 10
@@ -102,7 +109,12 @@ class _View:
     def score(self, value: float | None) -> str:
         if value is None:
             return self.t.t("report.common.not_assessed")
-        return self.t.integer(round(value))
+        return self.t.integer(whole(value))
+
+    def signed(self, value: float) -> str:
+        """A change in whole points with its sign, rounded half up."""
+        n = whole(value)
+        return ("+" if n > 0 else "") + self.t.integer(n)
 
     def layer_label(self, layer_id: str, default: str) -> str:
         return self.t.t(f"report.layer.{layer_id}", default)
@@ -187,8 +199,9 @@ class _View:
                             "status_label": self.status(f.status.value),
                             "severity": f.severity.value,
                             "severity_label": self.severity(f.severity.value),
-                            "note": self.t.integer(f.affected_count)
-                            if f.status is Status.FAIL and f.affected
+                            # The problem in numbers, under the control's name.
+                            "problem": self.detail(f)
+                            if f.status in (Status.FAIL, Status.ACCEPTED)
                             else "",
                         }
                         for f in mine
@@ -197,37 +210,32 @@ class _View:
             )
         return out
 
-    def impact_points(self, f: Finding) -> float:
-        """Score points the finding's layer gains when it is fixed."""
-        layer = next(s for s in self.a.layers if s.layer is f.layer)
-        if not layer.assessed_weight:
-            return 0.0
-        return 100 * f.weight * f.severity.factor / layer.assessed_weight
-
-    def effort(self, f: Finding) -> str:
-        """Low / medium / high: a written procedure, or by objects to fix."""
-        n = len(f.affected)
-        if n == 0:
-            level = "medium"
-        elif n <= 5:
-            level = "low"
-        elif n <= 25:
-            level = "medium"
-        else:
-            level = "high"
-        return self.t.rule(f.rule_id, "effort", "") or self.t.t(
-            f"report.level.{level}", level
+    def effort(self, a: Action) -> str:
+        """Low / medium / high, as the action list estimated it."""
+        return self.t.rule(a.rule_id, "effort", "") or self.t.t(
+            f"report.level.{a.effort}", a.effort
         )
+
+    def gain(self, a: Action) -> str:
+        """What fixing buys: overall points, or layer points without an overall."""
+        if a.overall_gain is not None:
+            return self.t.t(
+                "report.summary.overall_points",
+                points=self.t.number(round_half_up(a.overall_gain), 1),
+            )
+        if a.layer_gain is not None:
+            return self.t.t(
+                "report.summary.impact_points",
+                points=self.t.number(round_half_up(a.layer_gain), 1),
+            )
+        return "–"
 
     def actions(self) -> list[dict[str, Any]]:
-        fails = sorted(
-            (f for f in self.a.findings if f.status is Status.FAIL),
-            key=lambda f: (-self.impact_points(f), f.severity.rank, f.rule_id),
-        )
+        by_id = {f.rule_id: f for f in self.a.findings}
         out = []
-        for f in fails[:TOP_ACTIONS]:
+        for a in self.a.actions[:TOP_ACTIONS]:
+            f = by_id[a.rule_id]
             steps = _steps(self.t.rule(f.rule_id, "remediation", f.remediation))
-            points = self.impact_points(f)
             out.append(
                 {
                     "rule_id": f.rule_id,
@@ -237,12 +245,33 @@ class _View:
                     "layer": self.layer_label(f.layer.value, f.layer.label),
                     "severity": f.severity.value,
                     "severity_label": self.severity(f.severity.value),
-                    "effort": self.effort(f),
-                    "impact": self.t.t(
-                        "report.summary.impact_points",
-                        points=round(points),
-                    ),
+                    "effort": self.effort(a),
+                    "impact": self.gain(a),
                 }
+            )
+        return out
+
+    def caps(self) -> list[str]:
+        """What holds the overall grade down, one sentence per cap."""
+        by_id = {f.rule_id: f for f in self.a.findings}
+        out = []
+        for cap in self.a.overall.caps:
+            if cap.layer is not None:
+                out.append(
+                    self.t.t(
+                        "report.summary.capped_layer",
+                        grade=cap.grade,
+                        layer=self.layer_label(cap.layer.value, cap.layer.label),
+                    )
+                )
+                continue
+            problems = [self.detail(by_id[r]) for r in cap.rule_ids if r in by_id]
+            out.append(
+                self.t.t(
+                    "report.summary.capped_critical",
+                    grade=cap.grade,
+                    problems=" ".join(problems),
+                )
             )
         return out
 
@@ -326,12 +355,12 @@ class _View:
         def grade(score: float | None, letter: str | None) -> str:
             if score is None:
                 return t.t("report.common.not_assessed")
-            return f"{letter or '–'} ({t.integer(round(score))})"
+            return f"{letter or '–'} ({t.integer(whole(score))})"
 
         def delta(value: float | None) -> str:
-            if value is None:
-                return "–"
-            return ("+" if value > 0 else "") + t.integer(round(value))
+            return "–" if value is None else self.signed(value)
+
+        now = {f.rule_id: f for f in self.a.findings}
 
         def changes(
             items: tuple[FindingChange, ...], limit: int = MAX_CHANGES
@@ -346,6 +375,11 @@ class _View:
                     if i.previous_status
                     else "–",
                     "current": self.status(i.current_status),
+                    # A new or still open problem, in numbers.
+                    "problem": self.detail(now[i.rule_id])
+                    if i.rule_id in now
+                    and now[i.rule_id].status in (Status.FAIL, Status.ACCEPTED)
+                    else "",
                     "added": t.integer(len(i.added)),
                     "removed": t.integer(len(i.removed)),
                 }
@@ -358,11 +392,7 @@ class _View:
             }
 
         waste_delta = c.waste_delta
-        overall_delta = (
-            None
-            if c.previous_overall[0] is None or c.current_overall[0] is None
-            else c.current_overall[0] - c.previous_overall[0]
-        )
+        overall_delta = c.overall_delta
         return {
             "previous_period": c.previous_period,
             "current_period": c.current_period,
@@ -390,6 +420,13 @@ class _View:
             else ("+" if waste_delta > 0 else "") + self.money(waste_delta),
             "waste_better": waste_delta is not None and waste_delta < 0,
             "warnings": list(c.warnings),
+            "method_note": t.t(
+                "report.change.method_changed",
+                previous=c.previous_period,
+                current=c.current_period,
+            )
+            if c.method_changed
+            else "",
         }
 
     def sources(self) -> list[dict[str, Any]]:
@@ -467,6 +504,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         {
             "rule_id": f.rule_id,
             "title": v.title(f),
+            "problem": v.detail(f),
             "reason": f.acceptance.reason,
             "expires": t.date(f.acceptance.expires),
             "expired": f.acceptance.expired,
@@ -540,6 +578,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "score": v.score(a.overall.score),
             "coverage": t.percent(a.overall.coverage),
             "graded": a.overall.score is not None,
+            "caps": v.caps(),
         },
         "layers": layers,
         "actions": v.actions(),

@@ -25,16 +25,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from healthcheck.errors import ConfigError
-
-if TYPE_CHECKING:  # model imports this module
-    from healthcheck.model import Waste
+from healthcheck.model import Waste
 
 #: Languages a report can be rendered in, with the CLDR locale each uses.
 LANGUAGES: dict[str, str] = {"en": "en_GB", "fi": "fi_FI"}
@@ -91,7 +89,7 @@ def english(message: Any) -> str:
 
     This is how the assessment's English sentences are made, so each exists
     once, in the locale file. ``message`` is a
-    :class:`healthcheck.model.Message` or its ``to_dict()`` form.
+    :class:`healthcheck.messages.Message` or its ``to_dict()`` form.
 
     Raises:
         LookupError: the key has no English text and the message no default:
@@ -150,7 +148,7 @@ class Translator:
     def value(self, value: Any) -> str:
         """A parameter as text: numbers and dates for the locale, else str().
 
-        The JSON-safe forms of :class:`healthcheck.model.Message` parameters
+        The JSON-safe forms of :class:`healthcheck.messages.Message` parameters
         are understood too: a list is joined with ", ", ``{"items": [...],
         "sep": "; "}`` with ``sep``, ``{"date": "2026-11-20"}`` is a
         :meth:`short_date`, and ``{"key": ..., "params": {...}}`` is a nested

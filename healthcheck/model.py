@@ -8,7 +8,7 @@ contract documented in README.md; ``Assessment.from_dict()`` reads it back.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.i18n import english
+# Re-exported: these lived here before messages.py and are imported from here.
+from healthcheck.messages import Message, message_params
+from healthcheck.messages import joined as joined
+from healthcheck.messages import msg as msg
 
 
 class Status(enum.StrEnum):
@@ -174,12 +177,15 @@ class CollectorRun:
         collector: str,
         dataset_name: str,
         status: RunStatus,
+        render: Callable[[Message], str],
         dataset: Dataset | None = None,
     ) -> CollectorRun:
-        """A run whose reason is ``message``, its English rendered from the locale.
+        """A run whose reason is ``message``, its English rendered by ``render``.
 
-        The English ``reason`` comes from ``healthcheck/locales/en``, so the
-        sentence is written once.
+        ``render`` is :func:`healthcheck.i18n.english`: the English ``reason``
+        comes from ``healthcheck/locales/en``, so the sentence is written once.
+        It is passed in rather than imported so that the model never imports
+        the i18n module, which renders the model (one-way dependency).
         Parameters holding text from outside (error messages, URLs) must be
         cleaned of secrets before the message is made: they are stored as they are.
         """
@@ -187,7 +193,7 @@ class CollectorRun:
             collector=collector,
             dataset_name=dataset_name,
             status=status,
-            reason=english(message),
+            reason=render(message),
             dataset=dataset,
             message=message,
         )
@@ -208,74 +214,6 @@ class CollectorRun:
             out["reason_key"] = self.message.key
             out["reason_params"] = message_params(self.message.params)
         return out
-
-
-def message_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """``params`` made JSON-safe for a message: see :class:`Message`."""
-    return {str(k): _param(v) for k, v in params.items()}
-
-
-def _param(value: Any) -> Any:
-    if isinstance(value, Message):
-        return value.to_dict()
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | pd.Timestamp):
-        return {"date": value.date().isoformat()}
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    if isinstance(value, Mapping):
-        return {str(k): _param(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value) if isinstance(value, set | frozenset) else value
-        return [_param(v) for v in items]
-    if hasattr(value, "item"):  # a numpy scalar from a pandas frame
-        return _param(value.item())
-    return str(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A translatable sentence: a key of ``healthcheck/locales`` and its parameters.
-
-    The parameters are JSON-safe, so a message can be stored in
-    ``assessment.json`` and rendered in any report language later
-    (:meth:`healthcheck.i18n.Translator.t`). A parameter is a string or a number
-    (shown as it is, numbers with the locale's grouping), or one of:
-
-    - another message, as ``{"key": ..., "params": {...}}``, optionally with a
-      ``"default"`` text for a key only non-English locales have;
-    - a date, as ``{"date": "2026-11-20"}``;
-    - a list, joined with ", ", or ``{"items": [...], "sep": "; "}``.
-
-    Values that need no translation (device names, SKU names, UPNs) stay as
-    they are; a word that does (a backup result) is a message of its own.
-    """
-
-    key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    default: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The nested-parameter form."""
-        out: dict[str, Any] = {"key": self.key, "params": message_params(self.params)}
-        if self.default is not None:
-            out["default"] = self.default
-        return out
-
-
-def msg(key: str, /, **params: Any) -> Message:
-    """A :class:`Message` with JSON-safe ``params``."""
-    return Message(key, message_params(params))
-
-
-def joined(items: Any, sep: str) -> dict[str, Any]:
-    """A list parameter shown with ``sep`` between items instead of ", "."""
-    return {"items": _param(list(items)), "sep": sep}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -34,7 +34,7 @@ from healthcheck import compare as comparing
 from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
 from healthcheck.errors import HealthcheckError, InputError
-from healthcheck.i18n import check_language
+from healthcheck.i18n import check_language, english
 from healthcheck.model import Assessment, CollectorRun, RunStatus, msg
 from healthcheck.registry import collectors
 
@@ -94,6 +94,7 @@ def collect(
                     collector=loaded.name,
                     dataset_name=name,
                     status=RunStatus.FAILED,
+                    render=english,
                 )
                 for name in loaded.provides
             ]
@@ -106,6 +107,7 @@ def collect(
                     collector=loaded.name,
                     dataset_name=name,
                     status=RunStatus.MISSING,
+                    render=english,
                 )
                 for name in coll.provides
             ]
@@ -223,6 +225,7 @@ def _first_ok_wins(
                     collector=run.collector,
                     dataset_name=run.dataset_name,
                     status=RunStatus.MISSING,
+                    render=english,
                 )
             )
             continue

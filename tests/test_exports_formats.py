@@ -1,7 +1,8 @@
 """One fixture per export format (tests/data/exports), each read end to end.
 
 The fixtures are written from each product's documented header (the URL is
-on the format in ``collectors/exports/formats.py``); the rows are fictitious.
+on the format in ``collectors/exports/formats/``, one module per product
+family); the rows are fictitious.
 """
 
 from __future__ import annotations

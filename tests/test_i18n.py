@@ -513,6 +513,7 @@ def _run(collector: str, reason: str, **keyed: Any) -> dict[str, Any]:
 
 
 def test_collector_reasons_are_messages_with_the_english_of_before() -> None:
+    from healthcheck.i18n import english
     from healthcheck.model import CollectorRun, Message, RunStatus
 
     said = msg(
@@ -520,7 +521,11 @@ def test_collector_reasons_are_messages_with_the_english_of_before() -> None:
         dataset=Message("datasets.patch_status.title", default="patch status"),
     )
     run = CollectorRun.because(
-        said, collector="exports", dataset_name="patch_status", status=RunStatus.MISSING
+        said,
+        collector="exports",
+        dataset_name="patch_status",
+        status=RunStatus.MISSING,
+        render=english,
     )
     assert run.reason == "no file in exports/ was recognised as patch status"
     data = run.to_dict()

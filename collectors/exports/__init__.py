@@ -38,6 +38,7 @@ import pandas as pd
 from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, CollectContext
 from healthcheck.errors import InputError
+from healthcheck.i18n import english
 from healthcheck.model import (
     CollectorRun,
     Message,
@@ -509,6 +510,7 @@ class ExportsCollector:
                         collector=self.name,
                         dataset_name=name,
                         status=RunStatus.MISSING,
+                        render=english,
                     )
                 )
                 continue

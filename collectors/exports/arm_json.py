@@ -11,7 +11,7 @@ A consultant without portal CSV access can save the vault's job list:
   ``startTime`` (https://learn.microsoft.com/rest/api/dataprotection/jobs/list).
 
 Both fold into one ``backup_jobs`` row per protected item, like the portal's
-CSV export (see :func:`.formats.sessions_to_jobs`).
+CSV export (see :func:`.formats.backup.sessions_to_jobs`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One mapping serves both a JSON response a consultant saved (``exports/*.json``)
 and what the Graph collector fetches live, so the same data always becomes
 the same canonical dataset. Each mapper takes the ``value`` items of a Graph
-collection and returns :class:`~.formats.Part` objects (strings still; the
+collection and returns :class:`~.formats.base.Part` objects (strings still; the
 canonical validator types them).
 
 Shapes are from the Graph v1.0 reference:

@@ -36,6 +36,7 @@ import pandas as pd
 from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, ClientConfig, CollectContext
 from healthcheck.errors import InputError
+from healthcheck.i18n import english
 from healthcheck.model import CollectorRun, Message, RunStatus, SourceFile, msg
 
 from ..exports import formats, graph_json
@@ -141,6 +142,7 @@ class GraphCollector:
                     collector=self.name,
                     dataset_name=name,
                     status=RunStatus.FAILED,
+                    render=english,
                 )
                 if name == self.provides[0]:
                     log.warning("graph: %s", run.reason)
@@ -371,6 +373,7 @@ class _Builder:
             collector=self.collector,
             dataset_name=name,
             status=RunStatus.FAILED,
+            render=english,
         )
 
     def _missing(self, key: str) -> Message | None:
@@ -441,6 +444,7 @@ class _Builder:
             collector=self.collector,
             dataset_name=name,
             status=RunStatus.OK,
+            render=english,
             dataset=ds,
         )
 

@@ -18,6 +18,7 @@ import pandas as pd
 from healthcheck import datasets, init
 from healthcheck.config import CollectContext
 from healthcheck.errors import InputError
+from healthcheck.i18n import english
 from healthcheck.model import CollectorRun, RunStatus, SourceFile, msg
 
 # The layout is defined where the workbook is written, so the two cannot drift.
@@ -69,6 +70,7 @@ class InterviewCollector:
                 collector=self.name,
                 dataset_name="interview_answers",
                 status=RunStatus.MISSING,
+                render=english,
             )
             return
         shown = str(path)

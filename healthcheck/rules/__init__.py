@@ -5,7 +5,7 @@ An evaluator is registered for one or more catalogue ids with
 evidence: the engine checks each rule's ``requires`` first and marks the rule
 not assessed when a dataset or column did not arrive.
 
-An outcome's sentence is a :class:`~healthcheck.model.Message`: a key of
+An outcome's sentence is a :class:`~healthcheck.messages.Message`: a key of
 ``healthcheck/locales/<lang>/rules.toml`` (``rules.REV-01.fail``) and its
 parameters. The engine renders the English ``detail`` from it and keeps the
 key and parameters, so a report can show the sentence in any language. A

@@ -1,0 +1,232 @@
+"""The validator every row passes: :func:`build`, and :func:`to_records` back.
+
+Collectors rename source columns to canonical names and hand the raw cell
+values to :func:`build`. It converts each column to its declared kind, rejects
+rows whose cells cannot be read (keeping the file, row, column and reason),
+and raises :class:`~healthcheck.errors.InputError` when a required column is
+absent or nothing usable remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from healthcheck.datasets.dates import read_dates
+from healthcheck.datasets.numbers import _read_numbers
+from healthcheck.datasets.schema import (
+    BOOL,
+    CHOICE,
+    DATE,
+    DATETIME,
+    FLOAT,
+    INT,
+    SCHEMAS,
+    Column,
+)
+from healthcheck.datasets.text import (
+    _distinct,
+    _expand,
+    _factorize,
+    _mapped,
+    all_distinct,
+)
+from healthcheck.errors import InputError
+from healthcheck.model import Dataset, Rejected, SourceFile
+
+TRUE = {"true", "yes", "y", "1", "enabled", "on"}
+FALSE = {"false", "no", "n", "0", "disabled", "off"}
+
+
+def _convert(
+    col: Column, raw: pd.Series, *, date_order: str | None = None, lower: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """Convert one raw column; return (values, mask of unreadable cells).
+
+    ``lower`` lower-cases a text column (user principal names).
+
+    A date column that arrives already typed (datetime64) is taken as it is:
+    collectors that parsed with more context (the file's day/month order)
+    did the work.
+    """
+    if col.kind in (DATE, DATETIME) and pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = raw.astype("datetime64[ns]")
+        if col.kind == DATE:
+            parsed = parsed.dt.normalize()
+        missing = parsed.isna()
+        return parsed, missing & (not col.nullable)
+    if col.kind in (DATE, DATETIME):
+        parsed, bad = read_dates(raw, date_order)
+        if col.kind == DATE:
+            parsed = parsed.dt.normalize()
+        missing = parsed.isna() & ~bad
+        return parsed, bad | (missing & (not col.nullable))
+    if col.kind == BOOL:
+        low = {**dict.fromkeys(TRUE, 1), **dict.fromkeys(FALSE, 0)}
+        codes, uniq = _distinct(raw)
+        # 1 true, 0 false, -1 unreadable, per distinct text; -2 for blanks.
+        flags_u = np.array([low.get(v.lower(), -1) for v in uniq.tolist()], np.int8)
+        flags = np.where(
+            codes >= 0, flags_u[np.maximum(codes, 0)] if len(uniq) else -2, -2
+        )
+        missing = pd.Series(flags == -2, index=raw.index)
+        bad = pd.Series(flags == -1, index=raw.index)
+        values = pd.arrays.BooleanArray(flags == 1, flags < 0)
+        return pd.Series(values, index=raw.index), bad | (missing & (not col.nullable))
+    if col.kind in (INT, FLOAT):
+        num, missing = _read_numbers(raw)
+        bad = num.isna() & ~missing
+        if col.kind == INT:
+            bad = bad | (num.notna() & (num % 1 != 0)).fillna(False)
+            num = num.where(~bad).astype("Int64")
+        else:
+            num = num.astype("Float64")
+        return num, bad | (missing & (not col.nullable))
+    if col.kind == CHOICE:
+        choices = col.choices or {}
+        got, bad_np, missing_np = _mapped(
+            raw, lambda v: choices.get(v.lower().replace("\u2019", "'"))
+        )
+        return pd.Series(pd.array(got, dtype="string"), index=raw.index), pd.Series(
+            bad_np | (missing_np & (not col.nullable)), index=raw.index
+        )
+    codes, uniq = _factorize(raw, lower=lower)
+    vals = _expand(uniq, codes, None)
+    missing = pd.Series(codes < 0, index=raw.index)
+    return (
+        pd.Series(pd.array(vals, dtype="string"), index=raw.index),
+        missing & (not col.nullable),
+    )
+
+
+def build(
+    name: str,
+    raw: pd.DataFrame,
+    *,
+    collector: str,
+    collected_at: datetime,
+    origin: Sequence[tuple[str, int]],
+    sources: Sequence[SourceFile] = (),
+    rejected: Sequence[Rejected] = (),
+    source_columns: Mapping[str, str] | None = None,
+) -> Dataset:
+    """Validate ``raw`` (canonical column names, raw cells) into a :class:`Dataset`.
+
+    Args:
+        name: canonical dataset name.
+        raw: one row per source row, columns already renamed to canonical names.
+        collector: name of the collector, for the evidence ledger.
+        collected_at: when the source was read.
+        origin: (file, row number as the user sees it) for each row of ``raw``.
+        sources: the files read, for the evidence manifest.
+        rejected: rows the collector already rejected while parsing.
+        source_columns: canonical name -> the header the user sees, for messages.
+
+    Raises:
+        InputError: a required column is absent, or no row is usable.
+    """
+    sch = SCHEMAS[name]
+    shown_as = dict(source_columns or {})
+    if not isinstance(origin, Sequence):
+        origin = list(origin)
+    where = origin[0][0] if origin else (sources[0].path if sources else name)
+    for col in sch.columns:
+        if col.name not in raw.columns and not col.optional:
+            raise InputError(
+                f"required column for {sch.title.lower()} is missing",
+                file=where,
+                column=shown_as.get(col.name, col.name),
+            )
+    raw = raw.reset_index(drop=True)
+    out: dict[str, pd.Series] = {}
+    bad_any = np.zeros(len(raw), dtype=bool)
+    reasons: dict[int, Rejected] = {}
+    for col in sch.columns:
+        if col.name not in raw.columns:
+            continue
+        values, bad = _convert(col, raw[col.name], lower=col.name == "upn")
+        out[col.name] = values
+        bad_np = np.asarray(bad, dtype=bool)
+        for idx in np.flatnonzero(bad_np & ~bad_any).tolist():
+            cell = raw[col.name].iat[idx]
+            shown = (
+                ""
+                if cell is None or (isinstance(cell, float) and pd.isna(cell))
+                else str(cell)
+            )
+            file, line = origin[idx] if idx < len(origin) else (where, idx + 2)
+            reasons[idx] = Rejected(
+                source=file,
+                row=line,
+                column=shown_as.get(col.name, col.name),
+                reason=f"expected {col.expected()}, got {shown!r}",
+            )
+        bad_any |= bad_np
+    frame = pd.DataFrame(out)
+    if sch.key:
+        key_cols = [k for k in sch.key if k in frame.columns]
+        if all_distinct(frame[key_cols]):
+            dup = np.zeros(len(frame), dtype=bool)
+        else:
+            dup = frame[key_cols].duplicated(keep="first").to_numpy() & ~bad_any
+        exact = np.zeros(len(frame), dtype=bool)
+        if dup.any():
+            # An exact repeat repeats its key: compare whole rows there only.
+            same_key = frame[key_cols].duplicated(keep=False).to_numpy()
+            exact[same_key] = frame[same_key].duplicated(keep="first").to_numpy()
+            exact &= ~bad_any
+        # Identical repeated rows are folded quietly; a key repeated with other
+        # values is a contradiction the user must see.
+        for idx in np.flatnonzero(dup & ~exact).tolist():
+            file, line = origin[idx] if idx < len(origin) else (where, idx + 2)
+            reasons[idx] = Rejected(
+                source=file,
+                row=line,
+                column=",".join(shown_as.get(k, k) for k in key_cols),
+                reason="duplicate of an earlier row with different values",
+            )
+        bad_any |= dup
+    if bad_any.any():
+        frame = frame[~bad_any].reset_index(drop=True)
+    all_rejected = tuple(rejected) + tuple(reasons[i] for i in sorted(reasons))
+    if frame.empty and len(raw) > 0:
+        first = all_rejected[0] if all_rejected else None
+        raise InputError(
+            f"no usable {sch.title.lower()} rows: all {len(raw)} rows were rejected"
+            + (f"; first: {first.reason}" if first else ""),
+            file=first.source if first else where,
+            row=first.row if first else None,
+            column=first.column if first else None,
+        )
+    return Dataset(
+        name=name,
+        collector=collector,
+        frame=frame,
+        collected_at=collected_at,
+        sources=tuple(sources),
+        rejected=all_rejected,
+    )
+
+
+def to_records(name: str, frame: pd.DataFrame) -> list[list[object]]:
+    """Rows of a canonical frame as JSON-ready lists: ISO dates, None for missing."""
+    sch = SCHEMAS[name]
+    cols = []
+    for col in frame.columns:
+        s = frame[col]
+        kind = sch.column(col).kind
+        if kind == DATE:
+            cols.append([None if pd.isna(v) else v.date().isoformat() for v in s])
+        elif kind == DATETIME:
+            cols.append([None if pd.isna(v) else v.isoformat() for v in s])
+        else:
+            cols.append(
+                [
+                    None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
+                    for v in s
+                ]
+            )
+    return [list(row) for row in zip(*cols, strict=True)] if cols else []

@@ -1,0 +1,84 @@
+"""Translatable sentences as data: a locale key and JSON-safe parameters.
+
+The model (:mod:`healthcheck.model`) stores messages and :mod:`healthcheck.i18n`
+renders them; both import this module and it imports neither, so the
+dependency runs one way: ``i18n -> model -> messages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+
+def message_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` made JSON-safe for a message: see :class:`Message`."""
+    return {str(k): _param(v) for k, v in params.items()}
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, Message):
+        return value.to_dict()
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | pd.Timestamp):
+        return {"date": value.date().isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Mapping):
+        return {str(k): _param(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [_param(v) for v in items]
+    if hasattr(value, "item"):  # a numpy scalar from a pandas frame
+        return _param(value.item())
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A translatable sentence: a key of ``healthcheck/locales`` and its parameters.
+
+    The parameters are JSON-safe, so a message can be stored in
+    ``assessment.json`` and rendered in any report language later
+    (:meth:`healthcheck.i18n.Translator.t`). A parameter is a string or a number
+    (shown as it is, numbers with the locale's grouping), or one of:
+
+    - another message, as ``{"key": ..., "params": {...}}``, optionally with a
+      ``"default"`` text for a key only non-English locales have;
+    - a date, as ``{"date": "2026-11-20"}``;
+    - a list, joined with ", ", or ``{"items": [...], "sep": "; "}``.
+
+    Values that need no translation (device names, SKU names, UPNs) stay as
+    they are; a word that does (a backup result) is a message of its own.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    default: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The nested-parameter form."""
+        out: dict[str, Any] = {"key": self.key, "params": message_params(self.params)}
+        if self.default is not None:
+            out["default"] = self.default
+        return out
+
+
+def msg(key: str, /, **params: Any) -> Message:
+    """A :class:`Message` with JSON-safe ``params``."""
+    return Message(key, message_params(params))
+
+
+def joined(items: Any, sep: str) -> dict[str, Any]:
+    """A list parameter shown with ``sep`` between items instead of ", "."""
+    return {"items": _param(list(items)), "sep": sep}

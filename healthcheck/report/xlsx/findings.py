@@ -1,0 +1,103 @@
+"""The Findings sheet and one sheet of affected objects per finding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from healthcheck.model import Finding, Status
+from healthcheck.report.xlsx.base import WriterBase
+from healthcheck.report.xlsx.layout import Col, link_to, table
+from healthcheck.report.xlsx.styles import INTEGER
+
+
+class FindingsSheets(WriterBase):
+    """The Findings sheet and its affected-object sheets."""
+
+    def findings(self) -> list[Finding]:
+        """Findings by severity (critical first), then layer, then rule id."""
+        return sorted(
+            self.a.findings,
+            key=lambda f: (f.severity.rank, f.layer.number, f.rule_id),
+        )
+
+    def title(self, f: Finding) -> str:
+        """A rule's title in this language."""
+        return self.t.rule(f.rule_id, "title", f.title)
+
+    def affected_sheets(self) -> dict[str, str]:
+        """One sheet per failed or accepted finding with objects; rule id -> name."""
+        out = {}
+        for f in self.findings():
+            if f.status not in (Status.FAIL, Status.ACCEPTED) or not f.affected:
+                continue
+            ws = self.sheet(
+                self.w(
+                    "affected.sheet",
+                    "{rule} {title}",
+                    rule=f.rule_id,
+                    title=self.title(f),
+                )
+            )
+            table(
+                ws,
+                [Col(self.w("affected.object", "Affected object"))],
+                ((obj,) for obj in f.affected),
+            )
+            out[f.rule_id] = ws.title
+        return out
+
+    def fill_findings(self, ws: Worksheet, links: Mapping[str, str]) -> None:
+        """One row per finding, with a link to its affected-object sheet."""
+        w, t = self.w, self.t
+        cols = [
+            Col(w("findings.rule", "Rule")),
+            Col(w("findings.layer", "Layer")),
+            Col(w("findings.severity", "Severity")),
+            Col(w("findings.status", "Status")),
+            Col(w("findings.title", "Title"), wrap=True, max_width=40),
+            Col(w("findings.affected", "Affected"), INTEGER),
+            Col(w("findings.detail", "Detail"), wrap=True),
+            Col(w("findings.remediation", "Remediation"), wrap=True),
+            Col(
+                w("findings.accepted_reason", "Accepted risk"), wrap=True, max_width=30
+            ),
+            Col(w("findings.accepted_until", "Accepted until"), self.date),
+            Col(w("findings.objects", "Affected objects"), max_width=30),
+        ]
+        rows = []
+        for f in self.findings():
+            link = links.get(f.rule_id)
+            data = f.to_dict()
+            rows.append(
+                (
+                    f.rule_id,
+                    self.layer(f.layer.value, f.layer.label),
+                    w(f"severity.{f.severity.value}", f.severity.value),
+                    self.status(f.status.value),
+                    self.title(f),
+                    len(f.affected),
+                    (t.detail(data) or t.reason(data)).strip(),
+                    t.rule(f.rule_id, "remediation", f.remediation).strip(),
+                    self.acceptance(f),
+                    f.acceptance.expires if f.acceptance else None,
+                    link or "",
+                )
+            )
+        table(ws, cols, rows)
+        link_col = len(cols)
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(row=r, column=link_col)
+            if cell.value:
+                link_to(cell, str(cell.value))
+
+    def acceptance(self, f: Finding) -> str:
+        """The reason a risk was accepted, marked when the acceptance expired."""
+        if f.acceptance is None:
+            return ""
+        if f.acceptance.expired:
+            return self.w(
+                "findings.expired", "Expired: {reason}", reason=f.acceptance.reason
+            )
+        return f.acceptance.reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 import zipfile
@@ -20,7 +21,7 @@ from healthcheck.model import Acceptance, Assessment, Severity, Status
 from healthcheck.report import jsonout, xlsx
 from tests.conftest import locale_keys
 
-FIXED = ("Summary", "Findings", "Waste")
+FIXED = ("Summary", "Actions", "Findings", "Waste")
 TAIL = ("Sources", "Rejected rows")
 
 
@@ -71,14 +72,14 @@ def _linked(cell: Any) -> str:
 
 def test_sheets_in_order_with_one_per_list(sample: Assessment, book) -> None:
     names = book.sheetnames
-    assert tuple(names[:3]) == FIXED and tuple(names[-2:]) == TAIL
+    assert tuple(names[:4]) == FIXED and tuple(names[-2:]) == TAIL
     listed = [
         f
         for f in sample.findings
         if f.status in (Status.FAIL, Status.ACCEPTED) and f.affected
     ]
     with_users = [i for i in sample.waste.items if i.users]
-    assert len(names) == 5 + len(listed) + len(with_users)
+    assert len(names) == 6 + len(listed) + len(with_users)
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in names)
     assert len({n.casefold() for n in names}) == len(names)
     # The accepted risk's objects are listed too.
@@ -98,7 +99,7 @@ def test_list_sheets_freeze_filter_and_size_columns(book) -> None:
     findings = book["Findings"]
     # Widths follow content: the rule id column is narrow, the detail wide.
     assert findings.column_dimensions["A"].width < 12
-    assert findings.column_dimensions["G"].width >= 40
+    assert findings.column_dimensions["I"].width >= 40
 
 
 def test_findings_sorted_typed_and_linked(sample: Assessment, book) -> None:
@@ -116,7 +117,7 @@ def test_findings_sorted_typed_and_linked(sample: Assessment, book) -> None:
     until_col = _column(ws, "Accepted until") - 1
     for r in rows:
         f = by_id[r[0].value]
-        assert r[count_col].value == len(f.affected)
+        assert r[count_col].value == f.affected_count
         assert r[count_col].data_type == "n"
         if f.status in (Status.FAIL, Status.ACCEPTED) and f.affected:
             target = book[_linked(r[link_col])]
@@ -260,7 +261,7 @@ def test_sources_and_rejected_rows(sample: Assessment, book) -> None:
 
 def test_finnish_labels_and_formats(sample: Assessment, book_fi) -> None:
     names = book_fi.sheetnames
-    assert names[:3] == ["Yhteenveto", "Havainnot", "Lisenssihukka"]
+    assert names[:4] == ["Yhteenveto", "Toimenpiteet", "Havainnot", "Lisenssihukka"]
     assert names[-2:] == ["Lähteet", "Hylätyt rivit"]
     assert any(n.startswith("Passiivinen ") for n in names)
     findings = book_fi["Havainnot"]
@@ -291,7 +292,7 @@ def test_finnish_labels_and_formats(sample: Assessment, book_fi) -> None:
 
 def test_default_language_is_english(sample: Assessment, tmp_path: Path) -> None:
     path = xlsx.write(sample, tmp_path / "findings.xlsx")
-    assert openpyxl.load_workbook(path).sheetnames[:3] == list(FIXED)
+    assert openpyxl.load_workbook(path).sheetnames[:4] == list(FIXED)
 
 
 def test_other_currency_symbol(sample: Assessment, tmp_path: Path) -> None:
@@ -612,3 +613,23 @@ def test_incomplete_layer_and_accepted_risks(
 def test_finnish_and_english_workbook_texts_have_the_same_keys() -> None:
     en, fi = (locale_keys(lang, "workbook.toml") for lang in ("en", "fi"))
     assert en == fi and len(en) > 100
+
+
+def test_actions_sheet_ranks_every_failing_finding(sample_run: Path) -> None:
+    """All actions, in rank order, with empty Owner and Due date to fill in."""
+    book = openpyxl.load_workbook(sample_run / "findings.xlsx")
+    ws = book["Actions"]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["#", "Rule"] and header[-2:] == ["Owner", "Due date"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
+    failing = [f["rule_id"] for f in data["findings"] if f["status"] == "fail"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == [a["rule_id"] for a in data["actions"]]
+    assert sorted(r[1] for r in rows) == sorted(failing)
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    gain = header.index("Overall points gained")
+    assert [r[gain] for r in rows] == [a["overall_gain"] for a in data["actions"]]
+    assert all(r[-2] is None and r[-1] is None for r in rows)
+    # A date typed into Due date is shown as a date.
+    assert ws.cell(row=2, column=len(header)).number_format == "d mmm yyyy"

@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from healthcheck.compare import whole
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import (
     Col,
@@ -32,6 +33,7 @@ from healthcheck.report.xlsx.styles import (
     SUMMARY_WIDTH,
     TITLE_FONT,
 )
+from healthcheck.scoring import round_half_up
 
 
 class SummarySheet(WriterBase):
@@ -69,6 +71,27 @@ class SummarySheet(WriterBase):
                 self.percent,
             ),
         ]
+        if overall.caps:
+            pairs += [
+                (
+                    w("summary.uncapped_score", "Score before caps"),
+                    overall.uncapped_score,
+                    SCORE,
+                ),
+                (
+                    w("summary.capped_by", "Grade capped by"),
+                    "; ".join(
+                        w(
+                            "summary.cap",
+                            "{grade} at most: {rules}",
+                            grade=c.grade,
+                            rules=", ".join(c.rule_ids),
+                        )
+                        for c in overall.caps
+                    ),
+                    None,
+                ),
+            ]
         row = self.pairs(ws, 3, pairs)
 
         row = self.section(
@@ -246,7 +269,7 @@ class SummarySheet(WriterBase):
                     c.get("current_grade") or "",
                     c.get("previous_score"),
                     c.get("current_score"),
-                    c.get("delta"),
+                    _delta(c.get("previous_score"), c.get("current_score")),
                 )
             )
         row = self.section(
@@ -337,7 +360,8 @@ def _money(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _delta(before: Any, now: Any) -> float | None:
+def _delta(before: Any, now: Any) -> int | None:
+    """A change in whole points, rounded half up like the PDF and ``compare``."""
     if before is None or now is None:
         return None
-    return round(float(now) - float(before), 1)
+    return whole(round_half_up(float(now) - float(before)))

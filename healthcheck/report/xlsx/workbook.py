@@ -10,23 +10,26 @@ from openpyxl import Workbook
 from healthcheck.atomic import write_atomic
 from healthcheck.i18n import DEFAULT_LANGUAGE
 from healthcheck.model import Assessment
+from healthcheck.report.xlsx.actions import ActionsSheet
 from healthcheck.report.xlsx.findings import FindingsSheets
 from healthcheck.report.xlsx.sources import SourceSheets
 from healthcheck.report.xlsx.summary import SummarySheet
 from healthcheck.report.xlsx.waste import WasteSheets
 
 
-class Writer(SummarySheet, FindingsSheets, WasteSheets, SourceSheets):
+class Writer(SummarySheet, ActionsSheet, FindingsSheets, WasteSheets, SourceSheets):
     """Builds the workbook of one assessment in one language."""
 
     def build(self) -> Workbook:
         """All sheets, in reading order."""
         summary = self.sheet(self.w("sheet.summary", "Summary"))
+        actions = self.sheet(self.w("sheet.actions", "Actions"))
         findings = self.sheet(self.w("sheet.findings", "Findings"))
         waste = self.sheet(self.w("sheet.waste", "Waste"))
         links = self.affected_sheets()
         user_links = self.user_sheets()
         self.fill_summary(summary)
+        self.fill_actions(actions)
         self.fill_findings(findings, links)
         self.fill_waste(waste, user_links)
         self.fill_sources(self.sheet(self.w("sheet.sources", "Sources")))

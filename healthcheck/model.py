@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from healthcheck.i18n import english
+
+if TYPE_CHECKING:
+    # Only for annotations: the model is imported by commands (``rules``,
+    # ``--help``) that must start without loading pandas.
+    import pandas as pd
 
 
 class Status(enum.StrEnum):
@@ -166,6 +169,12 @@ class CollectorRun:
     #: for a run whose collector gave a plain string.
     message: Message | None = None
 
+    def __post_init__(self) -> None:
+        # A third-party collector may give the status as text ("ok"), as the
+        # evidence stores it; an unknown one raises here, inside its collect.
+        if not isinstance(self.status, RunStatus):
+            object.__setattr__(self, "status", RunStatus(self.status))
+
     @classmethod
     def because(
         cls,
@@ -224,7 +233,7 @@ def _param(value: Any) -> Any:
         return value
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime | pd.Timestamp):
+    if isinstance(value, datetime):  # pandas' Timestamp is a datetime too
         return {"date": value.date().isoformat()}
     if isinstance(value, date):
         return {"date": value.isoformat()}

@@ -21,7 +21,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from healthcheck import SCHEMA_VERSION, __version__, cost, engine, evidence, scoring
+from healthcheck import (
+    SCHEMA_VERSION,
+    __version__,
+    cost,
+    engine,
+    evidence,
+    registry,
+    scoring,
+)
 from healthcheck import compare as comparing
 from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
@@ -79,31 +87,9 @@ def collect(
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
     for loaded in collectors():
-        if loaded.collector is None:
-            runs += [
-                CollectorRun.because(
-                    msg("collect.load_failed", error=str(loaded.error)),
-                    collector=loaded.name,
-                    dataset_name=name,
-                    status=RunStatus.FAILED,
-                )
-                for name in loaded.provides
-            ]
-            continue
-        coll = loaded.collector
-        if not coll.applies(ctx):
-            runs += [
-                CollectorRun.because(
-                    msg("collect.no_input"),
-                    collector=loaded.name,
-                    dataset_name=name,
-                    status=RunStatus.MISSING,
-                )
-                for name in coll.provides
-            ]
-            continue
-        runs += list(coll.collect(ctx))
-        unrecognised += list(getattr(coll, "unrecognised", ()))
+        got = registry.run(loaded, ctx)
+        runs += got.runs
+        unrecognised += got.unrecognised
     live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
     runs = _first_ok_wins(runs, prefer=live)
     dest = Path(evidence_dir)

@@ -183,9 +183,9 @@ def collectors() -> None:
 )
 def rules(layer: str | None, fmt: str) -> None:
     """List the rule catalogue."""
-    from healthcheck.engine import catalog_markdown, load_catalog
+    from healthcheck.engine import catalog_markdown, list_catalog
 
-    chosen = [r for r in load_catalog() if layer is None or r.layer.value == layer]
+    chosen = [r for r in list_catalog() if layer is None or r.layer.value == layer]
     if fmt == "markdown":
         click.echo(catalog_markdown(chosen), nl=False)
         return

@@ -47,7 +47,7 @@ out_option = click.option(
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for the report; files already in it are replaced only on success.",
+    help="Folder for the report, a link swapped to each new report only on success.",
 )
 
 

@@ -215,6 +215,22 @@ def _no_unknown(raw: Mapping[str, Any], known: set[str], where: str, at: str) ->
             raise ConfigError(f"{where}: key '{at}.{key}': unknown key", hint=hint)
 
 
+def _inside(root: Path, rel: str, key: str, where: str) -> Path:
+    """``root / rel`` if it resolves inside ``root``, symbolic links followed.
+
+    A brand file is copied into the evidence and the report: a path or a link
+    that leads out of the engagement folder could carry any file the
+    consultant can read (``../../.ssh/id_rsa`` renamed ``.png``) into it.
+    """
+    path = root / rel
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(
+            f"{where}: key 'branding.{key}': {rel} leads outside the engagement folder",
+            hint="copy the file into the engagement folder, not a link to it",
+        )
+    return path
+
+
 def check_brand_file(path: Path, key: str, where: str) -> Path:
     """``path`` if it is a readable brand file of the type its name says.
 
@@ -444,7 +460,7 @@ def load_engagement(path: str | Path) -> Engagement:
     _check_encodable(data, str(cfg_path))
     config = ClientConfig.from_dict(data or {}, where=str(cfg_path))
     for key, rel in config.branding.files.items():
-        check_brand_file(root / rel, key, str(cfg_path))
+        check_brand_file(_inside(root, rel, key, str(cfg_path)), key, str(cfg_path))
     if config.report.previous and not (root / config.report.previous).exists():
         raise ConfigError(
             f"{cfg_path}: key 'report.previous': not found: "

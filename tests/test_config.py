@@ -182,3 +182,34 @@ def test_surrogate_escapes_in_client_yaml_are_an_input_error(
 def test_surrogates_in_a_key_are_shown_escaped(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"key 'licence_prices\.A\\udc80B'"):
         _load(tmp_path, GOOD + 'licence_prices:\n  "A\\udc80B": 1.0\n')
+
+
+@pytest.mark.parametrize("how", ["dotdot", "symlink", "absolute", "linked_dir"])
+def test_brand_files_outside_the_engagement_are_refused(
+    tmp_path: Path, how: str
+) -> None:
+    """Issue 14 case 11: a brand file must resolve inside the engagement folder."""
+    root = tmp_path / "eng"
+    root.mkdir()
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(PNG_1PX)
+    rel = {
+        "dotdot": "../secret.png",
+        "symlink": "logo.png",
+        "absolute": str(outside),
+        "linked_dir": "brand/secret.png",
+    }[how]
+    if how == "symlink":
+        (root / "logo.png").symlink_to(outside)
+    if how == "linked_dir":
+        (root / "brand").symlink_to(tmp_path)
+    with pytest.raises(ConfigError, match="leads outside the engagement folder"):
+        _load(root, GOOD + f"branding:\n  logo: {rel}\n")
+
+
+def test_a_link_that_stays_inside_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.png").write_bytes(PNG_1PX)
+    (tmp_path / "logo.png").symlink_to(tmp_path / "brand" / "logo.png")
+    cfg = _load(tmp_path, GOOD + "branding:\n  logo: logo.png\n").config
+    assert cfg.branding.files == {"logo": "logo.png"}

@@ -378,3 +378,34 @@ def test_no_overall_grade_says_why(sample_run: Path) -> None:
     text = _flat(html.render(thin))
     assert "too little evidence for a grade · evidence coverage 20%" in text
     assert "score – / 100" not in text
+
+
+def test_hostile_svgs_give_one_line_of_ours_without_paths(
+    engagement: Path, tmp_path: Path
+) -> None:
+    """Issue 14 case 11: the renderer's own multi-line errors are caught."""
+    import subprocess
+    import sys
+
+    brand = engagement / "branding"
+    (brand / "pohjola-it.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"\n'
+    )
+    (brand / "aurora-logistics.svg").write_text(
+        '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>'
+    )
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "healthcheck", "run", engagement, "--out", out],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        "WARNING: the PDF renderer could not use brand file client_logo.svg, "
+        "logo.svg: left out of the report (check that it opens in a web browser)"
+    ]
+    assert "root:" not in "\n".join(pdf_pages(out / "report.pdf"))

@@ -28,6 +28,8 @@ from healthcheck.model import CollectorRun, RunStatus, msg
 from healthcheck.scrub import scrub, secret_env_values
 
 GROUP = "healthcheck.collectors"
+#: Characters of a collector's exception kept as the reason of its runs.
+MAX_ERROR = 1000
 log = logging.getLogger(__name__)
 
 
@@ -179,6 +181,8 @@ def run(loaded: LoadedCollector, ctx: CollectContext) -> Delivered:
     except Exception as exc:  # noqa: BLE001 - isolation is the point: see module doc
         secrets = secret_env_values(ctx.engagement.config.to_dict())
         error = scrub(f"{type(exc).__name__}: {exc}", secrets)
+        if len(error) > MAX_ERROR:
+            error = error[: MAX_ERROR - 1] + "…"
         log.warning(
             "collector %s from %s %s failed: %s",
             loaded.name,

@@ -409,3 +409,43 @@ def test_hostile_svgs_give_one_line_of_ours_without_paths(
         "logo.svg: left out of the report (check that it opens in a web browser)"
     ]
     assert "root:" not in "\n".join(pdf_pages(out / "report.pdf"))
+
+
+def test_long_mixed_script_names_are_clipped_in_the_pdf_only(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    """Issue 14 case 8: "ö😀" x 500 took 45 s to render; the PDF now gets 200
+    characters of a name (the time is in benchmarks/bench_render.py)."""
+    a = jsonout.read(sample_run / "assessment.json")
+    name = "Ä" * 4000 + "ö😀" * 2000
+    obj = "ö😀" * 500
+    failing = next(f for f in a.findings if f.affected)
+    findings = tuple(
+        dataclasses.replace(f, affected=(obj, *f.affected[1:])) if f is failing else f
+        for f in a.findings
+    )
+    a = dataclasses.replace(a, client_name=name, findings=findings)
+    view = context.build(a)
+    assert view["client"] == "Ä" * 199 + "…"
+    assert all(len(e) <= context.MAX_NAME for e in view_examples(view))
+    text = "".join(pdf_pages(pdf.render_bytes(a)[0]))
+    assert "Ä" * 199 + "…" in text and "Ä" * 201 not in text
+    xlsx.write(a, tmp_path / "findings.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "findings.xlsx", read_only=True)
+    cells = {
+        c
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    }
+    assert name in cells and obj in cells
+
+
+def view_examples(view: dict) -> list[str]:
+    return [
+        e
+        for group in view["by_severity"]
+        for f in group["findings"]
+        for e in f["examples"]
+    ]

@@ -47,7 +47,7 @@ class PackagedOnlyFetcher(URLFetcher):
         self.files = frozenset(f.resolve() for f in files)
         self.refused: list[str] = []
         self.served: list[str] = []
-        #: What the renderer itself complained of (warnings and errors).
+        #: The errors the renderer itself reported.
         self.renderer_messages: list[str] = []
 
     def allows(self, path: Path) -> bool:
@@ -72,17 +72,22 @@ class PackagedOnlyFetcher(URLFetcher):
 
 
 class _Catch(logging.Handler):
+    """Keeps the renderer's errors; its notes (CSS it ignores) go to ``-v``."""
+
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        if record.levelno >= logging.ERROR:
+            self.messages.append(record.getMessage())
+        else:
+            log.info("renderer: %s", record.getMessage().splitlines()[0])
 
 
 @contextlib.contextmanager
 def _renderer_messages() -> Iterator[list[str]]:
-    """Collect WeasyPrint's warnings and errors instead of printing them."""
+    """Collect WeasyPrint's errors instead of printing them."""
     logger = logging.getLogger("weasyprint")
     catch = _Catch()
     propagate = logger.propagate

@@ -47,7 +47,7 @@ out_option = click.option(
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for the report; files already in it are replaced only on success.",
+    help="Folder for the report, a link swapped to each new report only on success.",
 )
 
 
@@ -183,9 +183,9 @@ def collectors() -> None:
 )
 def rules(layer: str | None, fmt: str) -> None:
     """List the rule catalogue."""
-    from healthcheck.engine import catalog_markdown, load_catalog
+    from healthcheck.engine import catalog_markdown, list_catalog
 
-    chosen = [r for r in load_catalog() if layer is None or r.layer.value == layer]
+    chosen = [r for r in list_catalog() if layer is None or r.layer.value == layer]
     if fmt == "markdown":
         click.echo(catalog_markdown(chosen), nl=False)
         return

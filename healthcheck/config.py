@@ -215,6 +215,22 @@ def _no_unknown(raw: Mapping[str, Any], known: set[str], where: str, at: str) ->
             raise ConfigError(f"{where}: key '{at}.{key}': unknown key", hint=hint)
 
 
+def _inside(root: Path, rel: str, key: str, where: str) -> Path:
+    """``root / rel`` if it resolves inside ``root``, symbolic links followed.
+
+    A brand file is copied into the evidence and the report: a path or a link
+    that leads out of the engagement folder could carry any file the
+    consultant can read (``../../.ssh/id_rsa`` renamed ``.png``) into it.
+    """
+    path = root / rel
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(
+            f"{where}: key 'branding.{key}': {rel} leads outside the engagement folder",
+            hint="copy the file into the engagement folder, not a link to it",
+        )
+    return path
+
+
 def check_brand_file(path: Path, key: str, where: str) -> Path:
     """``path`` if it is a readable brand file of the type its name says.
 
@@ -441,9 +457,10 @@ def load_engagement(path: str | Path) -> Engagement:
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{cfg_path}{line}: {problem}") from None
+    _check_encodable(data, str(cfg_path))
     config = ClientConfig.from_dict(data or {}, where=str(cfg_path))
     for key, rel in config.branding.files.items():
-        check_brand_file(root / rel, key, str(cfg_path))
+        check_brand_file(_inside(root, rel, key, str(cfg_path)), key, str(cfg_path))
     if config.report.previous and not (root / config.report.previous).exists():
         raise ConfigError(
             f"{cfg_path}: key 'report.previous': not found: "
@@ -451,6 +468,35 @@ def load_engagement(path: str | Path) -> Engagement:
             hint="name an earlier assessment.json, or the report folder holding it",
         )
     return Engagement(root=root, config=config)
+
+
+def _check_encodable(node: Any, where: str, at: str = "") -> None:
+    r"""Refuse text that cannot be written out again as UTF-8.
+
+    YAML's double-quoted escapes can spell lone UTF-16 surrogates
+    (``"\ud83d\ude00"``, JSON's way to write an emoji); no file, PDF or
+    workbook can hold them, so they are the config's error, not a crash later.
+    """
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            path = f"{at}.{key}" if at else str(key)
+            _check_encodable(key, where, path)
+            _check_encodable(value, where, path)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_encodable(value, where, f"{at}[{i}]")
+    elif isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # The key path may hold the bad character too: print it escaped.
+            shown = at.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise ConfigError(
+                f"{where}: key '{shown}': text holds a character that is not valid "
+                f"Unicode ({node[exc.start]!r} at position {exc.start + 1})",
+                hint="write the character itself, or \\U0001F600 for one above "
+                "U+FFFF, not a \\ud83d\\ude00 surrogate pair",
+            ) from None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

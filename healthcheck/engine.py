@@ -20,12 +20,8 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from healthcheck import rules
-from healthcheck.datasets import SCHEMAS
 from healthcheck.errors import ConfigError
 from healthcheck.i18n import english
 from healthcheck.init import Question, load_questions
@@ -39,6 +35,15 @@ from healthcheck.model import (
     message_params,
     msg,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from healthcheck import rules
+
+# The evaluators and the dataset schemas load pandas: they are imported where
+# a run needs them, so listing the catalogue (``healthcheck rules``) starts as
+# fast as Python does.
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +109,6 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
     requires = tuple(entry.get("requires", ()))
     if not requires:
         raise CatalogError(f"{where} {rid}: 'requires' names no dataset")
-    for req in requires:
-        name, _, column = req.partition(".")
-        if name not in SCHEMAS or (
-            column and column not in {c.name for c in SCHEMAS[name].columns}
-        ):
-            raise CatalogError(f"{where} {rid}: requires unknown dataset '{req}'")
     refs = tuple(entry.get("references", ()))
     if not refs or not all(r.startswith("https://") for r in refs):
         raise CatalogError(f"{where} {rid}: references must be https:// URLs")
@@ -128,10 +127,27 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
     )
 
 
+def _check_requires(catalog: Sequence[Rule]) -> None:
+    """Every ``requires`` names a dataset (and column) of the schemas."""
+    from healthcheck.datasets import SCHEMAS
+
+    for rule in catalog:
+        for req in rule.requires:
+            name, _, column = req.partition(".")
+            if name not in SCHEMAS or (
+                column and column not in {c.name for c in SCHEMAS[name].columns}
+            ):
+                raise CatalogError(
+                    f"catalog/{rule.layer.value}.toml {rule.id}: requires unknown "
+                    f"dataset '{req}'"
+                )
+
+
 def read_catalog(
     source: Traversable | Path | None = None,
     *,
     evaluators: Mapping[str, rules.Evaluator] | None = None,
+    code: bool = True,
 ) -> tuple[Rule, ...]:
     """Read and validate a catalogue folder of ``<layer>.toml`` files.
 
@@ -140,6 +156,8 @@ def read_catalog(
             Tests pass a temporary folder to exercise the checks.
         evaluators: rule id -> evaluator to match one to one; the built-in
             evaluators by default.
+        code: also match the rules with the evaluators and the dataset
+            schemas (which loads pandas); False checks the metadata only.
 
     Raises:
         CatalogError: a rule breaks a metadata rule, an id repeats, a rule has
@@ -162,13 +180,9 @@ def read_catalog(
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise CatalogError(f"duplicate rule ids: {sorted(dupes)}")
-    known = rules.load_all() if evaluators is None else evaluators
-    if set(ids) != set(known):
-        raise CatalogError(
-            f"catalogue and evaluators differ: without evaluator "
-            f"{sorted(set(ids) - set(known))}, without catalogue entry "
-            f"{sorted(set(known) - set(ids))}"
-        )
+    if code:
+        _check_requires(out)
+        _check_evaluators(ids, evaluators)
     _check_questions(out, load_questions(pkg))
     retired = pkg.joinpath("retired.toml")
     if retired.is_file():
@@ -179,6 +193,21 @@ def read_catalog(
         if reused:
             raise CatalogError(f"catalog/retired.toml: ids reused: {reused}")
     return tuple(sorted(out, key=lambda r: (r.layer.number, r.id)))
+
+
+def _check_evaluators(
+    ids: Sequence[str], evaluators: Mapping[str, rules.Evaluator] | None
+) -> None:
+    if evaluators is None:
+        from healthcheck import rules
+
+        evaluators = rules.load_all()
+    if set(ids) != set(evaluators):
+        raise CatalogError(
+            f"catalogue and evaluators differ: without evaluator "
+            f"{sorted(set(ids) - set(evaluators))}, without catalogue entry "
+            f"{sorted(set(evaluators) - set(ids))}"
+        )
 
 
 def _check_questions(catalog: Sequence[Rule], questions: Sequence[Question]) -> None:
@@ -204,8 +233,19 @@ def load_catalog() -> tuple[Rule, ...]:
     return read_catalog()
 
 
+@cache
+def list_catalog() -> tuple[Rule, ...]:
+    """The packaged catalogue for listing: metadata checked, evaluators not loaded.
+
+    The test suite and every run check the rest through :func:`load_catalog`.
+    """
+    return read_catalog(code=False)
+
+
 def _title(name: str) -> str:
     """A dataset title inside a sentence: 'user accounts', but 'MFA registration'."""
+    from healthcheck.datasets import SCHEMAS
+
     title = SCHEMAS[name].title
     first = title.split(" ", 1)[0]
     return title if first.isupper() else title[0].lower() + title[1:]
@@ -233,6 +273,8 @@ def _missing(
             # jobs failed" must not read as a pass.
             return msg("engine.empty_dataset", dataset=_dataset(name))
         if column and column not in frames[name].columns:
+            from healthcheck.datasets import SCHEMAS
+
             what = SCHEMAS[name].column(column).description
             if not what:
                 return msg(
@@ -465,6 +507,8 @@ def evaluate(
         rule_settings: per-rule parameters (these win over ``overrides``) and
             accepted risks, from :func:`parse_rule_settings`.
     """
+    from healthcheck import rules
+
     settings = rule_settings or RuleSettings()
     findings = []
     chosen = rules.EVALUATORS if evaluators is None else evaluators

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
-
 
 def message_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` made JSON-safe for a message: see :class:`Message`."""
@@ -30,7 +28,7 @@ def _param(value: Any) -> Any:
         return value
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime | pd.Timestamp):
+    if isinstance(value, datetime):  # pandas' Timestamp is a datetime too
         return {"date": value.date().isoformat()}
     if isinstance(value, date):
         return {"date": value.isoformat()}

@@ -12,14 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 # Re-exported: these lived here before messages.py and are imported from here.
 from healthcheck.messages import Message, message_params
 from healthcheck.messages import joined as joined
 from healthcheck.messages import msg as msg
+
+if TYPE_CHECKING:
+    # Only for annotations: the model is imported by commands (``rules``,
+    # ``--help``) that must start without loading pandas.
+    import pandas as pd
 
 
 class Status(enum.StrEnum):
@@ -168,6 +171,12 @@ class CollectorRun:
     #: The translatable sentence ``reason`` was rendered from (English); None
     #: for a run whose collector gave a plain string.
     message: Message | None = None
+
+    def __post_init__(self) -> None:
+        # A third-party collector may give the status as text ("ok"), as the
+        # evidence stores it; an unknown one raises here, inside its collect.
+        if not isinstance(self.status, RunStatus):
+            object.__setattr__(self, "status", RunStatus(self.status))
 
     @classmethod
     def because(

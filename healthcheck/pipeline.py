@@ -4,17 +4,15 @@
 through the saved evidence even on a live run means ``report`` on that
 evidence takes exactly the same path and reproduces the same assessment.
 
-Outputs are staged in a hidden folder inside ``out`` and moved into place
-only when every artefact rendered, so a failed run leaves the previous
-report intact.
+Outputs are built in a private staging folder and published as one
+generation (:mod:`healthcheck.publish`) only when every artefact rendered,
+so a failed or killed run leaves the previous report intact and whole.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -28,6 +26,8 @@ from healthcheck import (
     cost,
     engine,
     evidence,
+    publish,
+    registry,
     scoring,
 )
 from healthcheck import compare as comparing
@@ -73,12 +73,26 @@ def collect(
     *,
     previous: str | Path | None = None,
 ) -> Path:
-    """Collect an engagement into an evidence folder (written atomically).
+    """Collect an engagement into an evidence folder, published as one unit.
 
     The folder also gets copies of the brand files and of the previous
     quarter's ``assessment.json`` (``previous``, else ``report.previous`` of
     ``client.yaml``), so a report rebuilt from it needs nothing else.
     """
+    dest = Path(evidence_dir)
+    publish.publish(
+        dest, lambda target: _collect_into(engagement_dir, target, previous=previous)
+    )
+    return dest
+
+
+def _collect_into(
+    engagement_dir: str | Path,
+    dest: Path,
+    *,
+    previous: str | Path | None = None,
+) -> Path:
+    """Collect an engagement into ``dest``, a new folder in a private place."""
     engagement = load_engagement(engagement_dir)
     previous_path = _previous_path(engagement, previous)
     if previous_path is not None:
@@ -87,56 +101,25 @@ def collect(
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
     for loaded in collectors():
-        if loaded.collector is None:
-            runs += [
-                CollectorRun.because(
-                    msg("collect.load_failed", error=str(loaded.error)),
-                    collector=loaded.name,
-                    dataset_name=name,
-                    status=RunStatus.FAILED,
-                    render=english,
-                )
-                for name in loaded.provides
-            ]
-            continue
-        coll = loaded.collector
-        if not coll.applies(ctx):
-            runs += [
-                CollectorRun.because(
-                    msg("collect.no_input"),
-                    collector=loaded.name,
-                    dataset_name=name,
-                    status=RunStatus.MISSING,
-                    render=english,
-                )
-                for name in coll.provides
-            ]
-            continue
-        runs += list(coll.collect(ctx))
-        unrecognised += list(getattr(coll, "unrecognised", ()))
+        got = registry.run(loaded, ctx)
+        runs += got.runs
+        unrecognised += got.unrecognised
     live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
     runs = _first_ok_wins(runs, prefer=live)
-    dest = Path(evidence_dir)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        staged = evidence.write(
-            scratch / dest.name,
-            config=engagement.config,
-            collected_at=ctx.collected_at,
-            runs=runs,
-            unrecognised=unrecognised,
-        )
-        for key, rel in engagement.config.branding.files.items():
-            copy = staged / BRANDING_DIR / _brand_name(key, rel)
-            copy.parent.mkdir(exist_ok=True)
-            shutil.copyfile(engagement.root / rel, copy)
-        if previous_path is not None:
-            (staged / PREVIOUS_JSON).parent.mkdir()
-            shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
-        evidence.replace_dir(staged, dest)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    staged = evidence.write(
+        dest,
+        config=engagement.config,
+        collected_at=ctx.collected_at,
+        runs=runs,
+        unrecognised=unrecognised,
+    )
+    for key, rel in engagement.config.branding.files.items():
+        copy = staged / BRANDING_DIR / _brand_name(key, rel)
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(engagement.root / rel, copy)
+    if previous_path is not None:
+        (staged / PREVIOUS_JSON).parent.mkdir()
+        shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
     return dest
 
 
@@ -298,22 +281,13 @@ def render_all(
 
 
 def _publish(out: Path, build: Callable[[Path], list[str]]) -> list[Path]:
-    """Build artefacts in a staging folder, then move each into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".healthcheck-staging-", dir=out))
-    try:
-        names = build(stage)
-        placed = []
-        for name in names:
-            src, dst = stage / name, out / name
-            if src.is_dir():
-                evidence.replace_dir(src, dst)
-            else:
-                os.replace(src, dst)
-            placed.append(dst)
-        return placed
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    """Build artefacts in a new folder, then publish it as ``out``'s generation."""
+
+    def fill(target: Path) -> list[str]:
+        target.mkdir()
+        return build(target)
+
+    return [out / name for name in publish.publish(out, fill)]
 
 
 def run(
@@ -333,7 +307,7 @@ def run(
         check_language(lang, "--language")
 
     def build(stage: Path) -> list[str]:
-        ev_dir = collect(engagement_dir, stage / EVIDENCE_DIR, previous=previous)
+        ev_dir = _collect_into(engagement_dir, stage / EVIDENCE_DIR, previous=previous)
         ev = evidence.load(ev_dir)
         current = assess(ev)
         options = report_options(ev, ev_dir, current, lang=lang)
@@ -361,4 +335,11 @@ def report(
         raise HealthcheckError("--out must not be the evidence folder itself")
     current = assess(ev)
     options = report_options(ev, ev_dir, current, lang=lang, previous=previous)
-    return _publish(out, lambda stage: render_all(current, stage, options))
+
+    def build(stage: Path) -> list[str]:
+        names = render_all(current, stage, options)
+        # A generation is whole: the report beside the evidence it came from.
+        shutil.copytree(ev_dir, stage / EVIDENCE_DIR, symlinks=False)
+        return [*names, EVIDENCE_DIR]
+
+    return _publish(out, build)

@@ -153,3 +153,63 @@ def test_init_template_branding_and_report_validate_when_uncommented(
     assert set(config.branding.files) == {"logo", "client_logo", "font", "font_bold"}
     assert config.report.language == "en"
     assert config.report.previous == "../2026-Q3/report"
+
+
+def test_surrogate_escapes_in_client_yaml_are_an_input_error(
+    engagement: Path, tmp_path: Path
+) -> None:
+    """Issue 14 case 9: a JSON-style surrogate pair exits 2 naming client.yaml."""
+    from click.testing import CliRunner
+
+    from healthcheck.cli import main
+
+    cfg = engagement / "client.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(
+        text.replace("name: Aurora Logistics Oy", 'name: "Aurora \\ud83d\\ude00 Oy"'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["run", str(engagement), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {cfg}: key 'client.name': ")
+    assert "\\ud83d" in lines[0]
+    assert not out.exists() or not (out / "report.pdf").exists()
+
+
+def test_surrogates_in_a_key_are_shown_escaped(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"key 'licence_prices\.A\\udc80B'"):
+        _load(tmp_path, GOOD + 'licence_prices:\n  "A\\udc80B": 1.0\n')
+
+
+@pytest.mark.parametrize("how", ["dotdot", "symlink", "absolute", "linked_dir"])
+def test_brand_files_outside_the_engagement_are_refused(
+    tmp_path: Path, how: str
+) -> None:
+    """Issue 14 case 11: a brand file must resolve inside the engagement folder."""
+    root = tmp_path / "eng"
+    root.mkdir()
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(PNG_1PX)
+    rel = {
+        "dotdot": "../secret.png",
+        "symlink": "logo.png",
+        "absolute": str(outside),
+        "linked_dir": "brand/secret.png",
+    }[how]
+    if how == "symlink":
+        (root / "logo.png").symlink_to(outside)
+    if how == "linked_dir":
+        (root / "brand").symlink_to(tmp_path)
+    with pytest.raises(ConfigError, match="leads outside the engagement folder"):
+        _load(root, GOOD + f"branding:\n  logo: {rel}\n")
+
+
+def test_a_link_that_stays_inside_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.png").write_bytes(PNG_1PX)
+    (tmp_path / "logo.png").symlink_to(tmp_path / "brand" / "logo.png")
+    cfg = _load(tmp_path, GOOD + "branding:\n  logo: logo.png\n").config
+    assert cfg.branding.files == {"logo": "logo.png"}

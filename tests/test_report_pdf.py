@@ -383,3 +383,74 @@ def test_no_overall_grade_says_why(sample_run: Path) -> None:
     text = _flat(html.render(thin))
     assert "too little evidence for a grade · evidence coverage 20%" in text
     assert "score – / 100" not in text
+
+
+def test_hostile_svgs_give_one_line_of_ours_without_paths(
+    engagement: Path, tmp_path: Path
+) -> None:
+    """Issue 14 case 11: the renderer's own multi-line errors are caught."""
+    import subprocess
+    import sys
+
+    brand = engagement / "branding"
+    (brand / "pohjola-it.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"\n'
+    )
+    (brand / "aurora-logistics.svg").write_text(
+        '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>'
+    )
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "healthcheck", "run", engagement, "--out", out],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        "WARNING: the PDF renderer could not use brand file client_logo.svg, "
+        "logo.svg: left out of the report (check that it opens in a web browser)"
+    ]
+    assert "root:" not in "\n".join(pdf_pages(out / "report.pdf"))
+
+
+def test_long_mixed_script_names_are_clipped_in_the_pdf_only(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    """Issue 14 case 8: "ö😀" x 500 took 45 s to render; the PDF now gets 200
+    characters of a name (the time is in benchmarks/bench_render.py)."""
+    a = jsonout.read(sample_run / "assessment.json")
+    name = "Ä" * 4000 + "ö😀" * 2000
+    obj = "ö😀" * 500
+    failing = next(f for f in a.findings if f.affected)
+    findings = tuple(
+        dataclasses.replace(f, affected=(obj, *f.affected[1:])) if f is failing else f
+        for f in a.findings
+    )
+    a = dataclasses.replace(a, client_name=name, findings=findings)
+    view = context.build(a)
+    assert view["client"] == "Ä" * 199 + "…"
+    assert all(len(e) <= context.MAX_NAME for e in view_examples(view))
+    text = "".join(pdf_pages(pdf.render_bytes(a)[0]))
+    assert "Ä" * 199 + "…" in text and "Ä" * 201 not in text
+    xlsx.write(a, tmp_path / "findings.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "findings.xlsx", read_only=True)
+    cells = {
+        c
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    }
+    assert name in cells and obj in cells
+
+
+def view_examples(view: dict) -> list[str]:
+    return [
+        e
+        for group in view["by_severity"]
+        for f in group["findings"]
+        for e in f["examples"]
+    ]

@@ -31,6 +31,11 @@ from healthcheck.scoring import GRADES, MIN_COVERAGE, round_half_up
 
 #: Affected objects shown per finding; the workbook has them all.
 MAX_EXAMPLES = 10
+#: Characters of a name from the tenant or client.yaml (client, object, file,
+#: licence) shown in the PDF; the workbook and assessment.json keep it whole.
+#: Each break opportunity of a long line costs the renderer a layout of the
+#: rest of it, per page for the running head: unbounded text is unbounded time.
+MAX_NAME = 200
 TOP_ACTIONS = 5
 #: Changed findings listed per group in the comparison section.
 MAX_CHANGES = 12
@@ -71,6 +76,13 @@ def css_string(text: str) -> str:
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
+
+
+def clip(text: str, limit: int = MAX_NAME) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def _grade_class(grade: str | None) -> str:
@@ -140,7 +152,7 @@ class _View:
     # Parts ----------------------------------------------------------------
 
     def finding(self, f: Finding) -> dict[str, Any]:
-        examples = list(f.affected[:MAX_EXAMPLES])
+        examples = [clip(str(x)) for x in f.affected[:MAX_EXAMPLES]]
         return {
             "rule_id": f.rule_id,
             "title": self.title(f),
@@ -288,7 +300,7 @@ class _View:
             lines.append(
                 {
                     "category": t.t(f"report.waste.category.{i.category.value}"),
-                    "sku_name": i.sku_name or i.sku,
+                    "sku_name": clip(i.sku_name or i.sku),
                     "count": t.integer(i.count),
                     "unit_price": self.money(i.unit_price),
                     "price_label": ", ".join(x for x in (origin, term) if x),
@@ -307,8 +319,8 @@ class _View:
             timing: dict[str, list[str]] = {}
             for i in items:
                 names = timing.setdefault(i.billing_term, [])
-                if (i.sku_name or i.sku) not in names:
-                    names.append(i.sku_name or i.sku)
+                if clip(i.sku_name or i.sku) not in names:
+                    names.append(clip(i.sku_name or i.sku))
             actions.append(
                 {
                     "category": t.t(f"report.waste.category.{cat.value}"),
@@ -339,7 +351,7 @@ class _View:
             "lines": lines,
             "actions": actions,
             "not_assessed": t.waste_not_assessed(w),
-            "unpriced": list(w.unpriced_skus),
+            "unpriced": [clip(s) for s in w.unpriced_skus],
             "has_client": any(i.price_origin == "client" for i in w.items),
             "has_list": any(i.price_origin == "list" for i in w.items),
             "list_basis": t.list_price_basis(w),
@@ -437,7 +449,7 @@ class _View:
             when = self.opts.collected.get(str(s.get("dataset", "")), "")
             out.append(
                 {
-                    "file": Path(str(s.get("path", ""))).name,
+                    "file": clip(Path(str(s.get("path", ""))).name),
                     "format": s.get("format", ""),
                     "dataset": s.get("dataset", ""),
                     "collected": self.t.datetime(when) if when else "–",
@@ -474,6 +486,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     v = _View(a, opts)
     t = v.t
     b = opts.branding
+    client = clip(a.client_name)
     layers = v.layers()
     fails = [f for f in a.findings if f.status is Status.FAIL]
     by_severity = []
@@ -525,12 +538,12 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     title = t.t(
         "report.meta.title",
         period=a.period,
-        client=a.client_name,
+        client=client,
     )
     return {
         "t": t.t,
         "lang": t.lang,
-        "client": a.client_name,
+        "client": client,
         "period": a.period,
         "as_of": t.date(a.as_of),
         "generated_at": t.datetime(a.generated_at),
@@ -541,25 +554,25 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "author": b.company or "healthcheck",
             "subject": t.t(
                 "report.meta.subject",
-                client=a.client_name,
+                client=client,
                 period=a.period,
             ),
             "keywords": ", ".join(
                 [
                     t.t("report.meta.keywords"),
-                    a.client_name,
+                    client,
                     a.period,
                 ]
             ),
         },
         "brand": {
-            "company": b.company,
-            "contact": b.contact,
-            "footer": b.footer,
-            "confidentiality": b.confidentiality
+            "company": clip(b.company),
+            "contact": clip(b.contact),
+            "footer": clip(b.footer),
+            "confidentiality": clip(b.confidentiality)
             or t.t(
                 "report.cover.confidential",
-                client=a.client_name,
+                client=client,
             ),
             "primary": b.primary,
             "accent": b.accent,

@@ -9,6 +9,8 @@ none arrived inside an active ``Retry-After``. Nothing is patched.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from healthcheck_collectors.graph.endpoints import ENDPOINTS, PRIMARY
 
 from healthcheck import pipeline
+from tests.conftest import ROOT
 from tests.fake_tenant import (
     FakeTenant,
     Tenant,
@@ -184,6 +187,23 @@ def test_fake_tenant_flags_requests_inside_a_retry_after(tmp_path: Path) -> None
     assert first.status_code == again.status_code == 429
     assert float(again.headers["Retry-After"]) <= 5
     assert [a.inside_retry_after for a in fake.arrivals] == [False, False, True]
+
+
+def test_bench_graph_small_keeps_working() -> None:
+    """The benchmark's hard case, at a size CI can afford, meets its goal."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_graph.py"), "--small"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert out.count("requests inside an active Retry-After: 0") == 2, out
+    assert "every 7th HTTP request gets 429 for the whole request" in out
+    assert "every 7th Graph request gets an inner 429 of its own" in out
+    assert out.count(": met") == 2, out
 
 
 def test_every_7th_graph_request_throttled_inside_batches(

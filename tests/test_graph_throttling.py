@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from healthcheck_collectors.graph.endpoints import ENDPOINTS, PRIMARY
+from healthcheck_collectors.graph.endpoints import ENDPOINTS, PRIMARY, Endpoint
 
 from healthcheck import pipeline
 from tests.conftest import ROOT
@@ -227,4 +227,28 @@ def test_every_7th_graph_request_throttled_inside_batches(
     chain = max(fake.by_resource[k] for k in PRIMARY)
     assert chain > _depth(tenant)
     assert fake.graph_http_requests == chain
+    assert fake.inside_retry_after == 0
+
+
+def test_batches_waiting_their_turn_hold_for_a_429(tmp_path: Path) -> None:
+    """More than 20 calls make several batches a round; with one in flight
+    at a time, the second waits out the first one's Retry-After."""
+    many = [
+        Endpoint(
+            key=f"skus{i}",
+            path="/subscribedSkus",
+            permission="LicenseAssignment.Read.All",
+            docs="",
+            datasets=(),
+        )
+        for i in range(25)
+    ]
+    with FakeTenant(tmp_path / "certs", build_tenant(), client_secret=SECRET) as fake:
+        client = _client(fake, tmp_path, concurrency=1)
+        client.collect([ENDPOINTS["securityDefaults"]])  # signs in
+        fake.faults.throttle_every_request = 7
+        fake.faults.retry_after = "0.3"
+        results = client.collect(many)
+    assert all(r.ok and len(r.items) == 2 for r in results.values())
+    assert client.stats.throttled >= 3
     assert fake.inside_retry_after == 0

@@ -116,6 +116,8 @@ class _Cursor:
 
 
 Progress = Callable[[str, int, int], None]
+#: One answer of a round: (cursor, status, lower-cased headers, JSON body).
+_Answer = tuple[_Cursor, int, dict[str, str], Any]
 
 
 def _log_progress(key: str, pages: int, items: int) -> None:
@@ -329,10 +331,27 @@ class GraphClient:
                 c.result.endpoint.path,
             )
 
-    def _round(
-        self, chunk: list[_Cursor]
-    ) -> list[tuple[_Cursor, int, dict[str, str], Any]]:
-        """Send one request for the chunk; return (cursor, status, headers, body)."""
+    def _round(self, chunk: list[_Cursor]) -> list[_Answer]:
+        """Send one request for the chunk; return (cursor, status, headers, body).
+
+        A Retry-After in the answer starts the pause at once, not after the
+        round: batches of this round still waiting for a worker then wait it
+        out too. The round's end may lengthen the pause (a backoff), never
+        shorten it.
+        """
+        answers = self._ask(chunk)
+        given = [
+            _retry_after(h.get("retry-after"))
+            for _, status, h, _ in answers
+            if status in RETRY_STATUSES
+        ]
+        waits = [w for w in given if w is not None]
+        if waits:
+            self._pause(max(waits))
+        return answers
+
+    def _ask(self, chunk: list[_Cursor]) -> list[_Answer]:
+        """One GET for a single cursor, else one ``$batch`` for them all."""
         if len(chunk) == 1:
             c = chunk[0]
             resp = self._send("GET", self.base + c.url)
@@ -358,7 +377,7 @@ class GraphClient:
             for r in (body.get("responses", []) if isinstance(body, dict) else [])
             if isinstance(r, dict)
         }
-        out: list[tuple[_Cursor, int, dict[str, str], Any]] = []
+        out: list[_Answer] = []
         for n, c in enumerate(chunk):
             r = answers.get(str(n))
             if r is None:

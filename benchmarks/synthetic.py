@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/synthetic.py OUT_DIR --users 50000
+    python benchmarks/synthetic.py OUT_DIR --users 50000 [--hard]
 
 writes an engagement folder (``client.yaml`` and ``exports/``) with the
 Microsoft 365 Active users export, the Active users detail usage report,
@@ -10,6 +10,12 @@ the Intune All devices export (one device per user), the Entra user
 registration details and a Veeam session history. Headers come from the
 formats the exports collector knows, so the files are what it would meet.
 The data is random but seeded: the same N gives the same bytes.
+
+``--hard`` writes the hard case instead: every export kind the collector
+knows (the files above plus licences, Entra users and sign-ins, Azure and
+generic backup jobs, patch status and role assignments), every tenth device
+a server (named SRV-, backed up by the backup jobs or not), and long lists
+in the cells that hold lists (licences, proxy addresses, MFA methods).
 """
 
 from __future__ import annotations
@@ -46,8 +52,11 @@ def _stamp(rng: random.Random, days: int) -> datetime:
     return _NOW - timedelta(seconds=rng.randrange(days * 86400))
 
 
-def write_tenant(root: Path, users: int, seed: int = 3) -> Path:
-    """Write a synthetic engagement folder with ``users`` users; return it."""
+def write_tenant(root: Path, users: int, seed: int = 3, hard: bool = False) -> Path:
+    """Write a synthetic engagement folder with ``users`` users; return it.
+
+    ``hard`` writes the hard case (see the module docstring).
+    """
     rng = random.Random(seed)
     exports = root / "exports"
     exports.mkdir(parents=True, exist_ok=True)
@@ -97,10 +106,11 @@ def write_tenant(root: Path, users: int, seed: int = 3) -> Path:
             if rng.random() < 0.8:
                 row[f"{svc} Last Activity Date"] = f"{_stamp(rng, 200):%Y-%m-%d}"
         usage.append(row)
+        server = hard and n % 10 == 9
         devices.append(
             {
                 "Device ID": f"{rng.getrandbits(128):032x}",
-                "Device name": f"SYN-{n:06d}",
+                "Device name": f"{'SRV' if server else 'SYN'}-{n:06d}",
                 "Enrollment date": f"{_stamp(rng, 1500):%Y-%m-%d %H:%M:%S}",
                 "Last check-in": f"{_stamp(rng, 120):%Y-%m-%d %H:%M:%S}.0000000",
                 "Azure AD Device ID": f"{rng.getrandbits(128):032x}",
@@ -155,7 +165,163 @@ def write_tenant(root: Path, users: int, seed: int = 3) -> Path:
             }
         )
     _write(exports / "veeam_sessions.csv", _HEADERS["veeam_sessions"], sessions)
+    if hard:
+        _lengthen(exports, rng)
+        _write_more(exports, upns, devices, rng)
     return root
+
+
+def _lengthen(exports: Path, rng: random.Random) -> None:
+    """Long lists: several licences, aliases and MFA methods per user."""
+    path = exports / "active_users.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        upn = row["User principal name"]
+        # The four single products: a portal never lists one twice.
+        products = rng.sample(_PRODUCTS[:4], rng.randrange(1, 5))
+        row["Licenses"] = "+".join(products)
+        local, domain = upn.split("@")
+        row["Proxy addresses"] = "+".join(
+            [f"SMTP:{upn}"] + [f"smtp:{local}.{k}@{domain}" for k in range(8)]
+        )
+    _write(path, _HEADERS["m365_active_users"], rows)
+    path = exports / "mfa.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["Methods registered"] = ", ".join(
+            rng.sample(_METHODS, rng.randrange(1, len(_METHODS) + 1))
+        )
+    _write(path, _HEADERS["mfa_registration"], rows)
+
+
+_METHODS = [
+    "microsoftAuthenticatorPush",
+    "mobilePhone",
+    "email",
+    "fido2SecurityKey",
+    "softwareOneTimePasscode",
+    "windowsHelloForBusiness",
+]
+
+
+def _write_more(
+    exports: Path,
+    upns: list[str],
+    devices: list[dict[str, str]],
+    rng: random.Random,
+) -> None:
+    """The export kinds the plain tenant leaves out."""
+    users = len(upns)
+    _write(
+        exports / "licences.csv",
+        _HEADERS["m365_licences"],
+        [
+            {
+                "Product name": p,
+                "Total licenses": str(users),
+                "Assigned licenses": str(users // 2),
+                "Available licenses": str(users - users // 2),
+            }
+            for p in _PRODUCTS[:5]
+        ],
+    )
+    _write(
+        exports / "entra_users.csv",
+        _HEADERS["entra_users"],
+        [
+            {
+                "userPrincipalName": upn,
+                "displayName": f"User {n:06d}",
+                "objectId": f"{rng.getrandbits(128):032x}",
+                "userType": "Guest" if n % 40 == 39 else "Member",
+                "accountEnabled": "False" if n % 10 == 9 else "True",
+                "createdDateTime": f"{_stamp(rng, 2000):%Y-%m-%dT%H:%M:%SZ}",
+                "country": "Finland",
+            }
+            for n, upn in enumerate(upns)
+        ],
+    )
+    _write(
+        exports / "sign_ins.csv",
+        _HEADERS["entra_sign_ins"],
+        [
+            {
+                "Date (UTC)": f"{_stamp(rng, 30):%Y-%m-%dT%H:%M:%SZ}",
+                "Request ID": f"{rng.getrandbits(64):016x}",
+                "Username": rng.choice(upns),
+                "Application": "Office 365 Exchange Online",
+                "Status": rng.choice(("Success",) * 9 + ("Failure",)),
+                "Client app": "Browser",
+            }
+            for _ in range(users)
+        ],
+    )
+    servers = [d["Device name"] for d in devices if d["Device name"].startswith("SRV")]
+    # Most servers are backed up; every fifth has no job (FND-07 fails).
+    backed = [s for n, s in enumerate(servers) if n % 5]
+    _write(
+        exports / "backup_jobs.csv",
+        _HEADERS["backup_jobs"],
+        [
+            {
+                "Job name": f"Nightly {s}",
+                "Protected system": s,
+                "Last run": f"{_NOW - timedelta(hours=10):%Y-%m-%d %H:%M:%S}",
+                "Last result": rng.choice(("Success",) * 9 + ("Failed",)),
+                "Last success": f"{_stamp(rng, 3):%Y-%m-%d %H:%M:%S}",
+            }
+            for s in backed
+        ],
+    )
+    # Fifty Azure VMs backed up nightly, each at its own minute after 21:00.
+    starts = [
+        _NOW - timedelta(days=n // 50, hours=3, minutes=n % 50)
+        for n in range(max(50, users // 10))
+    ]
+    _write(
+        exports / "azure_backup.csv",
+        _HEADERS["azure_backup_jobs"],
+        [
+            {
+                "Workload name": f"vm-{n % 50:03d}",
+                "Operation": "Backup",
+                "Status": rng.choice(("Completed",) * 9 + ("Failed",)),
+                "Type": "Azure Virtual Machine",
+                "Start time": f"{start:%Y-%m-%d %H:%M:%S}",
+                "Duration": "00:12:31",
+            }
+            for n, start in enumerate(starts)
+        ],
+    )
+    _write(
+        exports / "patch_status.csv",
+        _HEADERS["patch_status"],
+        [
+            {
+                "Device name": d["Device name"],
+                "Last patch install": f"{_stamp(rng, 90):%Y-%m-%d}",
+                "Missing updates": str(rng.choice((0, 0, 0, 1, 3))),
+                "Failed updates": str(rng.choice((0, 0, 0, 0, 1))),
+                "Last scan": f"{_stamp(rng, 7):%Y-%m-%d}",
+            }
+            for d in devices
+        ],
+    )
+    roles = ("Global Administrator", "User Administrator", "Exchange Administrator")
+    _write(
+        exports / "role_assignments.csv",
+        _HEADERS["role_assignments"],
+        [
+            {
+                "Role": roles[n % 3],
+                "User principal name": upn,
+                "Assignment type": "Eligible" if n % 2 else "Permanent",
+            }
+            for n, upn in enumerate(upns[:: max(1, users // 500)])
+        ],
+    )
 
 
 def main() -> None:
@@ -163,9 +329,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--hard", action="store_true", help="the hard case")
     args = parser.parse_args()
-    write_tenant(args.out, args.users)
-    print(f"wrote {args.out} ({args.users} users)")
+    write_tenant(args.out, args.users, hard=args.hard)
+    print(f"wrote {args.out} ({args.users} users{', hard case' if args.hard else ''})")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,19 @@ several batches in flight at once up to ``concurrency``. So one HTTP request
 fetches the next page of users, devices and MFA details at once, and a
 round trip is paid per page *depth*, not per page.
 
-Throttling (https://learn.microsoft.com/graph/throttling): a 429 or 503,
-for the whole request or for one request inside a batch, holds back only the
-throttled cursor for its ``Retry-After`` seconds, or an exponential backoff
-when Graph gives none; a cursor still throttled after ``max_attempts`` fails
-its dataset alone. A broken connection is retried a few times, then the
-collection stops and keeps the collections it finished.
+Throttling (https://learn.microsoft.com/graph/throttling) is per app and
+tenant: once Graph answers 429, every request the client sends before the
+``Retry-After`` has passed only earns another 429. So a 429 (or a 503/504)
+pauses the *whole client*, whether it came back for the whole request or
+for one request inside a batch (each has its own ``Retry-After``:
+https://learn.microsoft.com/graph/json-batching); with no ``Retry-After``
+the pause is an exponential backoff, capped at ``max_wait``. After the pause
+the throttled requests go out again in the same batch as everything else, so
+the cursors stay in step and keep sharing requests. A cursor still throttled
+after ``max_attempts`` fails its dataset alone, and once the pauses add up
+to ``max_total_wait`` a cursor throttled again fails rather than waits. A
+broken connection is retried a few times, then the collection stops and
+keeps the collections it finished.
 
 Secrets: the bearer token goes only into the ``Authorization`` header of
 requests to the Graph endpoint itself. Errors carry Graph's error code and
@@ -97,6 +104,8 @@ class Stats:
     graph_requests: int = 0
     throttled: int = 0
     pages: int = 0
+    #: Seconds the whole client paused because Graph asked it to.
+    paused: float = 0.0
 
 
 @dataclass(kw_only=True, slots=True)
@@ -104,10 +113,11 @@ class _Cursor:
     result: Result
     url: str
     attempts: int = 0
-    not_before: float = 0.0
 
 
 Progress = Callable[[str, int, int], None]
+#: One answer of a round: (cursor, status, lower-cased headers, JSON body).
+_Answer = tuple[_Cursor, int, dict[str, str], Any]
 
 
 def _log_progress(key: str, pages: int, items: int) -> None:
@@ -135,7 +145,10 @@ class GraphClient:
         timeout: seconds to connect and to wait for each response.
         max_attempts: tries per page when throttled.
         backoff: first pause in seconds when Graph names none; doubles per try.
-        max_wait: the longest single pause.
+        max_wait: the longest such backoff pause. A ``Retry-After`` Graph
+            gives is waited in full: sending earlier only earns another 429.
+        max_total_wait: the most the client pauses over its lifetime; a
+            request throttled after that fails instead of waiting.
         concurrency: batches in flight at once.
         progress: called with (call, pages, items) after each page.
     """
@@ -150,6 +163,7 @@ class GraphClient:
         max_attempts: int = 6,
         backoff: float = 1.0,
         max_wait: float = 60.0,
+        max_total_wait: float = 900.0,
         concurrency: int = 4,
         progress: Progress | None = None,
     ) -> None:
@@ -160,15 +174,19 @@ class GraphClient:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_wait = max_wait
+        self.max_total_wait = max_total_wait
         self.concurrency = max(1, concurrency)
         self.progress = progress or _log_progress
         self.stats = Stats()
         self._lock = threading.Lock()
+        #: monotonic time before which no request may go out (a pause).
+        self._resume_at = 0.0
 
     # --- one HTTP request ----------------------------------------------------
 
     def _send(self, method: str, url: str, body: Any = None) -> requests.Response:
-        """Send once, retrying only a broken connection (bounded)."""
+        """Send once, after any pause; retry only a broken connection (bounded)."""
+        self._hold()
         for attempt in range(_NETWORK_ATTEMPTS):
             headers = {
                 "Authorization": f"Bearer {self._token()}",
@@ -202,9 +220,40 @@ class GraphClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, attempt: int, retry_after: str | None) -> float:
+        """Graph's ``Retry-After``, else a bounded exponential backoff."""
         given = _retry_after(retry_after)
-        wait = given if given is not None else self.backoff * 2**attempt
-        return min(wait, self.max_wait)
+        if given is not None:
+            return given
+        return min(self.backoff * 2**attempt, self.max_wait)
+
+    def _hold(self) -> None:
+        """Sleep until the client's pause, if any, has passed."""
+        while (delay := self._resume_at - time.monotonic()) > 0:
+            time.sleep(delay)
+
+    def _pause(self, seconds: float) -> bool:
+        """Pause every request for ``seconds`` from now.
+
+        Returns False, pausing nothing, when that would take the pauses past
+        ``max_total_wait``: the caller then fails the throttled request.
+        """
+        with self._lock:
+            now = time.monotonic()
+            until = now + seconds
+            extra = until - max(self._resume_at, now)
+            if extra <= 0:
+                return True  # an earlier, longer pause already covers it
+            if self.stats.paused + extra > self.max_total_wait:
+                return False
+            self.stats.paused += extra
+            self._resume_at = until
+            return True
+
+    def _spent(self) -> str:
+        return (
+            f"still throttled after pausing {self.stats.paused:.0f} s in all, "
+            f"the most a collection waits ({self.max_total_wait:g} s)"
+        )
 
     def _relative(self, link: str) -> str | None:
         """A nextLink as a path under the version root, or None if it is elsewhere.
@@ -232,21 +281,21 @@ class GraphClient:
         active = list(cursors)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             while active:
-                now = time.monotonic()
-                ready = [c for c in active if c.not_before <= now]
-                if not ready:
-                    time.sleep(min(c.not_before for c in active) - now)
-                    continue
+                # Every unfinished cursor rides in every round: after a pause,
+                # the throttled ones go out again together with the others.
                 chunks = [
-                    ready[i : i + BATCH_LIMIT]
-                    for i in range(0, len(ready), BATCH_LIMIT)
+                    active[i : i + BATCH_LIMIT]
+                    for i in range(0, len(active), BATCH_LIMIT)
                 ]
                 futures = [pool.submit(self._round, chunk) for chunk in chunks]
                 lost: NetworkLost | None = None
+                retry: list[tuple[_Cursor, int, float]] = []
                 for fut in futures:
                     try:
                         for cursor, status, headers, body in fut.result():
-                            self._apply(cursor, status, headers, body)
+                            wait = self._apply(cursor, status, headers, body)
+                            if wait is not None:
+                                retry.append((cursor, status, wait))
                     except NetworkLost as exc:
                         lost = exc
                 if lost is not None:
@@ -260,13 +309,49 @@ class GraphClient:
                                 c.result.endpoint.path,
                             )
                     break
+                if retry:
+                    self._throttled(retry)
                 active = [c for c in active if c.result.error is None and c.url]
         return results
 
-    def _round(
-        self, chunk: list[_Cursor]
-    ) -> list[tuple[_Cursor, int, dict[str, str], Any]]:
-        """Send one request for the chunk; return (cursor, status, headers, body)."""
+    def _throttled(self, retry: list[tuple[_Cursor, int, float]]) -> None:
+        """Pause for the longest wait asked; fail them all if no pause is left."""
+        wait = max(w for _, _, w in retry)
+        for c, status, _ in retry:
+            log.info(
+                "graph: %s: %d, retrying in %.1f s", c.result.endpoint.key, status, wait
+            )
+        if self._pause(wait):
+            return
+        for c, status, _ in retry:
+            c.result.error = GraphError(
+                status,
+                "throttled",
+                self._spent(),
+                c.result.endpoint.path,
+            )
+
+    def _round(self, chunk: list[_Cursor]) -> list[_Answer]:
+        """Send one request for the chunk; return (cursor, status, headers, body).
+
+        A Retry-After in the answer starts the pause at once, not after the
+        round: batches of this round still waiting for a worker then wait it
+        out too. The round's end may lengthen the pause (a backoff), never
+        shorten it.
+        """
+        answers = self._ask(chunk)
+        given = [
+            _retry_after(h.get("retry-after"))
+            for _, status, h, _ in answers
+            if status in RETRY_STATUSES
+        ]
+        waits = [w for w in given if w is not None]
+        if waits:
+            self._pause(max(waits))
+        return answers
+
+    def _ask(self, chunk: list[_Cursor]) -> list[_Answer]:
+        """One GET for a single cursor, else one ``$batch`` for them all."""
         if len(chunk) == 1:
             c = chunk[0]
             resp = self._send("GET", self.base + c.url)
@@ -292,7 +377,7 @@ class GraphClient:
             for r in (body.get("responses", []) if isinstance(body, dict) else [])
             if isinstance(r, dict)
         }
-        out: list[tuple[_Cursor, int, dict[str, str], Any]] = []
+        out: list[_Answer] = []
         for n, c in enumerate(chunk):
             r = answers.get(str(n))
             if r is None:
@@ -305,14 +390,15 @@ class GraphClient:
 
     def _apply(
         self, c: _Cursor, status: int, headers: dict[str, str], body: Any
-    ) -> None:
+    ) -> float | None:
+        """Take one answer into its cursor; the wait it asks for, if a retry."""
         res = c.result
         ep = res.endpoint
         if status == 200 and isinstance(body, dict):
             items = [body] if ep.single else body.get("value")
             if not isinstance(items, list):
                 res.error = GraphError(200, "", "a page without 'value'", ep.path)
-                return
+                return None
             res.items.extend(items)
             res.pages += 1
             res.sha256.update(
@@ -327,11 +413,11 @@ class GraphClient:
                     res.error = GraphError(
                         200, "", "a nextLink outside the Graph endpoint", ep.path
                     )
-                    return
+                    return None
                 c.url, c.attempts = rel, 0
             else:
                 c.url = ""
-            return
+            return None
         if status in RETRY_STATUSES:
             with self._lock:
                 self.stats.throttled += 1
@@ -343,12 +429,10 @@ class GraphClient:
                     f"still throttled after {c.attempts} attempts",
                     ep.path,
                 )
-                return
-            wait = self._wait(c.attempts - 1, headers.get("retry-after"))
-            log.info("graph: %s: %d, retrying in %.1f s", ep.key, status, wait)
-            c.not_before = time.monotonic() + wait
-            return
+                return None
+            return self._wait(c.attempts - 1, headers.get("retry-after"))
         res.error = GraphError.from_body(status, body, ep.path)
+        return None
 
     # --- reports served as CSV -------------------------------------------------
 
@@ -371,12 +455,20 @@ class GraphClient:
                 data = resp.content
                 self.progress(endpoint.key, 1, data.count(b"\n"))
                 return data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest()
-            if resp.status_code in RETRY_STATUSES and attempt + 1 < self.max_attempts:
-                with self._lock:
-                    self.stats.throttled += 1
-                time.sleep(self._wait(attempt, resp.headers.get("Retry-After")))
+            if resp.status_code not in RETRY_STATUSES:
+                raise GraphError.from_body(resp.status_code, _json(resp), endpoint.path)
+            with self._lock:
+                self.stats.throttled += 1
+            wait = self._wait(attempt, resp.headers.get("Retry-After"))
+            # The next _send waits out this pause, as every request does.
+            if attempt + 1 < self.max_attempts and self._pause(wait):
                 continue
-            raise GraphError.from_body(resp.status_code, _json(resp), endpoint.path)
+            why = (
+                f"still throttled after {attempt + 1} attempts"
+                if attempt + 1 == self.max_attempts
+                else self._spent()
+            )
+            raise GraphError(resp.status_code, "throttled", why, endpoint.path)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -9,11 +9,19 @@ the code under test:
   paging and ``$expand=principal``, single objects, JSON ``$batch``, and the
   usage report as CSV behind a 302;
 - injectable faults: 429/503 with ``Retry-After`` for the first N requests
-  to a resource (inside a batch too), 403 for an ungranted permission, the
-  missing-licence 403 on ``signInActivity``, per-request latency, and a
-  dropped connection after N requests;
-- counters: HTTP requests, Graph requests (batch parts counted one each), and
-  the queries each resource was asked with.
+  to a resource (inside a batch too), 429 on every Nth HTTP request to Graph
+  (for the whole request, or for every request inside its batch) or on every
+  Nth Graph request (inside a batch, an inner 429 for that one), pages
+  smaller than ``$top``, 403 for an ungranted permission, the missing-licence
+  403 on ``signInActivity``, per-request latency, and a dropped connection
+  after N requests;
+- Graph's throttling is per app and tenant, so once it has sent a 429 with a
+  ``Retry-After``, every Graph request arriving before that has passed is
+  refused with another 429, as Graph does;
+- counters: HTTP requests, Graph requests (batch parts counted one each), the
+  queries each resource was asked with, and every Graph HTTP request's
+  arrival: when, and whether a ``Retry-After`` the tenant had sent was still
+  running (:attr:`FakeTenant.arrivals`).
 
 The certificate is a throwaway CA and a leaf for IP 127.0.0.1, made when the
 server starts, so TLS verification stays on in the code under test.
@@ -25,6 +33,7 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import math
 import ssl
 import threading
 import time
@@ -68,6 +77,37 @@ RESOURCES = {
 MAX_TOP = {"users": 999, "managedDevices": 1000, "userRegistrationDetails": 999}
 DEFAULT_TOP = 100
 SINGLE = {"securityDefaults"}
+
+
+def page_top(key: str, top: int | None, page_size: int | None = None) -> int:
+    """The items a page of ``key`` holds when ``$top`` (None: not given) is asked."""
+    asked = top or DEFAULT_TOP
+    return min(asked, MAX_TOP.get(key, 999), page_size or asked)
+
+
+def page_count(
+    key: str, items: int, top: int | None, page_size: int | None = None
+) -> int:
+    """Pages the tenant serves for ``items`` items of ``key`` (at least one)."""
+    if key in SINGLE:
+        return 1
+    return max(1, math.ceil(items / page_top(key, top, page_size)))
+
+
+def fewest_requests(depth: int, every: int) -> int:
+    """The fewest HTTP requests that fetch ``depth`` pages one after another
+    when every ``every``-th request is refused (0: none), whatever the client.
+
+    The smallest R with R - R // every >= depth: refused requests count too.
+    """
+    if every == 0:
+        return depth
+    if every < 2:
+        raise ValueError("with every request refused, no client gets a page")
+    r = depth
+    while r - r // every < depth:
+        r += 1
+    return r
 
 
 def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
@@ -166,8 +206,15 @@ class Tenant:
     usage_csv: str
 
 
-def build_tenant(users: int = 30, devices: int = 20) -> Tenant:
-    """A deterministic tenant of ``users`` users and ``devices`` devices."""
+def build_tenant(
+    users: int = 30, devices: int = 20, *, servers: int = 0, admins: int = 3
+) -> Tenant:
+    """A deterministic tenant of ``users`` users and ``devices`` devices.
+
+    Every ``servers``-th device (none when 0) is a Windows Server named
+    ``SRV-...``, as Intune lists servers; ``admins`` users hold a permanent
+    Global Administrator assignment (a long list when large).
+    """
     base = dt.datetime(2026, 11, 20, 8, 0, 0)
     u_items, reg, usage = [], [], []
     for i in range(users):
@@ -210,10 +257,11 @@ def build_tenant(users: int = 30, devices: int = 20) -> Tenant:
         )
     d_items = []
     for i in range(devices):
+        server = bool(servers) and i % servers == servers - 1
         d_items.append(
             {
                 "id": str(uuid.UUID(int=10**6 + i)),
-                "deviceName": f"PC-{i:05d}",
+                "deviceName": f"{'SRV' if server else 'PC'}-{i:05d}",
                 "operatingSystem": "Windows" if i % 3 else "iOS",
                 "osVersion": "10.0.22631.4460" if i % 3 else "17.6",
                 "lastSyncDateTime": (base - dt.timedelta(days=i % 40)).strftime(
@@ -249,7 +297,7 @@ def build_tenant(users: int = 30, devices: int = 20) -> Tenant:
     ]
     perm = [
         {"id": f"ra{i}", "principalId": u_items[i]["id"], "roleDefinitionId": GA_ROLE}
-        for i in range(min(3, users))
+        for i in range(min(admins, users))
     ]
     elig = (
         [{"id": "re0", "principalId": u_items[-1]["id"], "roleDefinitionId": UA_ROLE}]
@@ -318,6 +366,20 @@ def build_tenant(users: int = 30, devices: int = 20) -> Tenant:
 
 
 @dataclass
+class Arrival:
+    """One HTTP request to Graph, as the tenant saw it arrive."""
+
+    #: ``time.monotonic()`` on arrival.
+    at: float
+    method: str
+    path: str
+    #: a Retry-After the tenant had sent was still running.
+    inside_retry_after: bool
+    #: the tenant refused it (or every request in its batch) with 429.
+    throttled: bool = False
+
+
+@dataclass
 class Faults:
     """What the tenant does wrong, set by a test before collecting."""
 
@@ -329,6 +391,16 @@ class Faults:
     throttle_batches: int = 0
     #: the Retry-After value sent with 429/503; "" sends none.
     retry_after: str = "0.05"
+    #: every Nth HTTP request to Graph gets 429 (0: none).
+    throttle_every: int = 0
+    #: every Nth Graph request gets 429 on its own (0: none): counted one per
+    #: request inside a batch, so inside a batch the 429 is an inner one.
+    throttle_every_request: int = 0
+    #: a throttled $batch answers 200 with a 429 for each request inside it,
+    #: each with its own Retry-After, rather than 429 for the whole POST.
+    throttle_inside_batch: bool = False
+    #: the most items a page holds, below the $top asked (Graph may do so).
+    page_size: int | None = None
     #: resource keys whose nextLink points at another host (a hostile link).
     foreign_next_link: set[str] = field(default_factory=set)
     #: resource keys whose permission was not granted (403).
@@ -379,7 +451,12 @@ class FakeTenant:
         self.tokens: set[str] = set()
         self.grants: list[str] = []
         self._seen: Counter[str] = Counter()
+        self._requests_seen = 0
         self._lock = threading.Lock()
+        #: every HTTP request to Graph, in order of arrival.
+        self.arrivals: list[Arrival] = []
+        #: monotonic time until which a Retry-After the tenant sent runs.
+        self.quiet_until = 0.0
         self._device_polls = 0
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -398,6 +475,16 @@ class FakeTenant:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    @property
+    def inside_retry_after(self) -> int:
+        """Graph requests that arrived while a Retry-After was still running."""
+        return sum(a.inside_retry_after for a in self.arrivals)
+
+    def retry_after_sent(self, seconds: float) -> None:
+        """Start a Retry-After window: a 429 asking for ``seconds`` goes out now."""
+        with self._lock:
+            self.quiet_until = max(self.quiet_until, time.monotonic() + seconds)
 
     # --- auth ------------------------------------------------------------------
 
@@ -529,8 +616,11 @@ class FakeTenant:
             self.queries[key].append(query)
             self._seen[key] += 1
             seen = self._seen[key]
+            self._requests_seen += 1
+            nth = self._requests_seen
         f = self.faults
-        if seen <= f.throttle.get(key, 0):
+        every = f.throttle_every_request
+        if seen <= f.throttle.get(key, 0) or (every and nth % every == 0):
             return (
                 429,
                 {"Retry-After": f.retry_after} if f.retry_after else {},
@@ -569,8 +659,7 @@ class FakeTenant:
         items = self.tenant.items[key]
         if key in SINGLE:
             return 200, {}, _project(items[0], select)
-        requested = int(query.get("$top", [DEFAULT_TOP])[0])
-        top = min(requested, MAX_TOP.get(key, 999))
+        top = page_top(key, int(query.get("$top", [DEFAULT_TOP])[0]), f.page_size)
         skip = int(query.get("$skiptoken", ["0"])[0])
         page = items[skip : skip + top]
         expand = query.get("$expand", [""])[0]
@@ -595,12 +684,23 @@ class FakeTenant:
                 )
         return 200, {}, body
 
-    def batch(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Answer a JSON batch: each request on its own, as Graph does."""
+    def batch(self, body: dict[str, Any], refuse: str | None = None) -> dict[str, Any]:
+        """Answer a JSON batch: each request on its own, as Graph does.
+
+        With ``refuse`` (a Retry-After value), every request in it gets 429
+        with that Retry-After, as when the app is over its limit.
+        """
         out = []
         for req in body.get("requests", [])[:20]:
             url = req["url"] if req["url"].startswith("/") else "/" + req["url"]
-            status, headers, resp = self.graph(url)
+            if refuse is None:
+                status, headers, resp = self.graph(url)
+            else:
+                with self._lock:
+                    self.graph_requests += 1
+                    key = RESOURCES.get(urlsplit(url).path, "?")
+                    self.by_resource[key] += 1
+                status, headers, resp = 429, {"Retry-After": refuse}, _TOO_MANY
             entry: dict[str, Any] = {"id": req["id"], "status": status}
             if headers:
                 entry["headers"] = headers
@@ -638,9 +738,28 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+_TOO_MANY = _error("TooManyRequests", "Too many requests")
+
+
+def _retry_after_of(status: int, headers: dict[str, str], body: Any) -> float:
+    """The longest Retry-After of the 429s in an answer, inner ones too; else 0."""
+    waits = []
+    if status == 429:
+        waits.append(headers.get("Retry-After", ""))
+    if isinstance(body, dict):
+        for r in body.get("responses", []):
+            if r.get("status") == 429:
+                waits.append(r.get("headers", {}).get("Retry-After", ""))
+    seconds = [float(w) for w in waits if w]
+    return max(seconds, default=0.0)
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeTenant
     protocol_version = "HTTP/1.1"
+    #: this request's Retry-After when the tenant throttles it, else None.
+    refuse: str | None = None
+    arrival: Arrival | None = None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: the tests read counters, not logs."""
@@ -662,16 +781,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        wait = _retry_after_of(status, headers or {}, body)
+        if wait > 0:
+            # Before writing: no client can know of the 429 any earlier, so
+            # a request the window catches was sent after the client knew.
+            self.fake.retry_after_sent(wait)
         self.end_headers()
         self.wfile.write(data)
 
     def _begin(self) -> bool:
         fake = self.fake
         graph = self.path.startswith("/v1.0")
+        self.refuse, self.arrival = None, None
         with fake._lock:
             fake.http_requests += 1
             fake.graph_http_requests += graph
             n = fake.graph_http_requests
+            if graph:
+                now = time.monotonic()
+                inside = now < fake.quiet_until
+                self.arrival = Arrival(now, self.command, self.path, inside)
+                fake.arrivals.append(self.arrival)
+                every = fake.faults.throttle_every
+                if inside:
+                    # Still throttled: wait out the rest, as Graph says.
+                    self.refuse = f"{fake.quiet_until - now:.3f}"
+                elif every and n % every == 0:
+                    self.refuse = fake.faults.retry_after
         if fake.faults.latency:
             time.sleep(fake.faults.latency)
         drop = fake.faults.drop_after
@@ -679,6 +815,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return False
         return True
+
+    def _too_many(self) -> None:
+        """Refuse this whole request with 429 and its Retry-After."""
+        if self.arrival is not None:
+            self.arrival.throttled = True
+        self._send(429, _TOO_MANY, {"Retry-After": self.refuse} if self.refuse else {})
 
     def _authorised(self) -> bool:
         auth = self.headers.get("Authorization", "")
@@ -705,6 +847,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif path.startswith("/v1.0/"):
             if not self._authorised():
+                return
+            if self.refuse is not None:
+                self._too_many()
                 return
             status, headers, body = self.fake.graph(path[len("/v1.0") :])
             self._send(status, body, headers)
@@ -740,14 +885,14 @@ class _Handler(BaseHTTPRequestHandler):
             fake = self.fake
             with fake._lock:
                 fake._seen["$batch"] += 1
-                refused = fake._seen["$batch"] <= fake.faults.throttle_batches
-            if refused:
-                self._send(
-                    429,
-                    _error("TooManyRequests", "Too many requests"),
-                    {"Retry-After": fake.faults.retry_after},
-                )
+                if fake._seen["$batch"] <= fake.faults.throttle_batches:
+                    self.refuse = self.refuse or fake.faults.retry_after
+            inner = fake.faults.throttle_inside_batch
+            if self.refuse is not None and not inner:
+                self._too_many()
                 return
-            self._send(200, fake.batch(json.loads(raw or b"{}")))
+            if self.refuse is not None and self.arrival is not None:
+                self.arrival.throttled = True
+            self._send(200, fake.batch(json.loads(raw or b"{}"), self.refuse))
         else:
             self._send(404, _error("NotFound", path))

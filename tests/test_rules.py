@@ -800,6 +800,34 @@ case(
     rules_section={"FND-07": {"server_pattern": "-HOST-"}},
 )
 
+case(
+    "FND-07",
+    "dc1-is-not-protected-by-a-dc10-job",
+    {
+        "devices": [
+            device("DC1", os="Windows Server 2022"),
+            device("DC10", os="Windows Server 2022"),
+        ],
+        "backup_jobs": [job("Nightly DC10", "Success", system="")],
+    },
+    F,
+    "1 server of 2 has no backup job: DC1.",
+    ("DC1",),
+)
+case(
+    "FND-07",
+    "fqdn-job-and-short-device-case-insensitive",
+    {
+        "devices": [device("SRV-DC01"), device("srv-file01.corp.local")],
+        "backup_jobs": [
+            job("DC", "Success", system="srv-dc01.corp.local"),
+            job("Nightly SRV-FILE01", "Success", system=""),
+        ],
+    },
+    P,
+    "All 2 servers have a backup job.",
+)
+
 # FND-08: non-compliant devices fail; the grace period is noted only.
 case(
     "FND-08",

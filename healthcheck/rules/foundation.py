@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -262,13 +263,9 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
     if found.empty:
         return not_assessed(msg("rules.FND-07.no_server"))
     jobs = ctx.frame("backup_jobs")
-    # A job protects a server when its system (or, without one, its name)
-    # mentions the server's name: "SRV-ERP01" or "SRV-ERP01.corp.local".
-    covers = " | ".join(
-        str(s).casefold()
-        for s in jobs["system"].where(jobs["system"].notna(), jobs["job"])
-    )
-    bare = sorted(n for n in found["name"] if str(n).casefold() not in covers)
+    named = jobs["system"].where(jobs["system"].notna(), jobs["job"])
+    covered = {n for cell in named for n in _host_names(cell)}
+    bare = sorted(n for n in found["name"] if not _own_names(n) & covered)
     if not bare:
         return passed(
             msg("rules.FND-07.pass", count=len(found)),
@@ -283,6 +280,34 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
         servers=len(found),
         without_backup=len(bare),
     )
+
+
+#: What separates host names in a job's system or name cell: "Nightly
+#: SRV-FILE01", "SRV-DC01, SRV-DC02", "Microsoft 365 (Exchange Online)".
+_HOST_SPLIT = re.compile(r"[\s,;|()\[\]\\/]+")
+
+
+def _host_names(cell: object) -> set[str]:
+    """The words of a cell that may name a host, each as given and as a short name.
+
+    Matching is exact and case-insensitive, never by substring (a job for
+    ``DC10`` does not protect ``DC1``); an FQDN matches its short name
+    (``srv-dc01.corp.local`` is ``SRV-DC01``).
+    """
+    if not isinstance(cell, str):
+        return set()
+    out: set[str] = set()
+    for word in _HOST_SPLIT.split(cell.casefold()):
+        word = word.strip(".:")
+        if word:
+            out |= {word, word.split(".", 1)[0]}
+    return out
+
+
+def _own_names(name: object) -> set[str]:
+    """A server's own name, whole and as a short name, for :func:`_host_names`."""
+    whole = str(name).strip().casefold() if isinstance(name, str) else ""
+    return {whole, whole.split(".", 1)[0]} - {""}
 
 
 def _compliance(value: object) -> str:

@@ -326,14 +326,18 @@ def test_finnish_numbers_dates_and_plurals_follow_the_locale() -> None:
     )
     one = msg("rules.FND-02.unknown", count=1).to_dict()
     many = msg("rules.FND-02.unknown", count=4).to_dict()
-    assert FI.message(one) == " Salauksen tila ei ole tiedossa 1 laitteesta."
+    assert FI.message(one) == (
+        " 1 laite jäi arvioimatta, koska sen salauksen tila ei ole tiedossa."
+    )
     assert FI.message(msg("rules.FND-08.grace", count=1).to_dict()).endswith(
         "1 laite on lisäajalla."
     )
     assert FI.message(msg("rules.FND-08.grace", count=4).to_dict()).endswith(
         "4 laitetta on lisäajalla."
     )
-    assert EN.message(many) == " Encryption state unknown for 4 devices."
+    assert EN.message(many) == (
+        " 4 devices not judged: their encryption state is unknown."
+    )
     disk = msg("rules.FND-05.pass", count=3, limit=12.5).to_dict()
     assert "12,5 %" in FI.message(disk) and "12.5 %" in EN.message(disk)
     reviewed = msg(

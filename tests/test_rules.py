@@ -266,7 +266,7 @@ case(
     },
     P,
     "All 2 devices with a known state are encrypted. "
-    "Encryption state unknown for 1 device.",
+    "1 device not judged: its encryption state is unknown.",
 )
 case(
     "FND-02",
@@ -1333,6 +1333,24 @@ def test_fnd06_before_any_update_in_the_table_is_not_guessed() -> None:
     data = {"devices": [device("pc-1", os_version="10.0.26100.1")]}
     f = run(data, as_of=date(2026, 8, 1), now=datetime(2026, 8, 1, 23, 0))["FND-06"]
     assert f.status is Status.NOT_ASSESSED
+
+
+def test_fnd02_unknown_encryption_is_not_judged_and_named() -> None:
+    data = {
+        "devices": [
+            device("pc-1", encrypted="True"),
+            device("pc-2", encrypted="False"),
+            device("pc-3", encrypted=""),
+            device("pc-4", encrypted=""),
+        ]
+    }
+    f = run(data)["FND-02"]
+    assert f.status is Status.FAIL
+    assert f.population == 2  # the devices whose state is known
+    assert f.affected == ("pc-2",)
+    assert f.measured["not_judged"] == ["pc-3", "pc-4"]
+    assert "2 devices not judged" in f.detail
+    assert f.score == pytest.approx(0.5)
 
 
 def test_fnd07_without_servers_is_not_a_pass() -> None:

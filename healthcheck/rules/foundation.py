@@ -53,7 +53,10 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     if known.empty:
         return not_assessed(msg("rules.FND-02.no_state"))
     plain = known[known["encrypted"].eq(False)]
-    unknown = len(devices) - len(known)
+    # A device whose state is unknown is neither a pass nor a failure: it is
+    # left out of the population and named, so the consultant can check it.
+    unjudged = sorted(str(n) for n in devices.loc[devices["encrypted"].isna(), "name"])
+    unknown = len(unjudged)
     note = msg("rules.FND-02.unknown", count=unknown) if unknown else ""
     if plain.empty:
         return passed(
@@ -62,6 +65,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
             devices=len(known),
             unencrypted=0,
             unknown=unknown,
+            not_judged=unjudged,
         )
     return failed(
         msg("rules.FND-02.fail", count=len(plain), total=len(known), note=note),
@@ -70,6 +74,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
         devices=len(known),
         unencrypted=len(plain),
         unknown=unknown,
+        not_judged=unjudged,
     )
 
 

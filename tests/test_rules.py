@@ -510,9 +510,12 @@ case(
         ]
     },
     F,
-    "4 purchased seats are unassigned: Microsoft 365 Business Premium 2, "
-    "Exchange Online (Plan 1) 2.",
-    ("EXCHANGESTANDARD: 2 unassigned", "SPB: 2 unassigned"),
+    "4 purchased seats are unassigned: Exchange Online (Plan 1) 2, "
+    "Microsoft 365 Business Premium 2.",
+    (
+        "Exchange Online (Plan 1) (EXCHANGESTANDARD): 2 unassigned",
+        "Microsoft 365 Business Premium (SPB): 2 unassigned",
+    ),
 )
 
 # REV-02: licensed accounts used within 90 days (cutoff 2026-08-22).
@@ -1351,6 +1354,25 @@ def test_fnd02_unknown_encryption_is_not_judged_and_named() -> None:
     assert f.measured["not_judged"] == ["pc-3", "pc-4"]
     assert "2 devices not judged" in f.detail
     assert f.score == pytest.approx(0.5)
+
+
+def test_rev01_counts_seats_and_names_skus_from_the_table() -> None:
+    # The export's own product-name column says "Business Premium" beside
+    # O365_BUSINESS_PREMIUM; Microsoft's table says Business Standard.
+    rows = [
+        {**sub("O365_BUSINESS_PREMIUM", "6", "1"), "name": "Business Premium"},
+        sub("SPB", "10", "6"),
+        sub("UNKNOWN_PAID_SKU", "2", "2"),
+    ]
+    f = run({"licence_skus": rows})["REV-01"]
+    assert f.status is Status.FAIL
+    assert f.count == 9 and f.population == 18
+    assert f.affected == (
+        "Microsoft 365 Business Premium (SPB): 4 unassigned",
+        "Microsoft 365 Business Standard (O365_BUSINESS_PREMIUM): 5 unassigned",
+    )
+    assert "Business Standard 5" in f.detail
+    assert "Business Premium 4" in f.detail
 
 
 def test_fnd07_without_servers_is_not_a_pass() -> None:

@@ -44,18 +44,29 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
         )
     }
     total = sum(seats.values())
+    # Names come from Microsoft's SKU table only, never from an export's own
+    # product-name column, and the part number stays beside the name, so
+    # O365_BUSINESS_PREMIUM reads "Microsoft 365 Business Standard".
+    order = sorted(seats, key=lambda s: (skus.display_name(s).casefold(), s))
     listed = [
-        msg("rules.REV-01.seats", sku=skus.display_name(s), count=n)
-        for s, n in seats.items()
+        msg("rules.REV-01.seats", sku=skus.display_name(s), count=seats[s])
+        for s in order
     ]
     return failed(
         msg("rules.REV-01.fail", count=total, listed=listed),
-        [f"{s}: {n} unassigned" for s, n in seats.items()],
+        [_seats_line(s, seats[s]) for s in order],
         population=int(paid["purchased"].clip(lower=0).sum()),
         affected_count=total,
         unassigned=total,
         by_sku=seats,
     )
+
+
+def _seats_line(sku: str, count: int) -> str:
+    """An affected line: the SKU's name from the table, its part number, its seats."""
+    name = skus.display_name(sku)
+    shown = sku if name == sku else f"{name} ({sku})"
+    return f"{shown}: {count} unassigned"
 
 
 @evaluates("REV-02")

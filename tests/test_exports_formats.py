@@ -212,6 +212,21 @@ def test_generic_backup_list(tmp_path: Path) -> None:
     assert list(jobs["last_result"]) == ["success"]
 
 
+def test_generic_backup_list_with_a_schedule(tmp_path: Path) -> None:
+    jobs = frame(
+        collect(engagement(tmp_path, "backup_jobs_schedule.csv"))[0], "backup_jobs"
+    )
+    assert list(jobs["schedule"]) == ["Daily", "Weekly"]
+    assert list(jobs["last_result"]) == ["success", "warning"]
+
+
+def test_generic_backup_list_without_a_schedule_has_no_column(tmp_path: Path) -> None:
+    jobs = frame(
+        collect(engagement(tmp_path, "backup_jobs_generic.csv"))[0], "backup_jobs"
+    )
+    assert "schedule" not in jobs.columns
+
+
 def test_rmm_patch_export_with_summary_line(tmp_path: Path) -> None:
     runs, _ = collect(engagement(tmp_path, "patch_status_rmm.tsv"))
     patch = frame(runs, "patch_status")

@@ -280,8 +280,9 @@ def test_finnish_findings_differ_from_english_and_are_filled_in() -> None:
 def test_dynamic_words_are_translated_too() -> None:
     by_id = {f.rule_id: f.to_dict() for f in _sample_findings()}
     backups = FI.detail(by_id["FND-04"])
-    assert "(epäonnistui)" in backups and "(varoitus)" in backups
-    assert "(failed)" not in backups and "(warning)" not in backups
+    # The sample's warning job is a success now, listed in the note.
+    assert "(epäonnistui)" in backups and "varoitukseen" in backups
+    assert "(failed)" not in backups and "warning" not in backups
     assert "Vastaus 'Osittain'." in FI.detail(by_id["DOC-02"])
     # An expired acceptance keeps the rule's own sentence, in Finnish, and the
     # client's reason in the client's words.

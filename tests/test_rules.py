@@ -52,6 +52,7 @@ def run(
     overrides: Mapping[str, Any] | None = None,
     missing_reasons: Mapping[str, str] | None = None,
     rules_section: Mapping[str, Any] | None = None,
+    collected_at: Mapping[str, datetime] | None = None,
 ) -> dict[str, Finding]:
     """Evaluate the whole catalogue; findings by rule id.
 
@@ -66,6 +67,7 @@ def run(
         overrides=overrides,
         missing_reasons=missing_reasons,
         rule_settings=engine.parse_rule_settings(rules_section),
+        collected_at=collected_at,
     )
     by_id = {f.rule_id: f for f in findings}
     assert len(by_id) == len(findings)
@@ -358,7 +360,7 @@ case(
         ]
     },
     P,
-    "All 2 backup jobs succeeded within 26 hours.",
+    "All 2 backup jobs succeeded within their schedule (26 hours for a daily job).",
 )
 case(
     "FND-04",
@@ -386,26 +388,64 @@ case(
         ]
     },
     F,
-    "2 backup jobs of 3 have no success within 26 hours: "
-    "Files (failed), Mail (success).",
+    "2 backup jobs of 3 have no success within their schedule "
+    "(26 hours for a daily job): Files (failed), Mail (success).",
     ("Files", "Mail"),
 )
 case(
     "FND-04",
-    "warning-fails",
+    "warning-is-a-success-that-is-listed",
     {
         "backup_jobs": [
             job(
                 "SQL",
                 "Warning",
                 last_run="2026-11-20 01:00:00",
-                last_success="2026-11-20 01:00:00",
+                last_success="2026-11-19 01:00:00",
             )
         ]
     },
+    P,
+    "1 job finished with a warning, which counts as a success: SQL.",
+)
+case(
+    "FND-04",
+    "weekly-job-judged-against-a-week",
+    {
+        "backup_jobs": [
+            {
+                **job(
+                    "Archive",
+                    "Success",
+                    last_run="2026-11-15 03:00:00",
+                    last_success="2026-11-15 03:00:00",
+                ),
+                "schedule": "Weekly",
+            },
+            {**job("Files", "Success", last_run="2026-11-20 01:00:00"), "schedule": ""},
+        ]
+    },
+    P,
+    "All 2 backup jobs succeeded within their schedule",
+)
+case(
+    "FND-04",
+    "weekly-job-older-than-a-week",
+    {
+        "backup_jobs": [
+            {
+                **job("Archive", "Success", last_run="2026-11-12 03:00:00"),
+                "schedule": "Weekly",
+            },
+            {
+                **job("Files", "Success", last_run="2026-11-18 01:00:00"),
+                "schedule": "Every 12 hours",
+            },
+        ]
+    },
     F,
-    "SQL (warning)",
-    ("SQL",),
+    "2 backup jobs of 2 have no success",
+    ("Archive", "Files"),
 )
 
 # FND-05: at least 20 % free disk; exactly 20 % is enough.
@@ -1373,6 +1413,55 @@ def test_rev01_counts_seats_and_names_skus_from_the_table() -> None:
     )
     assert "Business Standard 5" in f.detail
     assert "Business Premium 4" in f.detail
+
+
+def _nightly(started: str) -> dict[str, list[dict[str, str]]]:
+    return {"backup_jobs": [job("Nightly", "Success", last_run=started)]}
+
+
+def test_fnd04_age_is_measured_from_when_the_data_was_collected() -> None:
+    # Exports taken at 09:00 on the assessment day; the nightly job started
+    # at 21:30 the evening before: 11.5 hours old, not 26.5.
+    data = _nightly("2026-11-19 21:30:00")
+    taken = {"backup_jobs": datetime(2026, 11, 20, 9, 0)}
+    f = run(data, collected_at=taken)["FND-04"]
+    assert f.status is Status.PASS, f.detail
+    assert f.measured["measured_from"] == "2026-11-20T09:00:00"
+    # The job that did not run last night still fails from that moment.
+    late = run(_nightly("2026-11-18 21:30:00"), collected_at=taken)["FND-04"]
+    assert late.status is Status.FAIL
+
+
+def test_fnd04_as_of_before_collection_measures_from_the_export_day() -> None:
+    # Collected on 2 December, assessed as of 20 November: the export was
+    # taken on the 20th, no earlier than its newest entry.
+    taken = {"backup_jobs": datetime(2026, 12, 2, 6, 0)}
+    f = run(_nightly("2026-11-19 21:30:00"), collected_at=taken)["FND-04"]
+    assert f.status is Status.PASS, f.detail
+    assert f.measured["measured_from"] == "2026-11-20T00:00:00"
+    stale = run(_nightly("2026-11-17 21:30:00"), collected_at=taken)["FND-04"]
+    assert stale.status is Status.FAIL
+
+
+def test_fnd04_warning_does_not_hide_a_stale_or_failed_job() -> None:
+    data = {
+        "backup_jobs": [
+            job("Old warning", "Warning", last_run="2026-11-15 01:00:00"),
+            job("Broken", "Failed", last_run="2026-11-20 01:00:00"),
+            job("Fine", "Warning", last_run="2026-11-20 01:00:00"),
+        ]
+    }
+    f = run(data)["FND-04"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("Broken", "Old warning")
+    assert f.measured["warnings"] == ["Fine", "Old warning"]
+
+
+def test_fnd04_unreadable_schedule_is_judged_daily_and_named() -> None:
+    row = {**job("X", "Success", last_run="2026-11-17 01:00:00"), "schedule": "2nd Tue"}
+    f = run({"backup_jobs": [row]})["FND-04"]
+    assert f.status is Status.FAIL
+    assert f.measured["schedule_unread"] == ["X"]
 
 
 def test_fnd07_without_servers_is_not_a_pass() -> None:

@@ -1029,7 +1029,35 @@ case(
         ],
     },
     P,
-    "None of the 2 Global Administrators holds a paid licence.",
+    "None of the 2 Global Administrators holds a paid licence beyond Entra ID P1",
+)
+case(
+    "REV-09",
+    "identity-only-licences-are-dedicated-accounts",
+    {
+        "role_assignments": [role("adm-ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [
+            assign("adm-ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("adm-bob@x.fi", "AAD_PREMIUM"),
+        ],
+    },
+    P,
+    "None of the 2 Global Administrators holds a paid licence beyond Entra ID P1",
+)
+case(
+    "REV-09",
+    "p2-beside-a-mailbox-licence-still-fails",
+    {
+        "role_assignments": [role("ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [
+            assign("ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("ann@x.fi", "O365_BUSINESS_PREMIUM"),
+            assign("adm-bob@x.fi", "AAD_PREMIUM_P2"),
+        ],
+    },
+    F,
+    "1 Global Administrator of 2 uses a licensed everyday account.",
+    ("ann@x.fi",),
 )
 case(
     "REV-09",

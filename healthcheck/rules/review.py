@@ -249,13 +249,19 @@ def dedicated_admin_accounts(ctx: RuleContext) -> Outcome:
     if not ga:
         return not_assessed(msg("rules.shared.no_global_admin"))
     paid = facts.paid_assignments(ctx.frame("licence_assignments"))
-    licensed = ga & set(paid["upn"])
+    # Entra ID P1/P2 alone gives no mailbox or apps: the account is still a
+    # dedicated admin account (CIS Microsoft 365 benchmark 1.1.4), and PIM
+    # (REV-07) needs P2 on it.
+    identity = paid["sku"].map(skus.identity_only).astype(bool)
+    licensed = ga & set(paid.loc[~identity, "upn"])
+    identity_only = sorted((ga & set(paid.loc[identity, "upn"])) - licensed)
     if not licensed:
         return passed(
             msg("rules.REV-09.pass", count=len(ga)),
             population=len(ga),
             admins=len(ga),
             licensed=0,
+            identity_only=identity_only,
         )
     return failed(
         msg("rules.REV-09.fail", count=len(licensed), total=len(ga)),
@@ -263,4 +269,5 @@ def dedicated_admin_accounts(ctx: RuleContext) -> Outcome:
         population=len(ga),
         admins=len(ga),
         licensed=len(licensed),
+        identity_only=identity_only,
     )

@@ -666,6 +666,20 @@ case(
 )
 case(
     "REV-03",
+    "group-members-count-service-principals-do-not",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("Tier0"), "principal_type": "Group"},
+            {**role("bob@x.fi"), "principal_type": "User", "via_group": "Tier0"},
+            {**role("Automation"), "principal_type": "ServicePrincipal"},
+        ]
+    },
+    P,
+    "2 accounts hold Global Administrator.",
+)
+case(
+    "REV-03",
     "five",
     {"role_assignments": [role(f"a{i}@x.fi") for i in range(5)]},
     F,
@@ -685,7 +699,26 @@ case(
         "mfa_registration": [mfa("ann@x.fi"), mfa("bob@x.fi"), mfa("cid@x.fi", "No")],
     },
     P,
-    "All 2 admin accounts have registered MFA.",
+    "All 2 admin accounts that sign in have registered MFA.",
+)
+case(
+    "REV-04",
+    "service-principal-sync-account-and-guest-are-not-failed",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("Backup app"), "principal_type": "ServicePrincipal"},
+            role(
+                "Sync_DC01_1a2b3c@x.onmicrosoft.com",
+                "Directory Synchronization Accounts",
+            ),
+            role("partner_y.fi#EXT#@x.onmicrosoft.com", "Helpdesk Administrator"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi")],
+    },
+    P,
+    "The 1 admin account that signs in has registered MFA. 1 admin account is "
+    "not in the MFA registration data (a guest, for instance): unknown, not judged.",
 )
 case(
     "REV-04",
@@ -696,11 +729,30 @@ case(
             role("cid@x.fi"),
             role("dan@x.fi", "Security Administrator", "Eligible"),
         ],
-        "mfa_registration": [mfa("ann@x.fi"), mfa("cid@x.fi", "False")],
+        "mfa_registration": [
+            mfa("ann@x.fi"),
+            mfa("cid@x.fi", "False"),
+            mfa("dan@x.fi", "False"),
+        ],
     },
     F,
     "2 admin accounts of 3 have not registered MFA.",
     ("cid@x.fi", "dan@x.fi"),
+)
+case(
+    "REV-04",
+    "group-member-without-mfa",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("GA admins"), "principal_type": "Group"},
+            {**role("bob@x.fi"), "principal_type": "User", "via_group": "GA admins"},
+        ],
+        "mfa_registration": [mfa("ann@x.fi"), mfa("bob@x.fi", "False")],
+    },
+    F,
+    "1 admin account of 2 has not registered MFA.",
+    ("bob@x.fi",),
 )
 
 # REV-05: at least 95 % of enabled member accounts have MFA; 19 of 20 is 95 %.
@@ -714,10 +766,27 @@ case(
             user("guest@y.fi", user_type="Guest"),
             user("gone@x.fi", enabled="False"),
         ],
-        "mfa_registration": [mfa(f"u{i:02d}@x.fi") for i in range(19)],
+        "mfa_registration": [
+            *[mfa(f"u{i:02d}@x.fi") for i in range(19)],
+            mfa("u19@x.fi", "No"),
+        ],
     },
     P,
     "95 % of 20 enabled accounts have MFA.",
+)
+case(
+    "REV-05",
+    "absent-from-registration-data-is-unknown",
+    {
+        "users": [
+            *[user(f"u{i}@x.fi") for i in range(3)],
+            user("sync_dc01_1a2b3c@x.onmicrosoft.com"),
+        ],
+        "mfa_registration": [mfa("u0@x.fi"), mfa("u1@x.fi")],
+    },
+    P,
+    "100 % of 2 enabled accounts have MFA. 1 account is not in the MFA "
+    "registration data: unknown, not judged.",
 )
 case(
     "REV-05",
@@ -962,6 +1031,7 @@ case(
 )
 
 # REV-07: at most two permanent Global Administrators; eligible ones are fine.
+# Eligible rows show PIM in use when no licence data says otherwise.
 case(
     "REV-07",
     "two-permanent-two-eligible",
@@ -991,6 +1061,32 @@ case(
     F,
     "3 accounts hold Global Administrator permanently; at most 2",
     ("ann@x.fi", "bg1@x.fi", "bg2@x.fi"),
+)
+case(
+    "REV-07",
+    "pim-activation-is-not-standing",
+    {
+        "role_assignments": [
+            role("bg1@x.fi", kind="Assigned"),
+            role("bg2@x.fi", kind="Assigned"),
+            role("ann@x.fi", kind="Activated"),
+            role("ann@x.fi", kind="Eligible"),
+        ],
+        "licence_skus": [sub("AAD_PREMIUM_P2", "2", "2"), sub("SPB", "10", "10")],
+    },
+    P,
+    "2 accounts hold Global Administrator permanently (at most 2).",
+)
+case(
+    "REV-07",
+    "p2-tenant-with-standing-admins",
+    {
+        "role_assignments": [role(f"a{i}@x.fi", kind="Assigned") for i in range(3)],
+        "licence_skus": [sub("EMSPREMIUM", "3", "3")],
+    },
+    F,
+    "3 accounts hold Global Administrator permanently",
+    ("a0@x.fi", "a1@x.fi", "a2@x.fi"),
 )
 
 # REV-08: no guest holds an admin role (#EXT# UPN, or user type when known).
@@ -1490,6 +1586,62 @@ def test_fnd04_unreadable_schedule_is_judged_daily_and_named() -> None:
     f = run({"backup_jobs": [row]})["FND-04"]
     assert f.status is Status.FAIL
     assert f.measured["schedule_unread"] == ["X"]
+
+
+def test_rev07_without_entra_id_p2_is_not_assessed_naming_the_licence() -> None:
+    data = {
+        "role_assignments": [role(f"a{i}@x.fi") for i in range(4)],
+        "licence_skus": [sub("SPB", "10", "10")],
+    }
+    found = run(data)
+    f = found["REV-07"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "Microsoft Entra ID P2" in f.reason
+    # REV-03 still judges the count of Global Administrators.
+    assert found["REV-03"].status is Status.PASS
+
+
+def test_rev07_and_rev09_both_pass_for_a_licensed_pim_setup() -> None:
+    data = {
+        "role_assignments": [
+            role("bg1@x.fi", kind="Assigned"),
+            role("bg2@x.fi", kind="Assigned"),
+            role("adm-ann@x.fi", kind="Eligible"),
+        ],
+        "licence_skus": [sub("AAD_PREMIUM_P2", "3", "3")],
+        "licence_assignments": [
+            assign("adm-ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("bg1@x.fi", "AAD_PREMIUM_P2"),
+        ],
+    }
+    found = run(data)
+    assert found["REV-07"].status is Status.PASS
+    assert found["REV-09"].status is Status.PASS
+
+
+def test_rev04_lists_apart_what_is_not_judged() -> None:
+    data = {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("old@x.fi"),
+            {**role("Backup app"), "principal_type": "ServicePrincipal"},
+            role(
+                "Sync_DC01_1a2b3c@x.onmicrosoft.com",
+                "Directory Synchronization Accounts",
+            ),
+            role("guest_y.fi#EXT#@x.onmicrosoft.com"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi", "False"), mfa("old@x.fi", "False")],
+        "users": [user("ann@x.fi"), user("old@x.fi", enabled="False")],
+    }
+    f = run(data)["REV-04"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("ann@x.fi",)  # the disabled account cannot sign in
+    assert f.population == 1
+    # Canonical UPNs are lower case, names too.
+    assert f.measured["service_principals"] == ["backup app"]
+    assert f.measured["sync_accounts"] == ["sync_dc01_1a2b3c@x.onmicrosoft.com"]
+    assert f.measured["unknown"] == ["guest_y.fi#ext#@x.onmicrosoft.com"]
 
 
 def test_fnd07_without_servers_is_not_a_pass() -> None:

@@ -1644,6 +1644,34 @@ def test_rev04_lists_apart_what_is_not_judged() -> None:
     assert f.measured["unknown"] == ["guest_y.fi#ext#@x.onmicrosoft.com"]
 
 
+def test_doc07_shared_devices_by_category_or_profile_need_no_user() -> None:
+    kiosk = {**device("kiosk-1"), "category": "Kiosk", "enrollment_profile": ""}
+    shared = {**device("lab-1"), "category": "", "enrollment_profile": "Shared PCs"}
+    lost = {**device("pc-2"), "category": "Office", "enrollment_profile": ""}
+    owned = {**device("pc-1", primary_user="ann@x.fi"), "category": "Office"}
+    owned["enrollment_profile"] = ""
+    data = {"devices": [kiosk, shared, lost, owned]}
+    rules_section = {"DOC-07": {"shared_categories": ["kiosk", "Shared PCs"]}}
+    f = run(data, rules_section=rules_section)["DOC-07"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("pc-2",)  # a real user device without a user still fails
+    assert f.population == 2
+    assert f.measured["shared"] == ["kiosk-1", "lab-1"]
+    assert "2 shared devices need none" in f.detail
+    # Without the client naming its shared categories, they are user devices.
+    plain = run(data)["DOC-07"]
+    assert plain.affected == ("kiosk-1", "lab-1", "pc-2")
+
+
+def test_doc07_only_shared_devices_is_not_assessed() -> None:
+    kiosk = {**device("kiosk-1"), "category": "Kiosk"}
+    f = run(
+        {"devices": [kiosk, device("SRV-DC01")]},
+        rules_section={"DOC-07": {"shared_categories": ["Kiosk"]}},
+    )["DOC-07"]
+    assert f.status is Status.NOT_ASSESSED
+
+
 def test_fnd07_without_servers_is_not_a_pass() -> None:
     data = {
         "devices": [device("pc-1"), device("mac-1", os="macOS")],

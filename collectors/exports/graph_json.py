@@ -194,6 +194,8 @@ def managed_devices(
             "total_storage_mb": _megabytes(i.get("totalStorageSpaceInBytes")),
             "free_storage_mb": _megabytes(i.get("freeStorageSpaceInBytes")),
             "primary_user": _text(i.get("userPrincipalName")),
+            "category": _text(i.get("deviceCategoryDisplayName")),
+            "enrollment_profile": _text(i.get("enrollmentProfileName")),
         }
         for i in items
     ]
@@ -214,6 +216,8 @@ def managed_devices(
                 "total_storage_mb",
                 "free_storage_mb",
                 "primary_user",
+                "category",
+                "enrollment_profile",
             ],
             {
                 "device_id": "id",
@@ -226,6 +230,8 @@ def managed_devices(
                 "total_storage_mb": "totalStorageSpaceInBytes",
                 "free_storage_mb": "freeStorageSpaceInBytes",
                 "primary_user": "userPrincipalName",
+                "category": "deviceCategoryDisplayName",
+                "enrollment_profile": "enrollmentProfileName",
             },
         )
     ]

@@ -280,3 +280,12 @@ def test_export_and_graph_json_give_the_same_dataset(
         pd.testing.assert_frame_equal(left, right, check_dtype=False)
         compared += 1
     assert compared >= 1
+
+
+def test_saved_role_assignments_say_who_is_a_person(tmp_path: Path) -> None:
+    runs = collect(engagement(tmp_path, "roleAssignments_principals.json"))[0]
+    roles = frame(runs, "role_assignments").set_index("upn")
+    assert roles.loc["ann@contoso.example", "principal_type"] == "user"
+    assert roles.loc["backup automation", "principal_type"] == "service_principal"
+    assert roles.loc["tier0 admins", "principal_type"] == "group"
+    assert set(roles["assignment"]) == {"permanent"}

@@ -288,18 +288,24 @@ def role_assignments(
             {
                 "upn": _text(who),
                 "role": _text(role.get("displayName") or i.get("roleDefinitionId")),
-                "assignment": kind,
+                # A schedule instance says Assigned or Activated (a PIM
+                # activation); a plain roleAssignment says nothing: ``kind``.
+                "assignment": _text(i.get("assignmentType") or kind),
+                # "#microsoft.graph.user", ".group" or ".servicePrincipal":
+                # service principals and groups are not people (REV-04).
+                "principal_type": _text(principal.get("@odata.type")),
             }
         )
     return [
         _part(
             "role_assignments",
             rows,
-            ["upn", "role", "assignment"],
+            ["upn", "role", "assignment", "principal_type"],
             {
                 "upn": "principal.userPrincipalName",
                 "role": "roleDefinition.displayName",
-                "assignment": "assignment",
+                "assignment": "assignmentType",
+                "principal_type": "principal.@odata.type",
             },
         )
     ]

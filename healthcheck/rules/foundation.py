@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -121,7 +120,6 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
 _OK_RESULTS = frozenset({"success", "warning"})
 
 _HOURS = {"hourly": 1, "daily": 24, "nightly": 24, "weekly": 168, "monthly": 744}
-_EVERY = re.compile(r"every\s+(\d+(?:[.,]\d+)?)\s*(hours?|h|days?|d|weeks?|w)\b")
 _UNIT = {"h": 1, "d": 24, "w": 168}
 
 
@@ -136,9 +134,13 @@ def schedule_hours(schedule: object) -> float | None:
     text = schedule.strip().casefold()
     if text in _HOURS:
         return float(_HOURS[text])
-    found = _EVERY.search(text)
-    if found:
-        return float(found.group(1).replace(",", ".")) * _UNIT[found.group(2)[0]]
+    words = text.split()
+    # "every 4 hours", "every 2 days", "every 12 h"
+    if len(words) == 3 and words[0] == "every" and words[2][:1] in _UNIT:
+        try:
+            return float(words[1].replace(",", ".")) * _UNIT[words[2][0]]
+        except ValueError:
+            return None
     return None
 
 
@@ -367,7 +369,7 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
 
 #: What separates host names in a job's system or name cell: "Nightly
 #: SRV-FILE01", "SRV-DC01, SRV-DC02", "Microsoft 365 (Exchange Online)".
-_HOST_SPLIT = re.compile(r"[\s,;|()\[\]\\/]+")
+_HOST_SEPARATORS = str.maketrans({c: " " for c in ",;|()[]\\/"})
 
 
 def _host_names(cell: object) -> set[str]:
@@ -380,7 +382,7 @@ def _host_names(cell: object) -> set[str]:
     if not isinstance(cell, str):
         return set()
     out: set[str] = set()
-    for word in _HOST_SPLIT.split(cell.casefold()):
+    for word in cell.casefold().translate(_HOST_SEPARATORS).split():
         word = word.strip(".:")
         if word:
             out |= {word, word.split(".", 1)[0]}

@@ -492,6 +492,7 @@ def evaluate(
     catalog: Sequence[Rule] | None = None,
     evaluators: Mapping[str, rules.Evaluator] | None = None,
     rule_settings: RuleSettings | None = None,
+    collected_at: Mapping[str, datetime] | None = None,
 ) -> tuple[Finding, ...]:
     """Evaluate every catalogue rule.
 
@@ -506,6 +507,8 @@ def evaluate(
         evaluators: rule id -> evaluator; the built-in evaluators by default.
         rule_settings: per-rule parameters (these win over ``overrides``) and
             accepted risks, from :func:`parse_rule_settings`.
+        collected_at: when each dataset was collected, by name (a rule may
+            measure an age from it rather than from ``now``).
     """
     from healthcheck import rules
 
@@ -540,7 +543,12 @@ def evaluate(
             )
             continue
         ctx = rules.RuleContext(
-            rule_id=rule.id, datasets=frames, params=params, as_of=as_of, now=now
+            rule_id=rule.id,
+            datasets=frames,
+            params=params,
+            as_of=as_of,
+            now=now,
+            collected_at=dict(collected_at or {}),
         )
         try:
             outcome = chosen[rule.id](ctx)

@@ -238,6 +238,7 @@ def assess(
         overrides={"inactive_days": cfg.inactive_days},
         missing_reasons=ev.missing_reasons(),
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
+        collected_at=_collected_times(ev),
     )
     layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
@@ -264,6 +265,16 @@ def assess(
         sources=tuple(ev.sources),
         rejected=tuple(ev.rejected),
     )
+
+
+def _collected_times(ev: evidence.Evidence) -> dict[str, datetime]:
+    """When each dataset was collected, from the evidence manifest."""
+    out = {}
+    for name, entry in ev.manifest.get("datasets", {}).items():
+        stamp = entry.get("collected_at") if isinstance(entry, dict) else None
+        if stamp:
+            out[name] = datetime.fromisoformat(str(stamp))
+    return out
 
 
 def render_all(

@@ -192,3 +192,24 @@ def included_in(sku: str) -> frozenset[str]:
     return frozenset(
         other for other in catalog() if covering_bundle(sku, {other}) is not None
     )
+
+
+#: Service plans of Microsoft Entra ID P1/P2 (with MFA and Cloud App
+#: Discovery, which both include). An admin account holding only these is
+#: still a dedicated admin account: CIS Microsoft 365 Foundations Benchmark
+#: 1.1.4 (administrative accounts use a licence with no applications assigned,
+#: such as Entra ID P1 or P2).
+IDENTITY_PLANS = frozenset(
+    {"AAD_PREMIUM", "AAD_PREMIUM_P2", "MFA_PREMIUM", "ADALLOM_S_DISCOVERY"}
+)
+
+
+def identity_only(sku: str) -> bool:
+    """True for a SKU whose services are identity only (Entra ID P1 or P2)."""
+    plans = _essential(service_plans(sku))
+    return bool(plans) and plans <= IDENTITY_PLANS
+
+
+def has_plan(sku: str, plan: str) -> bool:
+    """True when the table lists ``plan`` among the SKU's service plans."""
+    return plan in service_plans(sku)

@@ -333,6 +333,8 @@ _FIVE_ADMINS = {
         {"upn": f"a{i}@x.fi", "role": "Global Administrator", "assignment": "Active"}
         for i in range(5)
     ]
+    # An eligible role shows PIM in use, so REV-07 (standing admins) is assessed.
+    + [{"upn": "a0@x.fi", "role": "User Administrator", "assignment": "Eligible"}]
 }
 
 

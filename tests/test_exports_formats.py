@@ -212,6 +212,21 @@ def test_generic_backup_list(tmp_path: Path) -> None:
     assert list(jobs["last_result"]) == ["success"]
 
 
+def test_generic_backup_list_with_a_schedule(tmp_path: Path) -> None:
+    jobs = frame(
+        collect(engagement(tmp_path, "backup_jobs_schedule.csv"))[0], "backup_jobs"
+    )
+    assert list(jobs["schedule"]) == ["Daily", "Weekly"]
+    assert list(jobs["last_result"]) == ["success", "warning"]
+
+
+def test_generic_backup_list_without_a_schedule_has_no_column(tmp_path: Path) -> None:
+    jobs = frame(
+        collect(engagement(tmp_path, "backup_jobs_generic.csv"))[0], "backup_jobs"
+    )
+    assert "schedule" not in jobs.columns
+
+
 def test_rmm_patch_export_with_summary_line(tmp_path: Path) -> None:
     runs, _ = collect(engagement(tmp_path, "patch_status_rmm.tsv"))
     patch = frame(runs, "patch_status")
@@ -265,3 +280,12 @@ def test_export_and_graph_json_give_the_same_dataset(
         pd.testing.assert_frame_equal(left, right, check_dtype=False)
         compared += 1
     assert compared >= 1
+
+
+def test_saved_role_assignments_say_who_is_a_person(tmp_path: Path) -> None:
+    runs = collect(engagement(tmp_path, "roleAssignments_principals.json"))[0]
+    roles = frame(runs, "role_assignments").set_index("upn")
+    assert roles.loc["ann@contoso.example", "principal_type"] == "user"
+    assert roles.loc["backup automation", "principal_type"] == "service_principal"
+    assert roles.loc["tier0 admins", "principal_type"] == "group"
+    assert set(roles["assignment"]) == {"permanent"}

@@ -280,8 +280,9 @@ def test_finnish_findings_differ_from_english_and_are_filled_in() -> None:
 def test_dynamic_words_are_translated_too() -> None:
     by_id = {f.rule_id: f.to_dict() for f in _sample_findings()}
     backups = FI.detail(by_id["FND-04"])
-    assert "(epäonnistui)" in backups and "(varoitus)" in backups
-    assert "(failed)" not in backups and "(warning)" not in backups
+    # The sample's warning job is a success now, listed in the note.
+    assert "(epäonnistui)" in backups and "varoitukseen" in backups
+    assert "(failed)" not in backups and "warning" not in backups
     assert "Vastaus 'Osittain'." in FI.detail(by_id["DOC-02"])
     # An expired acceptance keeps the rule's own sentence, in Finnish, and the
     # client's reason in the client's words.
@@ -326,14 +327,18 @@ def test_finnish_numbers_dates_and_plurals_follow_the_locale() -> None:
     )
     one = msg("rules.FND-02.unknown", count=1).to_dict()
     many = msg("rules.FND-02.unknown", count=4).to_dict()
-    assert FI.message(one) == " Salauksen tila ei ole tiedossa 1 laitteesta."
+    assert FI.message(one) == (
+        " 1 laite jäi arvioimatta, koska sen salauksen tila ei ole tiedossa."
+    )
     assert FI.message(msg("rules.FND-08.grace", count=1).to_dict()).endswith(
         "1 laite on lisäajalla."
     )
     assert FI.message(msg("rules.FND-08.grace", count=4).to_dict()).endswith(
         "4 laitetta on lisäajalla."
     )
-    assert EN.message(many) == " Encryption state unknown for 4 devices."
+    assert EN.message(many) == (
+        " 4 devices not judged: their encryption state is unknown."
+    )
     disk = msg("rules.FND-05.pass", count=3, limit=12.5).to_dict()
     assert "12,5 %" in FI.message(disk) and "12.5 %" in EN.message(disk)
     reviewed = msg(

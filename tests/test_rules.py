@@ -52,6 +52,7 @@ def run(
     overrides: Mapping[str, Any] | None = None,
     missing_reasons: Mapping[str, str] | None = None,
     rules_section: Mapping[str, Any] | None = None,
+    collected_at: Mapping[str, datetime] | None = None,
 ) -> dict[str, Finding]:
     """Evaluate the whole catalogue; findings by rule id.
 
@@ -66,6 +67,7 @@ def run(
         overrides=overrides,
         missing_reasons=missing_reasons,
         rule_settings=engine.parse_rule_settings(rules_section),
+        collected_at=collected_at,
     )
     by_id = {f.rule_id: f for f in findings}
     assert len(by_id) == len(findings)
@@ -266,7 +268,7 @@ case(
     },
     P,
     "All 2 devices with a known state are encrypted. "
-    "Encryption state unknown for 1 device.",
+    "1 device not judged: its encryption state is unknown.",
 )
 case(
     "FND-02",
@@ -358,7 +360,7 @@ case(
         ]
     },
     P,
-    "All 2 backup jobs succeeded within 26 hours.",
+    "All 2 backup jobs succeeded within their schedule (26 hours for a daily job).",
 )
 case(
     "FND-04",
@@ -386,26 +388,64 @@ case(
         ]
     },
     F,
-    "2 backup jobs of 3 have no success within 26 hours: "
-    "Files (failed), Mail (success).",
+    "2 backup jobs of 3 have no success within their schedule "
+    "(26 hours for a daily job): Files (failed), Mail (success).",
     ("Files", "Mail"),
 )
 case(
     "FND-04",
-    "warning-fails",
+    "warning-is-a-success-that-is-listed",
     {
         "backup_jobs": [
             job(
                 "SQL",
                 "Warning",
                 last_run="2026-11-20 01:00:00",
-                last_success="2026-11-20 01:00:00",
+                last_success="2026-11-19 01:00:00",
             )
         ]
     },
+    P,
+    "1 job finished with a warning, which counts as a success: SQL.",
+)
+case(
+    "FND-04",
+    "weekly-job-judged-against-a-week",
+    {
+        "backup_jobs": [
+            {
+                **job(
+                    "Archive",
+                    "Success",
+                    last_run="2026-11-15 03:00:00",
+                    last_success="2026-11-15 03:00:00",
+                ),
+                "schedule": "Weekly",
+            },
+            {**job("Files", "Success", last_run="2026-11-20 01:00:00"), "schedule": ""},
+        ]
+    },
+    P,
+    "All 2 backup jobs succeeded within their schedule",
+)
+case(
+    "FND-04",
+    "weekly-job-older-than-a-week",
+    {
+        "backup_jobs": [
+            {
+                **job("Archive", "Success", last_run="2026-11-12 03:00:00"),
+                "schedule": "Weekly",
+            },
+            {
+                **job("Files", "Success", last_run="2026-11-18 01:00:00"),
+                "schedule": "Every 12 hours",
+            },
+        ]
+    },
     F,
-    "SQL (warning)",
-    ("SQL",),
+    "2 backup jobs of 2 have no success",
+    ("Archive", "Files"),
 )
 
 # FND-05: at least 20 % free disk; exactly 20 % is enough.
@@ -510,9 +550,12 @@ case(
         ]
     },
     F,
-    "4 purchased seats are unassigned: Microsoft 365 Business Premium 2, "
-    "Exchange Online (Plan 1) 2.",
-    ("EXCHANGESTANDARD: 2 unassigned", "SPB: 2 unassigned"),
+    "4 purchased seats are unassigned: Exchange Online (Plan 1) 2, "
+    "Microsoft 365 Business Premium 2.",
+    (
+        "Exchange Online (Plan 1) (EXCHANGESTANDARD): 2 unassigned",
+        "Microsoft 365 Business Premium (SPB): 2 unassigned",
+    ),
 )
 
 # REV-02: licensed accounts used within 90 days (cutoff 2026-08-22).
@@ -623,6 +666,20 @@ case(
 )
 case(
     "REV-03",
+    "group-members-count-service-principals-do-not",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("Tier0"), "principal_type": "Group"},
+            {**role("bob@x.fi"), "principal_type": "User", "via_group": "Tier0"},
+            {**role("Automation"), "principal_type": "ServicePrincipal"},
+        ]
+    },
+    P,
+    "2 accounts hold Global Administrator.",
+)
+case(
+    "REV-03",
     "five",
     {"role_assignments": [role(f"a{i}@x.fi") for i in range(5)]},
     F,
@@ -642,7 +699,26 @@ case(
         "mfa_registration": [mfa("ann@x.fi"), mfa("bob@x.fi"), mfa("cid@x.fi", "No")],
     },
     P,
-    "All 2 admin accounts have registered MFA.",
+    "All 2 admin accounts that sign in have registered MFA.",
+)
+case(
+    "REV-04",
+    "service-principal-sync-account-and-guest-are-not-failed",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("Backup app"), "principal_type": "ServicePrincipal"},
+            role(
+                "Sync_DC01_1a2b3c@x.onmicrosoft.com",
+                "Directory Synchronization Accounts",
+            ),
+            role("partner_y.fi#EXT#@x.onmicrosoft.com", "Helpdesk Administrator"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi")],
+    },
+    P,
+    "The 1 admin account that signs in has registered MFA. 1 admin account is "
+    "not in the MFA registration data (a guest, for instance): unknown, not judged.",
 )
 case(
     "REV-04",
@@ -653,11 +729,30 @@ case(
             role("cid@x.fi"),
             role("dan@x.fi", "Security Administrator", "Eligible"),
         ],
-        "mfa_registration": [mfa("ann@x.fi"), mfa("cid@x.fi", "False")],
+        "mfa_registration": [
+            mfa("ann@x.fi"),
+            mfa("cid@x.fi", "False"),
+            mfa("dan@x.fi", "False"),
+        ],
     },
     F,
     "2 admin accounts of 3 have not registered MFA.",
     ("cid@x.fi", "dan@x.fi"),
+)
+case(
+    "REV-04",
+    "group-member-without-mfa",
+    {
+        "role_assignments": [
+            role("ann@x.fi"),
+            {**role("GA admins"), "principal_type": "Group"},
+            {**role("bob@x.fi"), "principal_type": "User", "via_group": "GA admins"},
+        ],
+        "mfa_registration": [mfa("ann@x.fi"), mfa("bob@x.fi", "False")],
+    },
+    F,
+    "1 admin account of 2 has not registered MFA.",
+    ("bob@x.fi",),
 )
 
 # REV-05: at least 95 % of enabled member accounts have MFA; 19 of 20 is 95 %.
@@ -671,10 +766,27 @@ case(
             user("guest@y.fi", user_type="Guest"),
             user("gone@x.fi", enabled="False"),
         ],
-        "mfa_registration": [mfa(f"u{i:02d}@x.fi") for i in range(19)],
+        "mfa_registration": [
+            *[mfa(f"u{i:02d}@x.fi") for i in range(19)],
+            mfa("u19@x.fi", "No"),
+        ],
     },
     P,
     "95 % of 20 enabled accounts have MFA.",
+)
+case(
+    "REV-05",
+    "absent-from-registration-data-is-unknown",
+    {
+        "users": [
+            *[user(f"u{i}@x.fi") for i in range(3)],
+            user("sync_dc01_1a2b3c@x.onmicrosoft.com"),
+        ],
+        "mfa_registration": [mfa("u0@x.fi"), mfa("u1@x.fi")],
+    },
+    P,
+    "100 % of 2 enabled accounts have MFA. 1 account is not in the MFA "
+    "registration data: unknown, not judged.",
 )
 case(
     "REV-05",
@@ -800,6 +912,34 @@ case(
     rules_section={"FND-07": {"server_pattern": "-HOST-"}},
 )
 
+case(
+    "FND-07",
+    "dc1-is-not-protected-by-a-dc10-job",
+    {
+        "devices": [
+            device("DC1", os="Windows Server 2022"),
+            device("DC10", os="Windows Server 2022"),
+        ],
+        "backup_jobs": [job("Nightly DC10", "Success", system="")],
+    },
+    F,
+    "1 server of 2 has no backup job: DC1.",
+    ("DC1",),
+)
+case(
+    "FND-07",
+    "fqdn-job-and-short-device-case-insensitive",
+    {
+        "devices": [device("SRV-DC01"), device("srv-file01.corp.local")],
+        "backup_jobs": [
+            job("DC", "Success", system="srv-dc01.corp.local"),
+            job("Nightly SRV-FILE01", "Success", system=""),
+        ],
+    },
+    P,
+    "All 2 servers have a backup job.",
+)
+
 # FND-08: non-compliant devices fail; the grace period is noted only.
 case(
     "FND-08",
@@ -891,6 +1031,7 @@ case(
 )
 
 # REV-07: at most two permanent Global Administrators; eligible ones are fine.
+# Eligible rows show PIM in use when no licence data says otherwise.
 case(
     "REV-07",
     "two-permanent-two-eligible",
@@ -920,6 +1061,32 @@ case(
     F,
     "3 accounts hold Global Administrator permanently; at most 2",
     ("ann@x.fi", "bg1@x.fi", "bg2@x.fi"),
+)
+case(
+    "REV-07",
+    "pim-activation-is-not-standing",
+    {
+        "role_assignments": [
+            role("bg1@x.fi", kind="Assigned"),
+            role("bg2@x.fi", kind="Assigned"),
+            role("ann@x.fi", kind="Activated"),
+            role("ann@x.fi", kind="Eligible"),
+        ],
+        "licence_skus": [sub("AAD_PREMIUM_P2", "2", "2"), sub("SPB", "10", "10")],
+    },
+    P,
+    "2 accounts hold Global Administrator permanently (at most 2).",
+)
+case(
+    "REV-07",
+    "p2-tenant-with-standing-admins",
+    {
+        "role_assignments": [role(f"a{i}@x.fi", kind="Assigned") for i in range(3)],
+        "licence_skus": [sub("EMSPREMIUM", "3", "3")],
+    },
+    F,
+    "3 accounts hold Global Administrator permanently",
+    ("a0@x.fi", "a1@x.fi", "a2@x.fi"),
 )
 
 # REV-08: no guest holds an admin role (#EXT# UPN, or user type when known).
@@ -958,7 +1125,35 @@ case(
         ],
     },
     P,
-    "None of the 2 Global Administrators holds a paid licence.",
+    "None of the 2 Global Administrators holds a paid licence beyond Entra ID P1",
+)
+case(
+    "REV-09",
+    "identity-only-licences-are-dedicated-accounts",
+    {
+        "role_assignments": [role("adm-ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [
+            assign("adm-ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("adm-bob@x.fi", "AAD_PREMIUM"),
+        ],
+    },
+    P,
+    "None of the 2 Global Administrators holds a paid licence beyond Entra ID P1",
+)
+case(
+    "REV-09",
+    "p2-beside-a-mailbox-licence-still-fails",
+    {
+        "role_assignments": [role("ann@x.fi"), role("adm-bob@x.fi")],
+        "licence_assignments": [
+            assign("ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("ann@x.fi", "O365_BUSINESS_PREMIUM"),
+            assign("adm-bob@x.fi", "AAD_PREMIUM_P2"),
+        ],
+    },
+    F,
+    "1 Global Administrator of 2 uses a licensed everyday account.",
+    ("ann@x.fi",),
 )
 case(
     "REV-09",
@@ -1304,6 +1499,176 @@ def test_fnd06_before_any_update_in_the_table_is_not_guessed() -> None:
     # In August 2026 no update of the table is due yet: nothing to compare.
     data = {"devices": [device("pc-1", os_version="10.0.26100.1")]}
     f = run(data, as_of=date(2026, 8, 1), now=datetime(2026, 8, 1, 23, 0))["FND-06"]
+    assert f.status is Status.NOT_ASSESSED
+
+
+def test_fnd02_unknown_encryption_is_not_judged_and_named() -> None:
+    data = {
+        "devices": [
+            device("pc-1", encrypted="True"),
+            device("pc-2", encrypted="False"),
+            device("pc-3", encrypted=""),
+            device("pc-4", encrypted=""),
+        ]
+    }
+    f = run(data)["FND-02"]
+    assert f.status is Status.FAIL
+    assert f.population == 2  # the devices whose state is known
+    assert f.affected == ("pc-2",)
+    assert f.measured["not_judged"] == ["pc-3", "pc-4"]
+    assert "2 devices not judged" in f.detail
+    assert f.score == pytest.approx(0.5)
+
+
+def test_rev01_counts_seats_and_names_skus_from_the_table() -> None:
+    # The export's own product-name column says "Business Premium" beside
+    # O365_BUSINESS_PREMIUM; Microsoft's table says Business Standard.
+    rows = [
+        {**sub("O365_BUSINESS_PREMIUM", "6", "1"), "name": "Business Premium"},
+        sub("SPB", "10", "6"),
+        sub("UNKNOWN_PAID_SKU", "2", "2"),
+    ]
+    f = run({"licence_skus": rows})["REV-01"]
+    assert f.status is Status.FAIL
+    assert f.count == 9 and f.population == 18
+    assert f.affected == (
+        "Microsoft 365 Business Premium (SPB): 4 unassigned",
+        "Microsoft 365 Business Standard (O365_BUSINESS_PREMIUM): 5 unassigned",
+    )
+    assert "Business Standard 5" in f.detail
+    assert "Business Premium 4" in f.detail
+
+
+def _nightly(started: str) -> dict[str, list[dict[str, str]]]:
+    return {"backup_jobs": [job("Nightly", "Success", last_run=started)]}
+
+
+def test_fnd04_age_is_measured_from_when_the_data_was_collected() -> None:
+    # Exports taken at 09:00 on the assessment day; the nightly job started
+    # at 21:30 the evening before: 11.5 hours old, not 26.5.
+    data = _nightly("2026-11-19 21:30:00")
+    taken = {"backup_jobs": datetime(2026, 11, 20, 9, 0)}
+    f = run(data, collected_at=taken)["FND-04"]
+    assert f.status is Status.PASS, f.detail
+    assert f.measured["measured_from"] == "2026-11-20T09:00:00"
+    # The job that did not run last night still fails from that moment.
+    late = run(_nightly("2026-11-18 21:30:00"), collected_at=taken)["FND-04"]
+    assert late.status is Status.FAIL
+
+
+def test_fnd04_as_of_before_collection_measures_from_the_export_day() -> None:
+    # Collected on 2 December, assessed as of 20 November: the export was
+    # taken on the 20th, no earlier than its newest entry.
+    taken = {"backup_jobs": datetime(2026, 12, 2, 6, 0)}
+    f = run(_nightly("2026-11-19 21:30:00"), collected_at=taken)["FND-04"]
+    assert f.status is Status.PASS, f.detail
+    assert f.measured["measured_from"] == "2026-11-20T00:00:00"
+    stale = run(_nightly("2026-11-17 21:30:00"), collected_at=taken)["FND-04"]
+    assert stale.status is Status.FAIL
+
+
+def test_fnd04_warning_does_not_hide_a_stale_or_failed_job() -> None:
+    data = {
+        "backup_jobs": [
+            job("Old warning", "Warning", last_run="2026-11-15 01:00:00"),
+            job("Broken", "Failed", last_run="2026-11-20 01:00:00"),
+            job("Fine", "Warning", last_run="2026-11-20 01:00:00"),
+        ]
+    }
+    f = run(data)["FND-04"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("Broken", "Old warning")
+    assert f.measured["warnings"] == ["Fine", "Old warning"]
+
+
+def test_fnd04_unreadable_schedule_is_judged_daily_and_named() -> None:
+    row = {**job("X", "Success", last_run="2026-11-17 01:00:00"), "schedule": "2nd Tue"}
+    f = run({"backup_jobs": [row]})["FND-04"]
+    assert f.status is Status.FAIL
+    assert f.measured["schedule_unread"] == ["X"]
+
+
+def test_rev07_without_entra_id_p2_is_not_assessed_naming_the_licence() -> None:
+    data = {
+        "role_assignments": [role(f"a{i}@x.fi") for i in range(4)],
+        "licence_skus": [sub("SPB", "10", "10")],
+    }
+    found = run(data)
+    f = found["REV-07"]
+    assert f.status is Status.NOT_ASSESSED
+    assert "Microsoft Entra ID P2" in f.reason
+    # REV-03 still judges the count of Global Administrators.
+    assert found["REV-03"].status is Status.PASS
+
+
+def test_rev07_and_rev09_both_pass_for_a_licensed_pim_setup() -> None:
+    data = {
+        "role_assignments": [
+            role("bg1@x.fi", kind="Assigned"),
+            role("bg2@x.fi", kind="Assigned"),
+            role("adm-ann@x.fi", kind="Eligible"),
+        ],
+        "licence_skus": [sub("AAD_PREMIUM_P2", "3", "3")],
+        "licence_assignments": [
+            assign("adm-ann@x.fi", "AAD_PREMIUM_P2"),
+            assign("bg1@x.fi", "AAD_PREMIUM_P2"),
+        ],
+    }
+    found = run(data)
+    assert found["REV-07"].status is Status.PASS
+    assert found["REV-09"].status is Status.PASS
+
+
+def test_rev04_lists_apart_what_is_not_judged() -> None:
+    data = {
+        "role_assignments": [
+            role("ann@x.fi"),
+            role("old@x.fi"),
+            {**role("Backup app"), "principal_type": "ServicePrincipal"},
+            role(
+                "Sync_DC01_1a2b3c@x.onmicrosoft.com",
+                "Directory Synchronization Accounts",
+            ),
+            role("guest_y.fi#EXT#@x.onmicrosoft.com"),
+        ],
+        "mfa_registration": [mfa("ann@x.fi", "False"), mfa("old@x.fi", "False")],
+        "users": [user("ann@x.fi"), user("old@x.fi", enabled="False")],
+    }
+    f = run(data)["REV-04"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("ann@x.fi",)  # the disabled account cannot sign in
+    assert f.population == 1
+    # Canonical UPNs are lower case, names too.
+    assert f.measured["service_principals"] == ["backup app"]
+    assert f.measured["sync_accounts"] == ["sync_dc01_1a2b3c@x.onmicrosoft.com"]
+    assert f.measured["unknown"] == ["guest_y.fi#ext#@x.onmicrosoft.com"]
+
+
+def test_doc07_shared_devices_by_category_or_profile_need_no_user() -> None:
+    kiosk = {**device("kiosk-1"), "category": "Kiosk", "enrollment_profile": ""}
+    shared = {**device("lab-1"), "category": "", "enrollment_profile": "Shared PCs"}
+    lost = {**device("pc-2"), "category": "Office", "enrollment_profile": ""}
+    owned = {**device("pc-1", primary_user="ann@x.fi"), "category": "Office"}
+    owned["enrollment_profile"] = ""
+    data = {"devices": [kiosk, shared, lost, owned]}
+    rules_section = {"DOC-07": {"shared_categories": ["kiosk", "Shared PCs"]}}
+    f = run(data, rules_section=rules_section)["DOC-07"]
+    assert f.status is Status.FAIL
+    assert f.affected == ("pc-2",)  # a real user device without a user still fails
+    assert f.population == 2
+    assert f.measured["shared"] == ["kiosk-1", "lab-1"]
+    assert "2 shared devices need none" in f.detail
+    # Without the client naming its shared categories, they are user devices.
+    plain = run(data)["DOC-07"]
+    assert plain.affected == ("kiosk-1", "lab-1", "pc-2")
+
+
+def test_doc07_only_shared_devices_is_not_assessed() -> None:
+    kiosk = {**device("kiosk-1"), "category": "Kiosk"}
+    f = run(
+        {"devices": [kiosk, device("SRV-DC01")]},
+        rules_section={"DOC-07": {"shared_categories": ["Kiosk"]}},
+    )["DOC-07"]
     assert f.status is Status.NOT_ASSESSED
 
 

@@ -164,3 +164,17 @@ def test_list_prices_are_dated_sourced_and_known() -> None:
     assert eur["SPB"].price == Decimal("19.06")
     assert eur["SPB"].as_of.isoformat() == "2026-06-01"
     assert prices.list_prices("SEK") == {}
+
+
+def test_identity_only_skus_are_entra_id_p1_and_p2() -> None:
+    assert skus.identity_only("AAD_PREMIUM")
+    assert skus.identity_only("AAD_PREMIUM_P2")
+    # Bundles that include Entra ID P2 also give mail and apps.
+    assert not skus.identity_only("SPB")
+    assert not skus.identity_only("EMSPREMIUM")
+    assert not skus.identity_only("UNKNOWN_SKU")  # no plans known: never assumed
+
+
+def test_has_plan_reads_the_service_plans() -> None:
+    assert skus.has_plan("EMSPREMIUM", "AAD_PREMIUM_P2")
+    assert not skus.has_plan("SPB", "AAD_PREMIUM_P2")

@@ -194,6 +194,8 @@ def managed_devices(
             "total_storage_mb": _megabytes(i.get("totalStorageSpaceInBytes")),
             "free_storage_mb": _megabytes(i.get("freeStorageSpaceInBytes")),
             "primary_user": _text(i.get("userPrincipalName")),
+            "category": _text(i.get("deviceCategoryDisplayName")),
+            "enrollment_profile": _text(i.get("enrollmentProfileName")),
         }
         for i in items
     ]
@@ -214,6 +216,8 @@ def managed_devices(
                 "total_storage_mb",
                 "free_storage_mb",
                 "primary_user",
+                "category",
+                "enrollment_profile",
             ],
             {
                 "device_id": "id",
@@ -226,6 +230,8 @@ def managed_devices(
                 "total_storage_mb": "totalStorageSpaceInBytes",
                 "free_storage_mb": "freeStorageSpaceInBytes",
                 "primary_user": "userPrincipalName",
+                "category": "deviceCategoryDisplayName",
+                "enrollment_profile": "enrollmentProfileName",
             },
         )
     ]
@@ -282,18 +288,24 @@ def role_assignments(
             {
                 "upn": _text(who),
                 "role": _text(role.get("displayName") or i.get("roleDefinitionId")),
-                "assignment": kind,
+                # A schedule instance says Assigned or Activated (a PIM
+                # activation); a plain roleAssignment says nothing: ``kind``.
+                "assignment": _text(i.get("assignmentType") or kind),
+                # "#microsoft.graph.user", ".group" or ".servicePrincipal":
+                # service principals and groups are not people (REV-04).
+                "principal_type": _text(principal.get("@odata.type")),
             }
         )
     return [
         _part(
             "role_assignments",
             rows,
-            ["upn", "role", "assignment"],
+            ["upn", "role", "assignment", "principal_type"],
             {
                 "upn": "principal.userPrincipalName",
                 "role": "roleDefinition.displayName",
-                "assignment": "assignment",
+                "assignment": "assignmentType",
+                "principal_type": "principal.@odata.type",
             },
         )
     ]

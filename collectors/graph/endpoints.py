@@ -116,6 +116,9 @@ ENDPOINTS: dict[str, Endpoint] = {
                 "totalStorageSpaceInBytes",
                 "freeStorageSpaceInBytes",
                 "userPrincipalName",
+                # DOC-07: shared and kiosk devices by category or profile.
+                "deviceCategoryDisplayName",
+                "enrollmentProfileName",
             ),
             top=1000,
             permission="DeviceManagementManagedDevices.Read.All",

@@ -46,6 +46,9 @@ class RuleContext:
     params: Mapping[str, Any]
     as_of: date
     now: datetime
+    #: When each dataset was collected (the tenant read, or the export file
+    #: read), by name; empty where the caller does not know.
+    collected_at: Mapping[str, datetime] = field(default_factory=dict)
 
     def frame(self, name: str) -> pd.DataFrame:
         """A canonical dataset the rule declared in ``requires``."""

@@ -8,6 +8,7 @@ import pandas as pd
 
 from healthcheck import facts
 from healthcheck.rules import (
+    Message,
     Outcome,
     RuleContext,
     evaluates,
@@ -52,7 +53,10 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     if known.empty:
         return not_assessed(msg("rules.FND-02.no_state"))
     plain = known[known["encrypted"].eq(False)]
-    unknown = len(devices) - len(known)
+    # A device whose state is unknown is neither a pass nor a failure: it is
+    # left out of the population and named, so the consultant can check it.
+    unjudged = sorted(str(n) for n in devices.loc[devices["encrypted"].isna(), "name"])
+    unknown = len(unjudged)
     note = msg("rules.FND-02.unknown", count=unknown) if unknown else ""
     if plain.empty:
         return passed(
@@ -61,6 +65,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
             devices=len(known),
             unencrypted=0,
             unknown=unknown,
+            not_judged=unjudged,
         )
     return failed(
         msg("rules.FND-02.fail", count=len(plain), total=len(known), note=note),
@@ -69,6 +74,7 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
         devices=len(known),
         unencrypted=len(plain),
         unknown=unknown,
+        not_judged=unjudged,
     )
 
 
@@ -109,23 +115,103 @@ def supported_operating_systems(ctx: RuleContext) -> Outcome:
     )
 
 
+#: Results that count as a success. Veeam's "Warning" is a backup that
+#: finished (a skipped file, a slow target): it is listed, never failed.
+_OK_RESULTS = frozenset({"success", "warning"})
+
+_HOURS = {"hourly": 1, "daily": 24, "nightly": 24, "weekly": 168, "monthly": 744}
+_UNIT = {"h": 1, "d": 24, "w": 168}
+
+
+def schedule_hours(schedule: object) -> float | None:
+    """How many hours apart a schedule's runs are; None when it cannot be read.
+
+    Reads "Daily", "Weekly", "Monthly", "Hourly" and "Every N hours/days/weeks"
+    (any case). An empty cell is None too: the job is then judged as daily.
+    """
+    if not isinstance(schedule, str) or not schedule.strip():
+        return None
+    text = schedule.strip().casefold()
+    if text in _HOURS:
+        return float(_HOURS[text])
+    words = text.split()
+    # "every 4 hours", "every 2 days", "every 12 h"
+    if len(words) == 3 and words[0] == "every" and words[2][:1] in _UNIT:
+        try:
+            return float(words[1].replace(",", ".")) * _UNIT[words[2][0]]
+        except ValueError:
+            return None
+    return None
+
+
+def _measured_from(ctx: RuleContext, jobs: pd.DataFrame) -> pd.Timestamp:
+    """When the backup data was taken: the moment its ages are measured from.
+
+    The dataset's collection time when it falls within the assessment day (a
+    live read, or exports read on that day). With ``as_of`` set to an earlier
+    day than the collection, the export was taken on that day, no earlier
+    than its newest entry: the newest timestamp of the data, at least the
+    start of that day, at most its end. Measuring from 23:59:59 instead would
+    make a nightly job that started at 21:30 the evening before look 26.5
+    hours old in an export taken the next morning.
+    """
+    now = pd.Timestamp(ctx.now)
+    taken = ctx.collected_at.get("backup_jobs")
+    if taken is not None and pd.Timestamp(taken) <= now:
+        return pd.Timestamp(taken)
+    stamps = pd.concat([jobs["last_run"], jobs["last_success"]]).dropna()
+    newest = stamps.max() if not stamps.empty else now
+    start = pd.Timestamp(ctx.as_of)
+    return min(now, max(start, newest))
+
+
 @evaluates("FND-04")
 def backups_succeed_daily(ctx: RuleContext) -> Outcome:
-    """Jobs whose last result is not success or whose last success is too old."""
+    """Jobs whose last result failed, or whose last success is older than its interval.
+
+    A job is due once per its schedule (daily when the export has none), plus
+    the slack ``max_hours_since_success`` gives a daily job (26 - 24 hours),
+    measured back from when the backup data was taken.
+    """
     jobs = ctx.frame("backup_jobs")
     hours = int(ctx.params["max_hours_since_success"])
-    cutoff = pd.Timestamp(ctx.now - timedelta(hours=hours))
-    last_ok = jobs["last_success"].where(
-        jobs["last_success"].notna(),
-        jobs["last_run"].where(jobs["last_result"].eq("success")),
+    slack = max(hours - 24, 0)
+    since = _measured_from(ctx, jobs)
+    schedules = (
+        jobs["schedule"]
+        if "schedule" in jobs.columns
+        else pd.Series([None] * len(jobs), index=jobs.index)
     )
-    bad = jobs[jobs["last_result"].ne("success") | last_ok.isna() | (last_ok < cutoff)]
+    interval = schedules.map(schedule_hours)
+    unread = sorted(
+        str(j)
+        for j, s, h in zip(jobs["job"], schedules, interval, strict=True)
+        if isinstance(s, str) and s.strip() and h is None
+    )
+    window = interval.map(lambda h: hours if h is None else h + slack).astype(float)
+    cutoff = since - pd.to_timedelta(window, unit="h")
+    finished = jobs["last_result"].isin(_OK_RESULTS)
+    ran_ok = jobs["last_run"].where(finished)
+    last_ok = pd.concat([jobs["last_success"], ran_ok], axis=1).max(axis=1)
+    bad = jobs[~finished | last_ok.isna() | (last_ok < cutoff)]
+    warned = sorted(str(j) for j in jobs.loc[jobs["last_result"].eq("warning"), "job"])
+    notes: list[Message] = []
+    if warned:
+        notes.append(msg("rules.FND-04.warnings", count=len(warned), jobs=warned))
+    measured = dict(
+        jobs=len(jobs),
+        failing=len(bad),
+        warnings=warned,
+        measured_from=since.isoformat(),
+        weekly_or_longer=int((interval.dropna() >= 168).sum()),
+        schedule_unread=unread,
+    )
+    note = notes[0] if notes else ""
     if bad.empty:
         return passed(
-            msg("rules.FND-04.pass", count=len(jobs), hours=hours),
+            msg("rules.FND-04.pass", count=len(jobs), hours=hours, note=note),
             population=len(jobs),
-            jobs=len(jobs),
-            failing=0,
+            **measured,
         )
     results = [
         msg("rules.FND-04.job", job=str(j), result=msg(f"terms.backup_result.{r}"))
@@ -138,11 +224,11 @@ def backups_succeed_daily(ctx: RuleContext) -> Outcome:
             total=len(jobs),
             hours=hours,
             jobs=results,
+            note=note,
         ),
         bad["job"],
         population=len(jobs),
-        jobs=len(jobs),
-        failing=len(bad),
+        **measured,
     )
 
 
@@ -262,13 +348,9 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
     if found.empty:
         return not_assessed(msg("rules.FND-07.no_server"))
     jobs = ctx.frame("backup_jobs")
-    # A job protects a server when its system (or, without one, its name)
-    # mentions the server's name: "SRV-ERP01" or "SRV-ERP01.corp.local".
-    covers = " | ".join(
-        str(s).casefold()
-        for s in jobs["system"].where(jobs["system"].notna(), jobs["job"])
-    )
-    bare = sorted(n for n in found["name"] if str(n).casefold() not in covers)
+    named = jobs["system"].where(jobs["system"].notna(), jobs["job"])
+    covered = {n for cell in named for n in _host_names(cell)}
+    bare = sorted(n for n in found["name"] if not _own_names(n) & covered)
     if not bare:
         return passed(
             msg("rules.FND-07.pass", count=len(found)),
@@ -283,6 +365,34 @@ def servers_backed_up(ctx: RuleContext) -> Outcome:
         servers=len(found),
         without_backup=len(bare),
     )
+
+
+#: What separates host names in a job's system or name cell: "Nightly
+#: SRV-FILE01", "SRV-DC01, SRV-DC02", "Microsoft 365 (Exchange Online)".
+_HOST_SEPARATORS = str.maketrans({c: " " for c in ",;|()[]\\/"})
+
+
+def _host_names(cell: object) -> set[str]:
+    """The words of a cell that may name a host, each as given and as a short name.
+
+    Matching is exact and case-insensitive, never by substring (a job for
+    ``DC10`` does not protect ``DC1``); an FQDN matches its short name
+    (``srv-dc01.corp.local`` is ``SRV-DC01``).
+    """
+    if not isinstance(cell, str):
+        return set()
+    out: set[str] = set()
+    for word in cell.casefold().translate(_HOST_SEPARATORS).split():
+        word = word.strip(".:")
+        if word:
+            out |= {word, word.split(".", 1)[0]}
+    return out
+
+
+def _own_names(name: object) -> set[str]:
+    """A server's own name, whole and as a short name, for :func:`_host_names`."""
+    whole = str(name).strip().casefold() if isinstance(name, str) else ""
+    return {whole, whole.split(".", 1)[0]} - {""}
 
 
 def _compliance(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from healthcheck import facts
 from healthcheck.rules import (
     Outcome,
@@ -62,22 +64,42 @@ def device_owners_recorded(ctx: RuleContext) -> Outcome:
     server_names = set(
         facts.servers(devices, str(ctx.params["server_pattern"]))["name"]
     )
-    mine = devices[~devices["name"].isin(server_names)]
+    users_devices = devices[~devices["name"].isin(server_names)]
+    shared = _shared(users_devices, ctx.params.get("shared_categories") or [])
+    mine = users_devices[~shared]
+    shared_names = sorted(str(n) for n in users_devices.loc[shared, "name"])
     if mine.empty:
-        return not_assessed(msg("rules.DOC-07.only_servers"))
+        key = "only_shared" if shared_names else "only_servers"
+        return not_assessed(msg(f"rules.DOC-07.{key}"))
     owner = mine["primary_user"].astype("string").str.strip()
     orphans = mine[owner.isna() | owner.eq("")]
+    note = msg("rules.DOC-07.shared", count=len(shared_names)) if shared_names else ""
+    measured = dict(devices=len(mine), without_user=len(orphans), shared=shared_names)
     if orphans.empty:
         return passed(
-            msg("rules.DOC-07.pass", count=len(mine)),
+            msg("rules.DOC-07.pass", count=len(mine), note=note),
             population=len(mine),
-            devices=len(mine),
-            without_user=0,
+            **measured,
         )
     return failed(
-        msg("rules.DOC-07.fail", count=len(orphans), total=len(mine)),
+        msg("rules.DOC-07.fail", count=len(orphans), total=len(mine), note=note),
         orphans["name"],
         population=len(mine),
-        devices=len(mine),
-        without_user=len(orphans),
+        **measured,
     )
+
+
+def _shared(devices: pd.DataFrame, categories: list[str]) -> pd.Series:
+    """Devices in a shared category or enrollment profile named in client.yaml.
+
+    Shared and kiosk devices (Intune shared device mode, dedicated devices)
+    have no primary user by design; the client names the device categories or
+    enrollment profiles it uses for them (``shared_categories``).
+    """
+    wanted = {str(c).strip().casefold() for c in categories} - {""}
+    out = pd.Series(False, index=devices.index)
+    for column in ("category", "enrollment_profile"):
+        if wanted and column in devices.columns:
+            text = devices[column].astype("string").str.strip().str.casefold()
+            out |= text.isin(wanted).fillna(False).astype(bool)
+    return out

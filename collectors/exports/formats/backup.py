@@ -196,6 +196,9 @@ def _generic_backup(view: View) -> list[Part]:
     part.source_columns.update(
         last_run=view.shown("Last run"), last_success=view.shown("Last success")
     )
+    if view.has("Schedule"):  # optional: "Daily", "Weekly", "Every 4 hours"
+        part.frame["schedule"] = view.col("Schedule").to_numpy()
+        part.source_columns["schedule"] = view.shown("Schedule")
     part.rejected.extend(bad_cells(view, bad_run, "Last run"))
     part.rejected.extend(bad_cells(view, bad_ok & ~bad_run, "Last success"))
     return [part.without(bad)]
@@ -273,8 +276,10 @@ GENERIC_BACKUP_JOBS = TableFormat(
         "Last run",
         "Last result",
         "Last success",
+        "Schedule",
     ),
     aliases={
+        "Schedule": ("Frequency", "Interval"),
         "Protected system": ("System", "Computer", "Device", "Source"),
         "Last result": ("Last status", "Result"),
         "Last success": ("Last successful run", "Last successful backup"),

@@ -62,6 +62,9 @@ def _intune_devices(view: View) -> list[Part]:
     )
     if not view.has("Encrypted"):
         del part.frame["encrypted"]
+    if view.has("Category"):  # DOC-07: shared-device categories (client.yaml)
+        part.frame["category"] = view.col("Category").to_numpy()
+        part.source_columns["category"] = view.shown("Category")
     for canon, h in (
         ("last_check_in", "Last check-in"),
         ("total_storage_mb", "Total storage"),
@@ -97,8 +100,10 @@ DEVICES = TableFormat(
         "Compliance",
         "Managed by",
         "Encrypted",
+        "Category",
     ),
     aliases={
+        "Category": ("Device category", "DeviceCategory"),
         "Device ID": ("DeviceId", "Intune device ID"),
         "Device name": ("DeviceName",),
         "Last check-in": ("Last check in", "LastContact", "Last sync"),
@@ -126,5 +131,6 @@ DEVICES = TableFormat(
         "Primary user UPN",
         "Total storage",
         "Free storage",
+        "Category",
     ),
 )

@@ -151,6 +151,9 @@ SCHEMAS: dict[str, Schema] = {
                 _c("name", TEXT),
                 _c("os", TEXT),
                 _c("os_version", TEXT, nullable=True),
+                # Edition or SKU family (Pro, Enterprise, LTSC): Windows
+                # releases share builds but not end dates across editions.
+                _c("os_edition", TEXT, nullable=True, optional=True),
                 _c("last_check_in", DATETIME, nullable=True),
                 _c("compliance", TEXT, nullable=True),
                 _c("encrypted", BOOL, nullable=True, optional=True),

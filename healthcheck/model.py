@@ -657,6 +657,8 @@ class Assessment:
     collector_runs: tuple[Mapping[str, Any], ...] = ()
     sources: tuple[Mapping[str, Any], ...] = ()
     rejected: tuple[Mapping[str, Any], ...] = ()
+    #: The reference tables the run used: name, table_date, source, sha256.
+    reference_data: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -675,6 +677,7 @@ class Assessment:
             "collector_runs": [dict(r) for r in self.collector_runs],
             "sources": [dict(s) for s in self.sources],
             "rejected_rows": [dict(r) for r in self.rejected],
+            "reference_data": [dict(r) for r in self.reference_data],
         }
 
     @classmethod
@@ -700,6 +703,7 @@ class Assessment:
             collector_runs=tuple(data.get("collector_runs", ())),
             sources=tuple(data.get("sources", ())),
             rejected=tuple(data.get("rejected_rows", ())),
+            reference_data=tuple(data.get("reference_data", ())),
         )
 
 

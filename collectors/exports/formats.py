@@ -485,6 +485,9 @@ def _intune_devices(view: View) -> list[Part]:
     )
     if not view.has("Encrypted"):
         del part.frame["encrypted"]
+    if view.has("SKU family"):  # newer exports; FND-03 needs it for Windows 11
+        part.frame["os_edition"] = view.col("SKU family")
+        part.source_columns["os_edition"] = view.shown("SKU family")
     for canon, h in (
         ("last_check_in", "Last check-in"),
         ("total_storage_mb", "Total storage"),
@@ -988,8 +991,10 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Compliance",
             "Managed by",
             "Encrypted",
+            "SKU family",
         ),
         aliases={
+            "SKU family": ("SkuFamily", "OS edition", "Operating system edition"),
             "Device ID": ("DeviceId", "Intune device ID"),
             "Device name": ("DeviceName",),
             "Last check-in": ("Last check in", "LastContact", "Last sync"),
@@ -1017,6 +1022,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
             "Primary user UPN",
             "Total storage",
             "Free storage",
+            "SKU family",
         ),
     ),
     # Partly confirmed (2026-11): Get-VBRBackupSession objects carry JobName,

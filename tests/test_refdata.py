@@ -28,7 +28,7 @@ from healthcheck import facts, pipeline, prices, refdata, skus
 from healthcheck.cli import main
 from healthcheck.refdata import RefdataError, published
 from healthcheck.refdata import update as updating
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, pdf_pages
 from tests.fake_tenant import make_certificates
 
 DATA = ROOT / "tests" / "data" / "refdata"
@@ -406,6 +406,9 @@ def test_a_run_records_and_a_rebuild_reuses_its_tables(
     ).read_text("utf-8")
     names = {t["name"]: t["table_date"] for t in first["reference_data"]}
     assert names["os_lifecycle"] == "2026-08-22"
+    appendix = " ".join(" ".join(pdf_pages((out / "report.pdf").read_bytes())).split())
+    assert "Reference data used: licence SKUs " in appendix
+    assert "OS lifecycle 22 August 2026" in appendix
     # Without the downloaded tables, a rebuild still uses the evidence's.
     shutil.rmtree(data_home)
     refdata.refresh()

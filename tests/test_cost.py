@@ -763,6 +763,17 @@ def test_mixed_case_part_numbers_find_their_client_yaml_price(
     assert w.monthly_total == D("9.80") and w.unpriced_skus == ()
 
 
+def test_communications_credits_are_never_unassigned_seats() -> None:
+    # MCOPSTNC is a prepaid calling balance of 10,000,000 units, not seats;
+    # sku_notes.csv marks it free, whatever price is given.
+    w = waste(
+        {"licence_skus": subs([("MCOPSTNC", "10000000", "0"), ("SPB", "3", "2")])},
+        prices={"MCOPSTNC": D("1.00"), "SPB": D("20.60")},
+    )
+    assert [(i.sku, i.count) for i in w.items] == [("SPB", 1)]
+    assert w.monthly_total == D("20.60")
+
+
 def test_trial_and_viral_skus_are_free_by_their_part_number() -> None:
     w = waste(
         {

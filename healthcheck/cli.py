@@ -261,3 +261,87 @@ def permissions(engagement: Path | None) -> None:
                 click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
+
+
+@main.group()
+def refdata() -> None:
+    """Reference tables: SKUs, OS lifecycle, Windows updates, list prices."""
+
+
+@refdata.command("show")
+def refdata_show() -> None:
+    """List each table's date, age, copy in use and source; warn when stale."""
+    from datetime import date
+
+    from healthcheck import refdata as tables
+
+    with user_errors():
+        today = date.today()
+        for info in tables.in_use():
+            age = (today - info.table_date).days
+            click.echo(
+                f"{info.name:16} {info.table_date.isoformat()}  {age:>4} days  "
+                f"{info.origin:10} {info.source}"
+            )
+            if age > tables.QUARTER_DAYS:
+                click.echo(
+                    f"warning: {info.name} is {age} days old, older than a "
+                    "quarter; run 'healthcheck refdata update'"
+                    + ("" if tables.SPEC[info.name].updatable else " or edit it"),
+                    err=True,
+                )
+        click.echo(f"downloaded tables: {tables.data_dir()}")
+
+
+@refdata.command("update")
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Import files downloaded elsewhere, as published, instead of "
+    "downloading (recognised by their content).",
+)
+@click.option("--force", is_flag=True, help="Accept a table much smaller than now.")
+@click.option(
+    "--base-url",
+    help="Send every request to this https:// host instead (a mirror); "
+    "default $HEALTHCHECK_REFDATA_BASE_URL.",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra CA bundle for the mirror; default $HEALTHCHECK_REFDATA_CA_BUNDLE. "
+    "TLS is always verified.",
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+def refdata_update(
+    from_dir: Path | None,
+    force: bool,
+    base_url: str | None,
+    ca_bundle: Path | None,
+    timeout: float,
+) -> None:
+    """Download the published tables into the user's data folder.
+
+    Microsoft's licensing CSV, endoflife.date's OS lifecycle data and
+    Microsoft's Windows release information. A failed or implausible
+    download leaves the tables in use untouched.
+    """
+    from healthcheck import refdata as tables
+    from healthcheck.refdata import update
+
+    with user_errors():
+        new = update.update(
+            from_dir=from_dir,
+            force=force,
+            base_url=base_url,
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+        )
+        for name in new:
+            info = tables.info(name)
+            rows = len(tables.table_rows(name))
+            click.echo(
+                f"updated {name}: {rows} rows, {info.table_date.isoformat()} "
+                f"-> {info.path}"
+            )

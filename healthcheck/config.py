@@ -391,20 +391,26 @@ def _licence_prices(raw: Any, where: str) -> ClientPrices:
                 f"{where}: key '{key}.{unknown[0]}': unknown setting; "
                 "expected price, term or note"
             )
-        if "price" not in value:
-            raise ConfigError(
-                f"{where}: key '{key}.price': expected a monthly price like 18.50"
-            )
         term = value.get("term", "")
         if term not in ("", *TERMS):
             raise ConfigError(
-                f"{where}: key '{key}.term': expected annual or monthly, got {term!r}"
+                f"{where}: key '{key}.term': expected {', '.join(TERMS[:-1])} "
+                f"or {TERMS[-1]}, got {term!r}"
+            )
+        if "price" not in value and not term:
+            raise ConfigError(
+                f"{where}: key '{key}.price': expected a monthly price like 18.50 "
+                "(or a term alone, to use the list price with its uplift)"
             )
         note = value.get("note", "")
         if not isinstance(note, str):
             raise ConfigError(f"{where}: key '{key}.note': expected text")
         entries[str(sku).upper()] = LicencePrice(
-            price=_money(value["price"], where, f"{key}.price"),
+            price=(
+                _money(value["price"], where, f"{key}.price")
+                if "price" in value
+                else None
+            ),
             term=term,
             note=note.strip(),
         )

@@ -53,6 +53,8 @@ CONFIDENCE = {
 
 def _when(term: str) -> Message:
     """When a seat reduction takes effect, from the billing term."""
+    if term == "annual_billed_monthly":
+        term = "annual"  # still an annual commitment: reduced at renewal
     return msg(f"cost.when.{term if term in pricing.TERMS else 'unknown'}")
 
 
@@ -85,7 +87,15 @@ def _item(
     if price.listed is not None:  # a default list price: its date and source
         listed = price.listed
         note, note_key, note_params = _said(
-            msg("cost.price_note.list", date=listed.as_of, source=listed.source)
+            msg(
+                f"cost.price_note.{'list_term' if price.term else 'list'}",
+                date=listed.as_of,
+                source=listed.source,
+                term=msg(f"cost.term.{price.term or 'annual'}"),
+                estimate=msg("cost.price_note.estimate")
+                if listed.basis == "estimate"
+                else "",
+            )
         )
     said = {u: _said(m) for u, m in sorted((details or {}).items())}
     return WasteItem(

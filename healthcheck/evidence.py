@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck import SCHEMA_VERSION, __version__, datasets
+from healthcheck import SCHEMA_VERSION, __version__, datasets, refdata
 from healthcheck.atomic import current_umask
 from healthcheck.config import ClientConfig
 from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
@@ -44,6 +44,8 @@ from healthcheck.model import (
 
 MANIFEST = "manifest.json"
 EVIDENCE_FORMAT = "healthcheck-evidence/1"
+#: Copies of the reference tables a run used (see healthcheck.refdata).
+REFDATA_DIR = "refdata"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,6 +60,9 @@ class Evidence:
     rejected: tuple[Mapping[str, Any], ...] = ()
     unrecognised: tuple[Mapping[str, Any], ...] = ()
     manifest: Mapping[str, Any] = field(default_factory=dict)
+    #: The evidence's copies of the reference tables, by table name (empty
+    #: for evidence older than the copies: the tables in use then apply).
+    tables: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def as_of(self) -> date:
@@ -115,8 +120,13 @@ def write(
     collected_at: datetime,
     runs: Iterable[CollectorRun],
     unrecognised: Iterable[Mapping[str, Any]] = (),
+    tables: Iterable[refdata.TableInfo] = (),
 ) -> Path:
-    """Write an evidence folder at ``dest`` atomically and return ``dest``."""
+    """Write an evidence folder at ``dest`` atomically and return ``dest``.
+
+    ``tables`` are the reference tables in use: each is copied into
+    ``refdata/`` and listed in the manifest, so a rebuild uses the same data.
+    """
     runs = list(runs)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +166,13 @@ def write(
                 ],
                 "rejected": [r.to_dict() for r in ds.rejected],
             }
+        used = []
+        for info in tables:
+            copy = f"{REFDATA_DIR}/{info.file}"
+            (tmp / REFDATA_DIR).mkdir(exist_ok=True)
+            body = refdata.text(info.name).encode("utf-8")
+            (tmp / copy).write_bytes(body)
+            used.append(dict(info.to_dict(), copy=copy))
         manifest = {
             "format": EVIDENCE_FORMAT,
             "schema_version": SCHEMA_VERSION,
@@ -165,6 +182,7 @@ def write(
             "runs": [r.to_dict() for r in runs],
             "datasets": manifest_sets,
             "unrecognised": [dict(u) for u in unrecognised],
+            "refdata": used,
         }
         (tmp / MANIFEST).write_bytes(_json_bytes(manifest))
         replace_dir(tmp, dest)
@@ -224,6 +242,7 @@ def load(path: str | Path) -> Evidence:
             raise EvidenceError(str(exc)) from None
         raise EvidenceError(f"{mpath}: incomplete manifest ({exc!r})") from None
     return Evidence(
+        tables=_tables(root, manifest.get("refdata", ())),
         config=config,
         collected_at=collected_at,
         runs=tuple(manifest["runs"]),
@@ -233,6 +252,26 @@ def load(path: str | Path) -> Evidence:
         unrecognised=tuple(manifest.get("unrecognised", ())),
         manifest=manifest,
     )
+
+
+def _tables(root: Path, entries: Iterable[Mapping[str, Any]]) -> dict[str, Path]:
+    """The evidence's table copies by name, each checked against its sha256."""
+    out: dict[str, Path] = {}
+    for entry in entries:
+        if entry.get("name") not in refdata.SPEC:
+            continue  # a table this version does not use
+        path = root / str(entry["copy"])
+        try:
+            body = path.read_bytes()
+        except OSError:
+            raise EvidenceError(f"{path}: listed in the manifest but missing") from None
+        if hashlib.sha256(body).hexdigest() != entry.get("sha256"):
+            raise EvidenceError(
+                f"{path}: changed since it was collected (sha256 differs)",
+                hint="collect again rather than editing evidence",
+            )
+        out[entry["name"]] = path
+    return out
 
 
 def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFrame:

@@ -7,17 +7,14 @@ disabled or inactive.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 
-from healthcheck import skus
+from healthcheck import refdata, skus
 
 
 def disabled_upns(users: pd.DataFrame) -> set[str]:
@@ -68,51 +65,235 @@ def overlapping(assignments: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Lifecycle:
-    """End of support of one operating-system build."""
+    """End of support of one operating-system release (one table row)."""
 
     product: str
-    end_of_support: date
+    #: None when the vendor has announced no end.
+    end_of_support: date | None
+    extended_end: date | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LifecycleMatch:
+    """The releases a device's OS can be; more than one when the edition is unknown.
+
+    Windows 11 24H2 Home/Pro and Enterprise share a build but not an end date,
+    so a device whose edition the data does not give has two candidates. A
+    rule judges it only when every candidate gives the same answer.
+    """
+
+    candidates: tuple[Lifecycle, ...]
+    edition_known: bool
+
+    def ended(self, as_of: date) -> Lifecycle | None:
+        """The release (latest-ending candidate) when all ended before ``as_of``."""
+        ends = [c.end_of_support for c in self.candidates]
+        if any(e is None or e >= as_of for e in ends):
+            return None  # the end date itself is still a supported day
+        return max(self.candidates, key=lambda c: c.end_of_support or date.max)
+
+    def ambiguous(self, as_of: date) -> bool:
+        """True when some candidates ended before ``as_of`` and others did not."""
+        ends = [c.end_of_support for c in self.candidates]
+        done = [e is not None and e < as_of for e in ends]
+        return any(done) and not all(done)
+
+    def ending(self, as_of: date, days: int) -> Lifecycle | None:
+        """The release when every candidate's support ends within ``days`` of ``as_of``.
+
+        Its latest end counts, so a device is warned about only when support
+        ends in the window whatever its edition.
+        """
+        if self.ended(as_of) is not None:
+            return None
+        ends = [c.end_of_support for c in self.candidates]
+        if any(e is None for e in ends):
+            return None
+        last = max(self.candidates, key=lambda c: c.end_of_support or date.max)
+        assert last.end_of_support is not None
+        if as_of <= last.end_of_support <= as_of + timedelta(days=days):
+            return last
+        return None
+
+
+def _lifecycle_date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 @cache
-def _lifecycle() -> list[tuple[str, str, Lifecycle]]:
-    text = (
-        resources.files("healthcheck.catalog")
-        .joinpath("os_lifecycle.csv")
-        .read_text(encoding="utf-8")
+def _lifecycle() -> dict[tuple[str, str], list[tuple[str, Lifecycle]]]:
+    out: dict[tuple[str, str], list[tuple[str, Lifecycle]]] = {}
+    for r in refdata.table_rows("os_lifecycle"):
+        out.setdefault((r["os"], r["key"]), []).append(
+            (
+                r["edition"],
+                Lifecycle(
+                    product=r["product"],
+                    end_of_support=_lifecycle_date(r["end_of_support"]),
+                    extended_end=_lifecycle_date(r["extended_end"]),
+                    source=r["source"],
+                ),
+            )
+        )
+    return out
+
+
+refdata.on_change(_lifecycle.cache_clear)
+
+#: Windows SKU numbers (Graph ``skuNumber``, WMI ``OperatingSystemSKU``) by family.
+_SKU_NUMBERS = {
+    "home_pro": {48, 49, 98, 99, 100, 101, 161, 162, 164, 165, 203},
+    "enterprise": {4, 27, 70, 84, 121, 122, 175, 188},
+    "ltsc": {125, 126},
+    "iot_ltsc": {191},
+    "server": {7, 8, 10, 12, 13, 14, 36, 37, 38, 39, 40, 41, 42, 50, 143, 144},
+}
+
+
+def windows_edition(*texts: object) -> str | None:
+    """Edition family named by an edition cell or an OS name, else None.
+
+    Understands Intune's SKU family ("Enterprise", "Professional"), edition
+    names ("Windows 10 Enterprise LTSC 2021", "Pro Education"), Microsoft's
+    SKU ids ("EnterpriseS" is LTSC) and SKU numbers (48 is Pro).
+    """
+    for value in texts:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        text = value.strip().casefold()
+        if text.isdigit():
+            number = int(text)
+            for family, numbers in _SKU_NUMBERS.items():
+                if number in numbers:
+                    return family
+            continue
+        if "server" in text:
+            return "server"
+        if re.search(r"ltsc|ltsb|enterprises\b|enterprisesn", text):
+            return "iot_ltsc" if "iot" in text else "ltsc"
+        if re.search(r"pro(fessional)?\s*education|proeducation", text):
+            return "home_pro"  # Pro Education follows the Home/Pro dates
+        if re.search(r"enterprise|education|\biot", text):
+            return "enterprise"
+        if re.search(
+            r"home|core|\bpro\b|professional|business|workstation|\bse\b", text
+        ):
+            return "home_pro"
+    return None
+
+
+_OS_KEYS = (
+    ("ipados", "ipados"),
+    ("ipad", "ipados"),
+    ("ios", "ios"),
+    ("iphone", "ios"),
+    ("macos", "macos"),
+    ("mac os", "macos"),
+    ("os x", "macos"),
+    ("android", "android"),
+    ("windows", "windows"),
+)
+
+
+def _os_key(os_name: str) -> str | None:
+    text = os_name.strip().casefold()
+    return next((key for word, key in _OS_KEYS if word in text), None)
+
+
+def os_lifecycle(
+    os_name: object,
+    version: object,
+    *,
+    edition: object = None,
+    server: bool = False,
+) -> LifecycleMatch | None:
+    """The releases of ``os_lifecycle.csv`` a device's OS can be, or None.
+
+    Windows is matched on its build (the third part of 10.0.19045.5011) and
+    edition family: from ``edition`` (an edition or SKU cell), else the OS
+    name, else ``server`` (a server by its name). LTSC and LTSB share builds
+    with ordinary releases and are only ever taken when the data names them;
+    with no edition the general releases of the build are the candidates.
+    Other systems are matched on their version's longest listed prefix
+    (14.7.1 -> 14; 10.15.7 -> 10.15).
+    """
+    if not isinstance(os_name, str) or not isinstance(version, str) or not version:
+        return None  # an empty cell arrives as pd.NA
+    key = _os_key(os_name)
+    if key is None:
+        return None
+    table = _lifecycle()
+    if key == "windows":
+        parts = version.strip().split(".")
+        if len(parts) < 3 or not parts[2].isdigit():
+            return None
+        rows = table.get(("windows", str(int(parts[2]))), [])
+        family = windows_edition(edition, os_name) or ("server" if server else None)
+        if family is not None:
+            picked = [
+                life
+                for ed, life in rows
+                if ed == family
+                or (ed == "any" and family in ("home_pro", "enterprise"))
+            ]
+            return (
+                LifecycleMatch(candidates=tuple(picked), edition_known=True)
+                if picked
+                else None
+            )
+        general = [life for ed, life in rows if ed in ("any", "home_pro", "enterprise")]
+        # A build only servers (or only LTSC) ever had, such as 20348.
+        picked = general or [life for _, life in rows]
+        return (
+            LifecycleMatch(candidates=tuple(picked), edition_known=False)
+            if picked
+            else None
+        )
+    parts = version.strip().split(".")
+    for n in range(len(parts), 0, -1):
+        rows = table.get((key, ".".join(parts[:n])), [])
+        if rows:
+            return LifecycleMatch(
+                candidates=tuple(life for _, life in rows), edition_known=True
+            )
+    return None
+
+
+def device_lifecycles(
+    devices: pd.DataFrame, server_pattern: str
+) -> list[tuple[str, LifecycleMatch | None]]:
+    """Each device's name and :func:`os_lifecycle` of it.
+
+    The edition comes from the optional ``os_edition`` column; a device whose
+    name matches ``server_pattern`` (SRV-ERP01) counts as a server when
+    nothing else names the edition, as Intune reports Windows Server as
+    plain "Windows".
+    """
+    rx = re.compile(server_pattern)
+    editions = (
+        devices["os_edition"].tolist()
+        if "os_edition" in devices
+        else [None] * len(devices)
     )
     return [
         (
-            r["os"],
-            r["build"],
-            Lifecycle(
-                product=r["product"],
-                end_of_support=date.fromisoformat(r["end_of_support"]),
+            name,
+            os_lifecycle(
+                os_name,
+                version,
+                edition=edition,
+                server=isinstance(name, str) and bool(rx.search(name)),
             ),
         )
-        for r in csv.DictReader(io.StringIO(text))
+        for name, os_name, version, edition in zip(
+            devices["name"].tolist(),
+            devices["os"].tolist(),
+            devices["os_version"].tolist(),
+            editions,
+            strict=True,
+        )
     ]
-
-
-def os_lifecycle(os_name: str, version: str | None) -> Lifecycle | None:
-    """Lifecycle entry for a device's OS and version, or None when not listed.
-
-    Windows versions look like 10.0.19045.5011: the third part is the build.
-    """
-    if not isinstance(version, str) or not version or not isinstance(os_name, str):
-        return None  # an empty cell arrives as pd.NA
-    parts = str(version).split(".")
-    if len(parts) < 3 or not parts[2].isdigit():
-        return None
-    build = int(parts[2])
-    for os_key, rule, life in _lifecycle():
-        if os_key != os_name.strip().casefold():
-            continue
-        if rule.startswith("<") and build < int(rule[1:]):
-            return life
-        if rule.isdigit() and build == int(rule):
-            return life
-    return None
 
 
 def windows_build(version: object) -> tuple[int, int] | None:
@@ -158,24 +339,18 @@ class UpdateTable:
         due = [u for u in self.updates if u.build == build and u.released <= cutoff]
         return max(due, key=lambda u: u.revision) if due else None
 
+    @property
+    def newest(self) -> date | None:
+        """Release date of the newest update listed: how current the table is."""
+        return max((u.released for u in self.updates), default=None)
+
 
 @cache
 def windows_updates() -> UpdateTable:
-    """The table in ``catalog/windows_updates.csv`` (comment lines start with #)."""
-    text = (
-        resources.files("healthcheck.catalog")
-        .joinpath("windows_updates.csv")
-        .read_text(encoding="utf-8")
-    )
-    lines = text.splitlines()
-    stamp = next(
-        line.split(":", 1)[1].strip()
-        for line in lines
-        if line.startswith("# table_date:")
-    )
-    rows = csv.DictReader(line for line in lines if not line.startswith("#"))
+    """The Windows updates table in use (see :mod:`healthcheck.refdata`)."""
+    text = refdata.text("windows_updates")
     return UpdateTable(
-        table_date=date.fromisoformat(stamp),
+        table_date=refdata.table_date(text, "windows_updates.csv"),
         updates=tuple(
             CumulativeUpdate(
                 build=int(r["build"]),
@@ -184,9 +359,12 @@ def windows_updates() -> UpdateTable:
                 release=r["release"],
                 kb=r["kb"],
             )
-            for r in rows
+            for r in refdata.rows(text)
         ),
     )
+
+
+refdata.on_change(windows_updates.cache_clear)
 
 
 def servers(devices: pd.DataFrame, name_pattern: str) -> pd.DataFrame:

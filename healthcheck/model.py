@@ -754,6 +754,8 @@ class Assessment:
     rejected: tuple[Mapping[str, Any], ...] = ()
     #: One per failing finding, ranked by risk; empty in files before 2.0.
     actions: tuple[Action, ...] = ()
+    #: The reference tables the run used: name, table_date, source, sha256.
+    reference_data: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -773,6 +775,7 @@ class Assessment:
             "collector_runs": [dict(r) for r in self.collector_runs],
             "sources": [dict(s) for s in self.sources],
             "rejected_rows": [dict(r) for r in self.rejected],
+            "reference_data": [dict(r) for r in self.reference_data],
         }
 
     @classmethod
@@ -794,6 +797,7 @@ class Assessment:
             sources=tuple(data.get("sources", ())),
             rejected=tuple(data.get("rejected_rows", ())),
             actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
+            reference_data=tuple(data.get("reference_data", ())),
         )
 
 

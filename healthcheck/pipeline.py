@@ -27,6 +27,7 @@ from healthcheck import (
     engine,
     evidence,
     publish,
+    refdata,
     registry,
     scoring,
 )
@@ -112,6 +113,7 @@ def _collect_into(
         collected_at=ctx.collected_at,
         runs=runs,
         unrecognised=unrecognised,
+        tables=refdata.in_use(),
     )
     for key, rel in engagement.config.branding.files.items():
         copy = staged / BRANDING_DIR / _brand_name(key, rel)
@@ -221,7 +223,16 @@ def _first_ok_wins(
 def assess(
     ev: evidence.Evidence, *, generated_at: datetime | None = None
 ) -> Assessment:
-    """Evaluate rules, score layers and price waste over loaded evidence."""
+    """Evaluate rules, score layers and price waste over loaded evidence.
+
+    The reference tables are the evidence's own copies where it has them, so
+    a rebuilt report judges against the same data as the first.
+    """
+    with refdata.pinned(ev.tables):
+        return _assess(ev, generated_at=generated_at)
+
+
+def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessment:
     cfg = ev.config
     as_of = ev.as_of
     # With an explicit assessment date, "within 24 hours" is measured from the
@@ -264,6 +275,10 @@ def assess(
         collector_runs=tuple(ev.runs),
         sources=tuple(ev.sources),
         rejected=tuple(ev.rejected),
+        reference_data=tuple(
+            {k: v for k, v in t.to_dict().items() if k != "origin"}
+            for t in refdata.in_use()
+        ),
     )
 
 

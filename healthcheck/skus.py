@@ -1,10 +1,13 @@
 """Reference data about Microsoft licence SKUs: names, service plans, free SKUs.
 
-The table ``catalog/skus.csv`` is transcribed from Microsoft's "Product names
-and service plan identifiers for licensing"
-(https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference);
-its header says from which copy and when. Each SKU carries its service plans,
-so "a bundle the user holds already includes this licence" is decided from
+The table ``skus`` is the whole of Microsoft's "Product names and service plan
+identifiers for licensing"
+(https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference),
+as packaged or as ``healthcheck refdata update`` last brought it in (see
+:mod:`healthcheck.refdata`); ``sku_notes`` adds what Microsoft's table does not
+say: which SKUs are free, older names, and SKUs it lacks. Each SKU carries
+its service plans, so "a bundle the user holds already includes this licence"
+is decided from
 Microsoft's own data, not from a hand-kept list of pairs. ``catalog/plan_rules.csv``
 says which plans are too trivial to count and which plan a higher tier covers.
 
@@ -14,12 +17,11 @@ their part number says so, and never take part in an overlap.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from healthcheck import refdata
 
 #: Part numbers that name a free, trial, viral (self-service sign-up) or
 #: developer SKU. Microsoft's naming is consistent enough for these words;
@@ -41,26 +43,38 @@ class Sku:
 
 
 def catalog_rows(name: str) -> list[dict[str, str]]:
-    """Rows of a CSV data file in ``healthcheck/catalog``, comment lines skipped."""
-    text = resources.files("healthcheck.catalog").joinpath(name).read_text("utf-8")
-    # The data files open with '#' comment lines that name their sources.
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-    return list(csv.DictReader(io.StringIO(body)))
+    """Rows of a reference table by file name (``skus.csv``), comments skipped."""
+    return refdata.table_rows(name.removesuffix(".csv"))
 
 
 @cache
 def catalog() -> dict[str, Sku]:
-    """All known SKUs by part number."""
-    out = {}
+    """All known SKUs by part number: Microsoft's table with the notes applied."""
+    out: dict[str, Sku] = {}
     for row in catalog_rows("skus.csv"):
-        out[row["sku"]] = Sku(
-            part_number=row["sku"],
-            guid=row["guid"],
-            name=row["name"],
-            free=row["free"] == "yes",
-            plans=frozenset(row["plans"].split()),
-            aliases=tuple(a for a in row["aliases"].split("|") if a),
-            source=row["source"],
+        out.setdefault(
+            row["sku"],
+            Sku(
+                part_number=row["sku"],
+                guid=row["guid"],
+                name=row["name"],
+                free=False,
+                plans=frozenset(row["plans"].split()),
+                aliases=(),
+                source="ms",
+            ),
+        )
+    for note in catalog_rows("sku_notes.csv"):
+        known = out.get(note["sku"])
+        aliases = tuple(a for a in note["aliases"].split("|") if a)
+        out[note["sku"]] = Sku(
+            part_number=note["sku"],
+            guid=known.guid if known else note["guid"],
+            name=note["name"] or (known.name if known else note["sku"]),
+            free=note["free"] == "yes",
+            plans=known.plans if known else frozenset(),
+            aliases=(known.aliases if known else ()) + aliases,
+            source=known.source if known else "hand",
         )
     return out
 
@@ -213,3 +227,9 @@ def identity_only(sku: str) -> bool:
 def has_plan(sku: str, plan: str) -> bool:
     """True when the table lists ``plan`` among the SKU's service plans."""
     return plan in service_plans(sku)
+
+
+# Every cache above derives from the tables; a pinned or updated table
+# (evidence rebuild, refdata update) must not meet stale answers.
+for _cached in (catalog, _plan_rules, _by_name, is_free, coverage):
+    refdata.on_change(_cached.cache_clear)

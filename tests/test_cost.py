@@ -575,26 +575,26 @@ def test_small_tenant_computed_by_hand_to_the_cent() -> None:
     assert rows(w) == [
         # 5 bought - 4 assigned = 1 x 20.60 = 20.60; x 12 = 247.20
         (UNASSIGNED, "SPB", 1, D("20.60"), D("20.60"), D("247.20"), ()),
-        # ben, list price 5.20: 5.20; x 12 = 62.40
+        # ben, list price 6.55: 6.55; x 12 = 78.60
         (
             DISABLED,
             "O365_BUSINESS_ESSENTIALS",
             1,
-            D("5.20"),
-            D("5.20"),
-            D("62.40"),
+            D("6.55"),
+            D("6.55"),
+            D("78.60"),
             ("ben",),
         ),
         # ben: 20.60; 247.20
         (DISABLED, "SPB", 1, D("20.60"), D("20.60"), D("247.20"), ("ben",)),
-        # cat, quiet since March: 5.20; 62.40
+        # cat, quiet since March: 6.55; 78.60
         (
             INACTIVE,
             "O365_BUSINESS_ESSENTIALS",
             1,
-            D("5.20"),
-            D("5.20"),
-            D("62.40"),
+            D("6.55"),
+            D("6.55"),
+            D("78.60"),
             ("cat",),
         ),
         # ann and eve: 2 x 3.70 = 7.40; x 12 = 88.80
@@ -610,10 +610,10 @@ def test_small_tenant_computed_by_hand_to_the_cent() -> None:
         # dan: 9.80; 117.60
         (OVERLAP, "O365_BUSINESS", 1, D("9.80"), D("9.80"), D("117.60"), ("dan",)),
     ]
-    # 20.60 + 5.20 + 20.60 + 5.20 + 7.40 + 9.80 = 68.80 a month
-    assert w.monthly_total == D("68.80")
-    # 247.20 + 62.40 + 247.20 + 62.40 + 88.80 + 117.60 = 825.60 a year
-    assert w.annual_total == D("825.60")
+    # 20.60 + 6.55 + 20.60 + 6.55 + 7.40 + 9.80 = 71.50 a month
+    assert w.monthly_total == D("71.50")
+    # 247.20 + 78.60 + 247.20 + 78.60 + 88.80 + 117.60 = 858.00 a year
+    assert w.annual_total == D("858.00")
     assert_sums(w)
     assert w.unpriced_skus == ()
     assert w.inactive_days == 90
@@ -629,7 +629,7 @@ def test_small_tenant_computed_by_hand_to_the_cent() -> None:
     }
     assert "excluding VAT" in w.list_price_basis
     listed = [i for i in w.items if i.price_origin == "list"]
-    assert all(i.price_note.startswith("list price 2026-06-01") for i in listed)
+    assert all(i.price_note.startswith("list price 2026-07-01") for i in listed)
     # Confidence: high for counts and blocked accounts, medium for inactivity
     # and for an overlap that rests on a higher tier of a service.
     assert [i.confidence for i in w.items] == [
@@ -665,7 +665,7 @@ def test_waste_by_user_rows_sum_exactly_to_the_totals() -> None:
         assert sum((r[3] for r in rows), D("0")) == item.annual_cost
     assert sum(i.count for i in w.items) == 7
     assert sum((i.monthly_cost for i in w.items), D("0")) == w.monthly_total
-    assert w.monthly_total == D("68.80") and w.annual_total == D("825.60")
+    assert w.monthly_total == D("71.50") and w.annual_total == D("858.00")
     evidence = {(i.sku, r[0]): r[4] for i in per_user for r in xlsx.user_rows(i)}
     assert evidence[("O365_BUSINESS_ESSENTIALS", "cat")] == "last activity 2026-03-03"
 
@@ -673,7 +673,7 @@ def test_waste_by_user_rows_sum_exactly_to_the_totals() -> None:
 def test_json_round_trip_keeps_the_new_fields() -> None:
     w = waste(_small_tenant(), prices=SMALL_PRICES)
     d = w.to_dict()
-    assert d["monthly_total"] == 68.8 and d["annual_total"] == 825.6
+    assert d["monthly_total"] == 71.5 and d["annual_total"] == 858.0
     item = next(i for i in d["items"] if i["sku"] == "EXCHANGESTANDARD")
     assert item["price_origin"] == "client" and item["billing_term"] == "monthly"
     assert [(e["user"], e["evidence"]) for e in item["user_evidence"]] == [
@@ -730,15 +730,15 @@ def test_every_category_says_what_the_saving_needs() -> None:
 
 def test_list_price_fills_in_only_what_client_yaml_leaves_out() -> None:
     tenant = {"licence_skus": subs([("SPB", "2", "0")])}
-    # No client price: the EUR list price, 2 x 19.06 = 38.12.
+    # No client price: the EUR list price, 2 x 20.60 = 41.20.
     w = waste(tenant, prices={})
     assert rows(w) == [
-        (UNASSIGNED, "SPB", 2, D("19.06"), D("38.12"), D("457.44"), ()),
+        (UNASSIGNED, "SPB", 2, D("20.60"), D("41.20"), D("494.40"), ()),
     ]
     assert w.items[0].price_origin == "list"
-    # The client's price wins: 2 x 20.60 = 41.20.
-    w = waste(tenant, prices={"SPB": D("20.60")})
-    assert w.monthly_total == D("41.20")
+    # The client's price wins: 2 x 18.50 = 37.00.
+    w = waste(tenant, prices={"SPB": D("18.50")})
+    assert w.monthly_total == D("37.00")
     assert w.items[0].price_origin == "client"
     assert w.list_price_basis == ""
     # USD list: 2 x 22.00 = 44.00.
@@ -761,6 +761,17 @@ def test_mixed_case_part_numbers_find_their_client_yaml_price(
     # 3 bought, 1 assigned: 2 x 4.90 = 9.80
     w = waste({"licence_skus": subs([(sku, "3", "1")])}, prices=cfg.licence_prices)
     assert w.monthly_total == D("9.80") and w.unpriced_skus == ()
+
+
+def test_communications_credits_are_never_unassigned_seats() -> None:
+    # MCOPSTNC is a prepaid calling balance of 10,000,000 units, not seats;
+    # sku_notes.csv marks it free, whatever price is given.
+    w = waste(
+        {"licence_skus": subs([("MCOPSTNC", "10000000", "0"), ("SPB", "3", "2")])},
+        prices={"MCOPSTNC": D("1.00"), "SPB": D("20.60")},
+    )
+    assert [(i.sku, i.count) for i in w.items] == [("SPB", 1)]
+    assert w.monthly_total == D("20.60")
 
 
 def test_trial_and_viral_skus_are_free_by_their_part_number() -> None:
@@ -810,7 +821,8 @@ def test_overlap_is_decided_from_service_plans() -> None:
             # Power BI Pro is not part of Business Premium.
             ("d", "SPB"),
             ("d", "POWER_BI_PRO"),
-            # A SKU whose plans were not transcribed is never claimed.
+            # Microsoft 365 E5 includes Power BI Pro (its plans are listed
+            # now that the whole of Microsoft's table is).
             ("h", "SPE_E5"),
             ("h", "POWER_BI_PRO"),
             # ... but Power BI Pro is part of Office 365 E5.
@@ -827,7 +839,7 @@ def test_overlap_is_decided_from_service_plans() -> None:
         ("AAD_PREMIUM", ("a",)),
         ("INTUNE_A", ("a",)),
         ("O365_BUSINESS_PREMIUM", ("c",)),
-        ("POWER_BI_PRO", ("i",)),
+        ("POWER_BI_PRO", ("h", "i")),
         ("VISIOONLINE_PLAN1", ("b",)),
     ]
 
@@ -955,7 +967,7 @@ def test_client_yaml_prices_simple_and_full_form(tmp_path: Path) -> None:
     [
         ("  SPB: {price: 18.5, term: yearly}\n", "'licence_prices.SPB.term'"),
         ("  SPB: {price: cheap}\n", "'licence_prices.SPB.price'"),
-        ("  SPB: {term: annual}\n", "'licence_prices.SPB.price'"),
+        ("  SPB: {note: invoice}\n", "'licence_prices.SPB.price'"),
         ("  SPB: {price: 1, discount: 5}\n", "'licence_prices.SPB.discount'"),
         ("  SPB: {price: 1, note: [a]}\n", "'licence_prices.SPB.note'"),
         ("  SPB: -3\n", "'licence_prices.SPB'"),

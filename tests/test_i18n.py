@@ -287,7 +287,7 @@ def test_dynamic_words_are_translated_too() -> None:
     # An expired acceptance keeps the rule's own sentence, in Finnish, and the
     # client's reason in the client's words.
     expired = FI.detail(by_id["FND-03"])
-    assert expired.startswith("6 laitetta käyttää käyttöjärjestelmää")
+    assert expired.startswith("10 laitetta käyttää käyttöjärjestelmää")
     assert "tuki päättyi 14.10.2025" in expired
     assert "Riskin hyväksyntä päättyi 31.10.2026" in expired
     assert FI.reason(by_id["REV-09"]).startswith("Hyväksytty riski 28.2.2027 asti: ")

@@ -116,6 +116,7 @@ def device(
     free_mb: str | None = None,
     compliance: str = "compliant",
     primary_user: str = "",
+    os_edition: str | None = None,
 ) -> dict[str, str]:
     """A devices row; optional columns are left out when None."""
     row = {
@@ -133,6 +134,8 @@ def device(
         row["total_storage_mb"] = total_mb
     if free_mb is not None:
         row["free_storage_mb"] = free_mb
+    if os_edition is not None:
+        row["os_edition"] = os_edition
     return row
 
 
@@ -217,7 +220,7 @@ def case(
     )
 
 
-P, F = Status.PASS, Status.FAIL
+P, F, N = Status.PASS, Status.FAIL, Status.NOT_ASSESSED
 
 # FND-01: devices checking in within 30 days (cutoff 2026-10-21 23:59:59).
 case(
@@ -284,14 +287,16 @@ case(
     ("pc-2",),
 )
 
-# FND-03: OS end of support against os_lifecycle.csv.
+# FND-03: OS end of support against os_lifecycle.csv (endoflife.date, by
+# release and edition family). The assessment date is 2026-11-20.
 case(
     "FND-03",
     "win11-mac-server2016",
     {
         "devices": [
-            device("pc-11", os_version="10.0.26100.2314"),
+            device("pc-11", os_version="10.0.26200.2314"),
             device("mac-1", os="macOS", os_version="15.1.0"),
+            # Named as a server: Server 2016, supported until 2027-01-12.
             device("srv-2016", os_version="10.0.14393.7515"),
         ]
     },
@@ -304,11 +309,11 @@ case(
     {
         "devices": [
             device("pc-10", os_version="10.0.19045.5011"),
-            device("pc-11", os_version="10.0.26100.2314"),
+            device("pc-11", os_version="10.0.26200.2314"),
         ]
     },
     F,
-    "1 device runs an unsupported OS: 1 on Windows 10 (ended 2025-10-14).",
+    "1 device runs an unsupported OS: 1 on Windows 10 22H2 (ended 2025-10-14).",
     ("pc-10",),
 )
 case(
@@ -324,7 +329,7 @@ case(
     "win10-day-after-end",
     {"devices": [device("pc-10", os_version="10.0.19045.5011")]},
     F,
-    "1 on Windows 10 (ended 2025-10-14)",
+    "1 on Windows 10 22H2 (ended 2025-10-14)",
     ("pc-10",),
     as_of=date(2025, 10, 15),
 )
@@ -334,13 +339,153 @@ case(
     {
         "devices": [
             device("srv-2016", os_version="10.0.14393.7515"),
-            device("pc-11", os_version="10.0.26100.2314"),
+            device("pc-11", os_version="10.0.26200.2314"),
         ]
     },
     F,
     "1 on Windows Server 2016 (ended 2027-01-12)",
     ("srv-2016",),
     as_of=date(2027, 2, 1),
+)
+# Windows 11 21H2, 22H2 and 23H2 ended for every edition by 2026-11-10.
+case(
+    "FND-03",
+    "win11-old-releases",
+    {
+        "devices": [
+            device("pc-21h2", os_version="10.0.22000.2538"),
+            device("pc-22h2", os_version="10.0.22621.4317", os_edition="Enterprise"),
+            device("pc-23h2", os_version="10.0.22631.5909"),
+            device("pc-25h2", os_version="10.0.26200.7171"),
+        ]
+    },
+    F,
+    "3 devices run an unsupported OS: 1 on Windows 11 21H2 (ended 2024-10-08); "
+    "1 on Windows 11 22H2 Enterprise/Education (ended 2025-10-14); "
+    "1 on Windows 11 23H2 (ended 2026-11-10).",
+    ("pc-21h2", "pc-22h2", "pc-23h2"),
+)
+# 24H2 Home/Pro ended 2026-10-13, Enterprise runs to 2027-10-12: the edition
+# decides, and without it the device is counted, never guessed.
+case(
+    "FND-03",
+    "win11-24h2-by-edition",
+    {
+        "devices": [
+            device("pc-pro", os_version="10.0.26100.7171", os_edition="Professional"),
+            device("pc-ent", os_version="10.0.26100.7171", os_edition="Enterprise"),
+            device("pc-sku", os_version="10.0.26100.7171", os_edition="48"),
+            device("pc-unknown", os_version="10.0.26100.7171"),
+        ]
+    },
+    F,
+    "2 devices run an unsupported OS: 2 on Windows 11 24H2 Home/Pro "
+    "(ended 2026-10-13). 1 device not judged: its support depends on the edition",
+    ("pc-pro", "pc-sku"),
+)
+case(
+    "FND-03",
+    "win11-24h2-pro-before-end",
+    {"devices": [device("pc-pro", os_version="10.0.26100.1", os_edition="Pro")]},
+    P,
+    "No device of 1 runs an OS past end of support.",
+    as_of=date(2026, 10, 13),
+)
+# LTSC 2021 (19044) runs to 2027-01-12; LTSB 2016 (14393) ended 2026-10-13.
+case(
+    "FND-03",
+    "ltsc-and-ltsb",
+    {
+        "devices": [
+            device(
+                "kiosk-ltsc",
+                os="Windows 10 Enterprise LTSC 2021",
+                os_version="10.0.19044.6456",
+            ),
+            device("kiosk-ltsb", os_version="10.0.14393.9612", os_edition="LTSB"),
+            device("kiosk-s", os_version="10.0.19044.6456", os_edition="EnterpriseS"),
+        ]
+    },
+    F,
+    "1 device runs an unsupported OS: 1 on Windows 10 1607 Enterprise LTSC "
+    "(ended 2026-10-13).",
+    ("kiosk-ltsb",),
+)
+# Without an edition, 19044 is the ordinary 21H2 release (ended 2024).
+case(
+    "FND-03",
+    "win10-21h2-general",
+    {"devices": [device("pc-21h2", os_version="10.0.19044.6456")]},
+    F,
+    "1 on Windows 10 21H2 (ended 2024-06-11)",
+    ("pc-21h2",),
+)
+case(
+    "FND-03",
+    "apple-and-android",
+    {
+        "devices": [
+            device("mac-old", os="macOS", os_version="12.7.6"),
+            device("mac-new", os="macOS", os_version="26.1"),
+            device("ipad", os="iPadOS", os_version="17.7.10"),
+            device("phone-a", os="Android", os_version="12"),
+            device("phone-b", os="Android", os_version="16"),
+            device("iphone", os="iOS", os_version="26.0.1"),
+        ]
+    },
+    F,
+    "1 on Android 12 Snow Cone (ended 2025-03-03); 1 on macOS 12 Monterey "
+    "(ended 2024-09-16)",
+    ("mac-old", "phone-a"),
+)
+case(
+    "FND-03",
+    "nothing-listed",
+    {"devices": [device("tv", os="Tizen", os_version="7.0")]},
+    N,
+    "No device runs an OS version the lifecycle table lists",
+)
+
+# FND-09: support ends within warn_days (180) of 2026-11-20, i.e. by 2027-05-19.
+case(
+    "FND-09",
+    "server-2016-and-ltsc-2021",
+    {
+        "devices": [
+            device("srv-erp", os_version="10.0.14393.9612"),
+            device("kiosk", os_version="10.0.19044.6456", os_edition="LTSC"),
+            device("pc-25h2", os_version="10.0.26200.7171"),
+        ]
+    },
+    F,
+    "2 devices reach their OS end of support within 180 days: "
+    "1 on Windows 10 21H2 Enterprise LTSC (ends 2027-01-12); "
+    "1 on Windows Server 2016 (ends 2027-01-12).",
+    ("kiosk", "srv-erp"),
+)
+case(
+    "FND-09",
+    "nothing-soon",
+    {
+        "devices": [
+            device("srv-22", os_version="10.0.20348.5761"),
+            # Already ended: FND-03's finding, not a warning.
+            device("pc-10", os_version="10.0.19045.5011"),
+            # Unknown edition: Enterprise runs past the window.
+            device("pc-24h2", os_version="10.0.26100.7171"),
+        ]
+    },
+    P,
+    "No device of 3 reaches its OS end of support within 180 days.",
+)
+case(
+    "FND-09",
+    "window-overridden",
+    {"devices": [device("srv-22", os_version="10.0.20348.5761")]},
+    F,
+    "1 on Windows Server 2022 (ends 2031-10-14)",
+    ("srv-22",),
+    rules_section={"FND-09": {"warn_days": 2000}},
 )
 
 # FND-04: every backup job succeeded within 26 hours (cutoff 2026-11-19 21:59:59).
@@ -858,6 +1003,28 @@ case(
     "released at least 45 days ago",
     rules_section={"FND-06": {"grace_days": 45}},
 )
+# The table's newest update (2026-11-10) is 51 days before 2026-12-31: stale,
+# so nothing is judged, however far behind the device is.
+case(
+    "FND-06",
+    "stale-table",
+    {"devices": [device("pc-1", os_version="10.0.26100.1")]},
+    N,
+    "The Windows update table (2026-11-13) lists no update newer than "
+    "2026-11-10, more than 35 days before the assessment date",
+    as_of=date(2026, 12, 31),
+    now=datetime(2026, 12, 31, 23, 59, 59),
+)
+case(
+    "FND-06",
+    "table-age-overridden",
+    {"devices": [device("pc-1", os_version="10.0.26100.9711")]},
+    P,
+    "The 1 Windows device runs the latest update",
+    as_of=date(2026, 12, 31),
+    now=datetime(2026, 12, 31, 23, 59, 59),
+    rules_section={"FND-06": {"max_table_age_days": 60}},
+)
 # On 2026-11-30 the 2026-11-10 update for Server 2016 is 20 days old: due.
 case(
     "FND-06",
@@ -1238,6 +1405,10 @@ case(
 def test_rule_case(c: dict[str, Any]) -> None:
     f = run(c["data"], **c["run"])[c["rule"]]
     assert f.status is c["status"], (f.status, f.detail, f.reason)
+    if f.status is Status.NOT_ASSESSED:  # the rule's own reason, no detail
+        assert c["detail"] in f.reason
+        assert f.affected == ()
+        return
     assert c["detail"] in f.detail
     assert f.affected == c["affected"]
     if f.status is Status.PASS:
@@ -1369,7 +1540,7 @@ def test_question_missing_from_workbook() -> None:
 _NO_VERSION = {
     "devices": [
         device("pc-1", os_version=""),
-        device("pc-2", os_version="10.0.26100.2314"),
+        device("pc-2", os_version="10.0.26200.2314"),
     ]
 }
 
@@ -1410,7 +1581,11 @@ def test_evaluator_that_raises_is_not_assessed(
 def test_fnd03_device_without_os_version_is_not_an_error() -> None:
     f = run(_NO_VERSION)["FND-03"]
     assert f.status is Status.PASS
-    assert "No device of 2 runs an OS past end of support." in f.detail
+    # The device without a version is counted as not judged, never an error.
+    assert (
+        "No device of 1 runs an OS past end of support. 1 device not judged "
+        "(OS version not in the lifecycle table)." in f.detail
+    )
 
 
 def test_rev01_without_any_assigned_count_is_not_a_pass() -> None:

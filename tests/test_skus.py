@@ -18,20 +18,33 @@ def test_catalogue_rows_are_well_formed() -> None:
     rows = skus.catalog_rows("skus.csv")
     part_numbers = [r["sku"] for r in rows]
     assert len(part_numbers) == len(set(part_numbers)), "duplicate part number"
-    guids = [r["guid"] for r in rows if r["guid"]]
+    guids = [r["guid"] for r in rows]
     assert len(guids) == len(set(guids)), "duplicate GUID"
+    # The whole of Microsoft's table (about 560 SKUs), each dated and sourced.
+    assert len(rows) > 500
     for r in rows:
-        assert r["source"] in ("ms", "hand"), r
-        assert r["free"] in ("yes", "no"), r
-        assert r["name"].strip(), r
-        if r["guid"]:
-            assert GUID.match(r["guid"]), r
-        if r["source"] == "ms":
-            # Transcribed from Microsoft's table: GUID and plans are required.
-            assert r["guid"] and r["plans"].split(), r
-        else:
-            # Not transcribed: no plans may be guessed.
-            assert not r["plans"], r
+        assert r["name"].strip() and GUID.match(r["guid"]) and r["plans"].split(), r
+        assert r["source"] == "microsoft-licensing-csv", r
+        assert re.fullmatch(r"20\d\d-\d\d-\d\d", r["as_of"]), r
+    notes = skus.catalog_rows("sku_notes.csv")
+    assert len({n["sku"] for n in notes}) == len(notes), "duplicate note"
+    for n in notes:
+        assert n["free"] in ("yes", "no") and n["why"].strip(), n
+        assert n["as_of"] and n["source"], n
+        if n["sku"] not in part_numbers:
+            # A SKU Microsoft's table lacks needs a name; no plans are guessed.
+            assert n["name"].strip() and skus.service_plans(n["sku"]) == set(), n
+
+
+def test_free_skus_are_marked_free() -> None:
+    # Communications Credits is a prepaid balance of 10,000,000 units.
+    assert skus.is_free("MCOPSTNC")
+    assert skus.is_free("TEAMS_EXPLORATORY") and skus.is_free("POWER_BI_STANDARD")
+    assert not skus.is_free("Teams_Ess") and not skus.is_free("SPE_E3")
+    assert skus.display_name("Teams_Ess") == "Microsoft Teams Essentials"
+    # E3, E5 and Defender for Office 365 P1 carry their plans now.
+    for sku in ("SPE_E3", "SPE_E5", "ATP_ENTERPRISE"):
+        assert skus.service_plans(sku), sku
 
 
 def test_catalogue_header_names_its_source_and_date() -> None:
@@ -55,21 +68,24 @@ def test_names_part_numbers_and_guids() -> None:
 
 
 def test_a_display_name_names_one_sku() -> None:
-    owners: dict[str, set[str]] = {}
+    owners: dict[str, list[str]] = {}
     for sku in skus.catalog().values():
         for name in (sku.name, *sku.aliases):
-            owners.setdefault(name.casefold(), set()).add(sku.part_number)
+            owners.setdefault(name.casefold(), []).append(sku.part_number)
     shared = {n: o for n, o in owners.items() if len(o) > 1}
-    # Microsoft's own table gives these two SKUs the same display name.
-    assert shared == {
-        "microsoft 365 business standard eea (no teams)": {
-            "Office_365_w/o_Teams_Bundle_Business_Standard",
-            "Microsoft_365_Business_Standard_EEA_(no_Teams)",
-        }
-    }
-    assert skus.part_number("Microsoft 365 Business Standard EEA (no Teams)") == (
-        "Office_365_w/o_Teams_Bundle_Business_Standard"  # the first listed
+    # Only Microsoft's own table gives two SKUs one display name (no note adds
+    # a clash), and then the first SKU it lists is the one a name maps to.
+    ms_names = {r["name"].casefold() for r in skus.catalog_rows("skus.csv")}
+    assert shared and set(shared) <= ms_names
+    for name, part_numbers in shared.items():
+        assert skus.part_number(name) == part_numbers[0], name
+    assert skus.part_number("Microsoft 365 Business Basic") == (
+        "O365_BUSINESS_ESSENTIALS"
     )
+    # Same services under two part numbers: exactly one of the pair is named.
+    pair = {"EXCHANGESTANDARD", "EXCHANGEESSENTIALS"}
+    named = [s for s in pair if skus.covering_bundle(s, pair - {s}) is not None]
+    assert len(named) == 1
 
 
 def test_sample_tenant_skus_are_all_known() -> None:
@@ -117,11 +133,16 @@ def test_coverage_from_service_plans() -> None:
     assert skus.coverage("POWER_BI_PRO", "ENTERPRISEPREMIUM") == "exact"
     assert skus.coverage("STANDARDPACK", "ENTERPRISEPACK") == "tier"
     assert skus.coverage("ENTERPRISEPACK", "STANDARDPACK") is None
-    assert skus.coverage("POWER_BI_PRO", "SPE_E5") is None  # plans not listed
+    # Microsoft 365 E5 includes Power BI Pro; E3 does not.
+    assert skus.coverage("POWER_BI_PRO", "SPE_E5") == "exact"
+    assert skus.coverage("POWER_BI_PRO", "SPE_E3") is None
     assert skus.coverage("CONTOSO_ADDON", "SPB") is None
     assert skus.coverage("SPB", "SPB") is None
     assert "SPB" in skus.included_in("EXCHANGESTANDARD")
-    assert skus.included_in("SPB") == frozenset()
+    # Only the non-profit offer of the same services, under its own number.
+    assert skus.included_in("SPB") == frozenset(
+        {"Microsoft_365_Business_Premium_Donation_(Non_Profit_Pricing)"}
+    )
 
 
 def test_covering_bundle_is_deterministic_and_breaks_ties() -> None:
@@ -161,8 +182,22 @@ def test_list_prices_are_dated_sourced_and_known() -> None:
         assert Decimal(r["price"]) > 0, r
         assert r["source"] in sources, r
     eur = prices.list_prices("EUR")
-    assert eur["SPB"].price == Decimal("19.06")
-    assert eur["SPB"].as_of.isoformat() == "2026-06-01"
+    assert eur["SPB"].price == Decimal("20.60")
+    assert eur["SPB"].as_of.isoformat() == "2026-07-01"
+    usd = prices.list_prices("USD")
+    # Microsoft's prices from 2026-07-01, as issue 12 gives them.
+    assert {s: usd[s].price for s in ("O365_BUSINESS_ESSENTIALS", "SPE_E5")} == {
+        "O365_BUSINESS_ESSENTIALS": Decimal("7.00"),
+        "SPE_E5": Decimal("60.00"),
+    }
+    # The licences that most often overlap have a price in every currency,
+    # and a converted one says it is an estimate.
+    overlap = ("EXCHANGESTANDARD", "EXCHANGEENTERPRISE", "POWER_BI_PRO", "Teams_Ess")
+    for currency in ("EUR", "USD", "GBP"):
+        listed = prices.list_prices(currency)
+        assert set(overlap + ("ATP_ENTERPRISE", "INTUNE_A")) <= set(listed)
+    assert prices.list_prices("GBP")["POWER_BI_PRO"].basis == "estimate"
+    assert usd["POWER_BI_PRO"].basis == "published"
     assert prices.list_prices("SEK") == {}
 
 

@@ -604,6 +604,19 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         "runs_missing": runs_missing,
         "min_coverage": t.percent(MIN_COVERAGE),
         "sources": v.sources(),
+        # One line naming each reference table's date (healthcheck.refdata).
+        "reference_data": ", ".join(
+            t.t(
+                "report.appendix.refdata_table",
+                table=t.t(
+                    f"report.appendix.refdata_name.{r.get('name', '')}",
+                    r.get("name", ""),
+                ),
+                date=t.date(str(r["table_date"])),
+            )
+            for r in a.reference_data
+            if r.get("table_date")
+        ),
         "collected_at": t.datetime(min(opts.collected.values()))
         if opts.collected
         else "",

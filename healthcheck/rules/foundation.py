@@ -78,39 +78,140 @@ def disk_encryption(ctx: RuleContext) -> Outcome:
     )
 
 
+def _lifecycles(
+    ctx: RuleContext,
+) -> list[tuple[str, facts.LifecycleMatch | None]]:
+    """Each device's name and the OS releases it can be (see facts.os_lifecycle)."""
+    return facts.device_lifecycles(
+        ctx.frame("devices"), str(ctx.params["server_pattern"])
+    )
+
+
+def _release(match: facts.LifecycleMatch, life: facts.Lifecycle) -> str:
+    """The release's name; without the edition when the data did not give it."""
+    if match.edition_known or len(match.candidates) == 1:
+        return life.product
+    words = [c.product.split() for c in match.candidates]
+    common = []
+    for column in zip(*words, strict=False):
+        if len(set(column)) > 1:
+            break
+        common.append(column[0])
+    return " ".join(common) or life.product
+
+
 @evaluates("FND-03")
 def supported_operating_systems(ctx: RuleContext) -> Outcome:
-    """Devices whose OS build is past its end of support on the assessment date."""
-    devices = ctx.frame("devices")
+    """Devices whose OS release is past its end of support on the assessment date.
+
+    A device whose edition decides (Windows 11 24H2 Home/Pro ended, its
+    Enterprise edition did not) and is not given is left undecided and
+    counted, never guessed; so is an OS version the table does not list.
+    """
     bad: list[str] = []
     products: dict[str, int] = {}
     ended: dict[str, tuple[str, date]] = {}
-    for name, os_name, version in zip(
-        devices["name"], devices["os"], devices["os_version"], strict=True
-    ):
-        life = facts.os_lifecycle(os_name, version)
-        if life and life.end_of_support < ctx.as_of:  # the end date is still supported
-            bad.append(name)
-            key = f"{life.product} (ended {life.end_of_support.isoformat()})"
-            products[key] = products.get(key, 0) + 1
-            ended[key] = (life.product, life.end_of_support)
+    judged = undecided = unlisted = 0
+    for name, match in _lifecycles(ctx):
+        if match is None:
+            unlisted += 1
+            continue
+        if match.ambiguous(ctx.as_of):
+            undecided += 1
+            continue
+        judged += 1
+        life = match.ended(ctx.as_of)
+        if life is None:
+            continue
+        assert life.end_of_support is not None
+        bad.append(name)
+        product = _release(match, life)
+        key = f"{product} (ended {life.end_of_support.isoformat()})"
+        products[key] = products.get(key, 0) + 1
+        ended[key] = (product, life.end_of_support)
+    notes = []
+    if undecided:
+        notes.append(msg("rules.FND-03.undecided", count=undecided))
+    if unlisted:
+        notes.append(msg("rules.FND-03.unlisted", count=unlisted))
+    note = joined(notes, "")
+    measured = dict(
+        devices=judged, unsupported=len(bad), undecided=undecided, unlisted=unlisted
+    )
+    if judged == 0:
+        return not_assessed(msg("rules.FND-03.none_listed", note=note))
     if not bad:
         return passed(
-            msg("rules.FND-03.pass", count=len(devices)),
-            population=len(devices),
-            devices=len(devices),
-            unsupported=0,
+            msg("rules.FND-03.pass", count=judged, note=note),
+            population=judged,
+            **measured,
         )
     what = [
         msg("rules.FND-03.product", count=n, product=ended[p][0], ended=ended[p][1])
         for p, n in sorted(products.items())
     ]
     return failed(
-        msg("rules.FND-03.fail", count=len(bad), products=joined(what, "; ")),
+        msg(
+            "rules.FND-03.fail", count=len(bad), products=joined(what, "; "), note=note
+        ),
         bad,
-        population=len(devices),
-        devices=len(devices),
-        unsupported=len(bad),
+        population=judged,
+        **measured,
+        products=products,
+    )
+
+
+@evaluates("FND-09")
+def support_ending_soon(ctx: RuleContext) -> Outcome:
+    """Devices whose OS support ends within ``warn_days`` of the assessment date.
+
+    Low severity: nothing is wrong yet, but the client can budget the
+    replacement or upgrade a quarter ahead. The latest possible end counts,
+    so a device of unknown edition is warned about only when every edition's
+    support ends in the window.
+    """
+    days = int(ctx.params["warn_days"])
+    soon: list[str] = []
+    products: dict[str, int] = {}
+    ends: dict[str, tuple[str, date]] = {}
+    judged = 0
+    for name, match in _lifecycles(ctx):
+        if match is None:
+            continue
+        judged += 1
+        life = match.ending(ctx.as_of, days)
+        if life is None:
+            continue
+        assert life.end_of_support is not None
+        soon.append(name)
+        product = _release(match, life)
+        key = f"{product} (ends {life.end_of_support.isoformat()})"
+        products[key] = products.get(key, 0) + 1
+        ends[key] = (product, life.end_of_support)
+    if judged == 0:
+        return not_assessed(msg("rules.FND-09.none_listed"))
+    if not soon:
+        return passed(
+            msg("rules.FND-09.pass", count=judged, days=days),
+            population=judged,
+            devices=judged,
+            ending=0,
+        )
+    what = [
+        msg("rules.FND-09.product", count=n, product=ends[p][0], ends=ends[p][1])
+        for p, n in sorted(products.items())
+    ]
+    return failed(
+        msg(
+            "rules.FND-09.fail",
+            count=len(soon),
+            days=days,
+            products=joined(what, "; "),
+        ),
+        soon,
+        population=judged,
+        devices=judged,
+        ending=len(soon),
         products=products,
     )
 
@@ -271,6 +372,19 @@ def windows_patch_recency(ctx: RuleContext) -> Outcome:
     devices = ctx.frame("devices")
     table = facts.windows_updates()
     grace = int(ctx.params["grace_days"])
+    max_age = int(ctx.params["max_table_age_days"])
+    newest = table.newest
+    # Never judge against a stale table: a device two months behind would
+    # pass against one that lacks the last two months.
+    if newest is None or (ctx.as_of - newest).days > max_age:
+        return not_assessed(
+            msg(
+                "rules.FND-06.stale_table",
+                table_date=table.table_date,
+                newest=newest or table.table_date,
+                days=max_age,
+            )
+        )
     behind: list[str] = []
     current = 0
     unknown = 0

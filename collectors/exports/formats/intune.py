@@ -62,6 +62,9 @@ def _intune_devices(view: View) -> list[Part]:
     )
     if not view.has("Encrypted"):
         del part.frame["encrypted"]
+    if view.has("SKU family"):  # newer exports; FND-03 needs it for Windows 11
+        part.frame["os_edition"] = view.col("SKU family").to_numpy()
+        part.source_columns["os_edition"] = view.shown("SKU family")
     if view.has("Category"):  # DOC-07: shared-device categories (client.yaml)
         part.frame["category"] = view.col("Category").to_numpy()
         part.source_columns["category"] = view.shown("Category")
@@ -101,9 +104,11 @@ DEVICES = TableFormat(
         "Managed by",
         "Encrypted",
         "Category",
+        "SKU family",
     ),
     aliases={
         "Category": ("Device category", "DeviceCategory"),
+        "SKU family": ("SkuFamily", "OS edition", "Operating system edition"),
         "Device ID": ("DeviceId", "Intune device ID"),
         "Device name": ("DeviceName",),
         "Last check-in": ("Last check in", "LastContact", "Last sync"),
@@ -132,5 +137,6 @@ DEVICES = TableFormat(
         "Total storage",
         "Free storage",
         "Category",
+        "SKU family",
     ),
 )

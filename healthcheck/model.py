@@ -474,7 +474,7 @@ class Overall:
     coverage: float
     #: The mean before caps; None without a score.
     uncapped_score: float | None = None
-    #: The caps that lowered the score, the binding one first.
+    #: The caps that apply, the strictest first.
     caps: tuple[Cap, ...] = ()
     #: How scores were computed (``healthcheck.scoring.METHOD``); an assessment
     #: from before schema 2.0 says "all-or-nothing".
@@ -482,7 +482,7 @@ class Overall:
 
     @property
     def capped_by(self) -> tuple[str, ...]:
-        """The rules holding the score down, binding cap first; empty when uncapped."""
+        """The rules whose failure caps the grade, strictest cap first."""
         out: list[str] = []
         for cap in self.caps:
             out += [r for r in cap.rule_ids if r not in out]

@@ -16,8 +16,8 @@ below :data:`MIN_COVERAGE` keeps its score but gets no grade: it is
 
 The overall score is the mean of the graded layers, so every layer counts the
 same; then severity bites: a failing critical rule caps it at C, and a layer
-graded F caps it at D (:data:`CAPS`). ``Overall.capped_by`` names the rules
-that hold it down.
+graded F caps it at D. ``Overall.capped_by`` names the rules that hold it
+down.
 
 Every score is rounded half up (:func:`round_half_up`), so 20.85 shows as
 20.9 and a change of -2.5 as -3, the same in every output.
@@ -142,8 +142,10 @@ def overall(layers: Iterable[LayerScore], findings: Iterable[Finding]) -> Overal
     Below :data:`MIN_COVERAGE` over all layers there is no overall score: one
     graded layer out of four is not a grade for the whole environment. A
     failing critical rule caps the score at the top of :data:`CRITICAL_CAP`,
-    a graded layer at F at the top of :data:`FAILED_LAYER_CAP`; a cap that
-    lowers the score is listed in ``caps`` and its rules in ``capped_by``.
+    a graded layer at F at the top of :data:`FAILED_LAYER_CAP`. Every cap
+    that applies is listed in ``caps`` (the strictest first) and its rules in
+    ``capped_by``, even when the mean is already below its ceiling: it still
+    holds the grade down when everything else is fixed.
     """
     layers = list(layers)
     findings = list(findings)
@@ -158,9 +160,11 @@ def overall(layers: Iterable[LayerScore], findings: Iterable[Finding]) -> Overal
     if not scored or coverage < MIN_COVERAGE:
         return Overall(score=None, grade=None, coverage=coverage, method=METHOD)
     uncapped = round_half_up(sum(scored) / len(scored))
-    caps = [c for c in _caps(layers, findings) if c.ceiling < uncapped]
+    # Every cap that applies is named, the strictest first, whether or not it
+    # lowers today's mean: it says how far the grade can rise before those
+    # problems are fixed.
+    caps = sorted(_caps(layers, findings), key=lambda c: c.ceiling)
     score = min([uncapped, *(c.ceiling for c in caps)])
-    caps.sort(key=lambda c: c.ceiling)
     return Overall(
         score=score,
         grade=grade(score),

@@ -82,12 +82,22 @@ def then(f: Finding) -> Finding:
     """One finding as it stood in 2026-Q3."""
     if f.rule_id in PASSED_THEN:
         return dataclasses.replace(
-            f, status=Status.PASS, detail="No problem found.", affected=()
+            f,
+            status=Status.PASS,
+            detail="No problem found.",
+            affected=(),
+            count=None,
+            score=1.0,
         )
     if f.rule_id in FAILED_THEN:
         detail, affected = FAILED_THEN[f.rule_id]
         return dataclasses.replace(
-            f, status=Status.FAIL, detail=detail, affected=affected
+            f,
+            status=Status.FAIL,
+            detail=detail,
+            affected=affected,
+            count=None,
+            score=_share(f.population, len(affected)),
         )
     if f.rule_id == "FND-03" and f.acceptance is not None:
         return dataclasses.replace(
@@ -102,8 +112,16 @@ def then(f: Finding) -> Finding:
             f,
             affected=affected,
             detail=f"{len(affected)} enabled accounts have not registered MFA.",
+            score=_share(f.population, len(affected)),
         )
     return f
+
+
+def _share(population: int | None, failing: int) -> float:
+    """A failing finding's score as the scoring method computes it."""
+    if not population:
+        return 0.0
+    return min(max((population - failing) / population, 0.0), 0.999)
 
 
 def previous_quarter(current: Assessment) -> Assessment:

@@ -129,9 +129,9 @@ def test_sample_against_its_previous_quarter(sample_run: Path) -> None:
     c = compare.compare(previous, jsonout.read(sample_run / "assessment.json"))
     assert {f.rule_id for f in c.new} == {"FND-03", "FND-05", "FND-07", "REV-08"}
     assert {f.rule_id for f in c.resolved} == {"DOC-01", "DOC-07", "EXP-05"}
-    # The sample tenant has no Entra ID P2 (no PIM): REV-07 failed in Q3 and
-    # is not assessed now.
-    assert [f.rule_id for f in c.no_longer_assessed] == ["REV-07"]
+    # The sample tenant has no Entra ID P2 (no PIM): REV-07 is not assessed
+    # in either quarter, so it is neither resolved nor "no longer assessed".
+    assert c.no_longer_assessed == ()
     (mfa,) = [f for f in c.persisting if f.rule_id == "REV-05"]
     assert len(mfa.removed) == 4 and mfa.added == ()
     assert c.waste_delta is not None and c.waste_delta < 0

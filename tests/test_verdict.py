@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -233,12 +234,13 @@ def test_the_strictest_cap_binds_and_both_are_named() -> None:
     assert overall.grade == "D" and overall.score == 69.9
     assert [c.grade for c in overall.caps] == ["D", "C"]
     assert crit.rule_id in overall.capped_by
-    # A cap that would not lower the score is not named: with the expert
-    # layer at 0 the mean is 75, under C's ceiling, so only D holds it down.
+    # A cap is named even when the mean is already below it: with the expert
+    # layer at 0 the mean is 75, under C's ceiling, yet the critical problem
+    # still holds the grade at C once the layer is fixed.
     zero = [dataclasses.replace(f, score=0.0) for f in bad]
     _, overall = scoring.assess(others + [crit] + zero)
-    assert [c.grade for c in overall.caps] == ["D"]
-    assert crit.rule_id not in overall.capped_by
+    assert overall.score == 69.9 and [c.grade for c in overall.caps] == ["D", "C"]
+    assert crit.rule_id in overall.capped_by
 
 
 def test_not_assessed_rules_are_left_out_of_every_score() -> None:
@@ -357,3 +359,26 @@ def test_scores_round_half_up_everywhere() -> None:
     assert scoring.round_half_up(-2.5, 0) == -3.0
     assert scoring.round_half_up(2.5, 0) == 3.0
     assert scoring.round_half_up(0.125, 2) == 0.13
+
+
+def test_sample_names_what_holds_its_grade_down(sample_run: Path) -> None:
+    import json
+
+    from tests.conftest import pdf_pages
+
+    data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
+    overall = data["overall"]
+    critical = {
+        f["rule_id"]
+        for f in data["findings"]
+        if f["status"] == "fail" and f["severity"] == "critical"
+    }
+    assert critical >= {"FND-04", "FND-07", "REV-04"}
+    assert critical <= set(overall["capped_by"])
+    assert overall["grade"] in ("C", "D", "E", "F") and overall["score"] <= 79.9
+    assert {c["grade"] for c in overall["caps"]} >= {"C"}
+    summary = " ".join(pdf_pages((sample_run / "report.pdf").read_bytes())[1].split())
+    assert "no better than C while 3 critical problems are open" in summary
+    assert "2 servers of 4 have no backup job" in summary
+    # No rule ids on the summary page: those live in the appendix and workbook.
+    assert not re.search(r"\b(FND|DOC|REV|EXP)-\d\d\b", summary)

@@ -10,6 +10,7 @@ the assessment's English as the fallback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -89,6 +90,14 @@ def _grade_class(grade: str | None) -> str:
     return f"grade-{grade.lower()}" if grade else "grade-none"
 
 
+#: A sentence ends at . ! or ? followed by a space and a capital or a digit.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])")
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
 def _steps(remediation: str) -> list[str]:
     """Numbered remediation text ('1. Do X. 2. Do Y.' or one per line) as steps."""
     out = []
@@ -144,6 +153,21 @@ class _View:
         if f.status is Status.NOT_ASSESSED:
             return self.reason(f)
         return self.t.detail(f.to_dict())
+
+    def problem(self, f: Finding) -> str:
+        """The finding's first sentence: the problem in numbers, for executives.
+
+        Every rule opens its sentence with what is wrong and how much ("4 of
+        40 computers are not encrypted"); notes on what could not be judged
+        follow, and stay in the findings section and the workbook.
+        """
+        text = self.detail(f)
+        if f.acceptance is not None and f.acceptance.expired and f.detail_key:
+            # The detail wraps the rule's sentence in the expiry note.
+            inner = f.detail_params.get("detail")
+            if isinstance(inner, dict) and inner.get("key"):
+                text = self.t.message(inner)
+        return _first_sentence(text)
 
     def reason(self, f: Finding) -> str:
         """Why not assessed (or accepted), in the report's language if known."""
@@ -212,7 +236,7 @@ class _View:
                             "severity": f.severity.value,
                             "severity_label": self.severity(f.severity.value),
                             # The problem in numbers, under the control's name.
-                            "problem": self.detail(f)
+                            "problem": self.problem(f)
                             if f.status in (Status.FAIL, Status.ACCEPTED)
                             else "",
                         }
@@ -253,7 +277,7 @@ class _View:
                     "rule_id": f.rule_id,
                     "action": self.t.rule(f.rule_id, "action", "")
                     or (steps[0] if steps else self.title(f)),
-                    "problem": self.detail(f),
+                    "problem": self.problem(f),
                     "layer": self.layer_label(f.layer.value, f.layer.label),
                     "severity": f.severity.value,
                     "severity_label": self.severity(f.severity.value),
@@ -277,14 +301,20 @@ class _View:
                     )
                 )
                 continue
-            problems = [self.detail(by_id[r]) for r in cap.rule_ids if r in by_id]
-            out.append(
-                self.t.t(
+            problems = [self.problem(by_id[r]) for r in cap.rule_ids if r in by_id]
+            if len(problems) == 1:
+                text = self.t.t(
                     "report.summary.capped_critical",
                     grade=cap.grade,
-                    problems=" ".join(problems),
+                    problems=problems[0],
                 )
-            )
+            else:
+                text = self.t.t(
+                    "report.summary.capped_criticals",
+                    grade=cap.grade,
+                    count=len(problems),
+                )
+            out.append(text)
         return out
 
     def waste(self) -> dict[str, Any]:
@@ -388,7 +418,7 @@ class _View:
                     else "–",
                     "current": self.status(i.current_status),
                     # A new or still open problem, in numbers.
-                    "problem": self.detail(now[i.rule_id])
+                    "problem": self.problem(now[i.rule_id])
                     if i.rule_id in now
                     and now[i.rule_id].status in (Status.FAIL, Status.ACCEPTED)
                     else "",
@@ -517,7 +547,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         {
             "rule_id": f.rule_id,
             "title": v.title(f),
-            "problem": v.detail(f),
+            "problem": v.problem(f),
             "reason": f.acceptance.reason,
             "expires": t.date(f.acceptance.expires),
             "expired": f.acceptance.expired,

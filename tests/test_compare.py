@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -175,3 +176,77 @@ def test_report_shows_new_resolved_and_unassessed(quarters, tmp_path: Path) -> N
         r"\b(FND|DOC|REV|EXP)-\d\d\b", section.split("The four layers")[0]
     )
     assert "1 new · 1 resolved" in text
+
+
+OLD_SCHEMA = ROOT / "tests" / "data" / "old_schema" / "assessment-1.2.json"
+
+
+def test_a_previous_quarter_of_the_older_schema_still_compares(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    """A 1.x file (all-or-nothing scores, no actions) reads, compares, says so."""
+    old = compare.load(OLD_SCHEMA)
+    assert old.schema_version.startswith("1.") and old.actions == ()
+    assert old.overall.method == "all-or-nothing" and old.overall.caps == ()
+    # Its findings read back with the binary scores they were computed with.
+    assert {f.score for f in old.findings if f.status.value == "pass"} == {1.0}
+    assert {f.score for f in old.findings if f.status.value == "fail"} == {0.0}
+    now = jsonout.read(sample_run / "assessment.json")
+    c = compare.compare(old, now)
+    assert c.method_changed and c.to_dict()["scoring_method"] == {
+        "previous": "all-or-nothing",
+        "current": "proportional-capped",
+        "changed": True,
+    }
+    text = CliRunner().invoke(main, ["compare", str(OLD_SCHEMA), str(sample_run)])
+    assert text.exit_code == 0, text.output
+    assert "scored all-or-nothing" in text.output
+    # Same method both quarters: no note.
+    same = compare.compare(compare.load(SAMPLE / "previous"), now)
+    assert not same.method_changed
+    assert "scored" not in compare.render_text(same)
+
+
+def test_run_with_an_older_previous_quarter_notes_the_method_change(
+    engagement: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(engagement), "--out", str(out), "--previous", str(OLD_SCHEMA)],
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(" ".join(pdf_pages((out / "report.pdf").read_bytes())).split())
+    assert "was scored all or nothing per check" in text
+    book = openpyxl.load_workbook(out / "findings.xlsx")
+    assert book["Actions"].max_row > 1
+
+
+def test_changes_round_half_up_in_text_pdf_and_workbook() -> None:
+    """20.8 -> 18.3 is a change of -2.5: shown as -3 everywhere, never -2."""
+    from healthcheck.model import Overall
+    from healthcheck.report import xlsx
+
+    base = compare.load(SAMPLE / "previous")
+    before = dataclasses.replace(
+        base, overall=dataclasses.replace(base.overall, score=20.8, grade="F")
+    )
+    after = dataclasses.replace(
+        base,
+        period="2026-Q4",
+        overall=Overall(
+            score=18.3, grade="F", coverage=0.9, method=base.overall.method
+        ),
+    )
+    c = compare.compare(before, after)
+    assert c.overall_delta == -2.5
+    assert "F (21) -> F (18)  -3" in compare.render_text(c)
+    view = context.build(after, context.ReportOptions(comparison=c))
+    assert view["comparison"]["overall_delta"] == "-3"
+    wb = xlsx.build(after, comparison=c)
+    cells = [
+        row
+        for row in wb["Summary"].iter_rows(values_only=True)
+        if row and row[0] == "Overall" and len(row) > 5
+    ]
+    assert cells and cells[0][5] == -3

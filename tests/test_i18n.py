@@ -622,8 +622,9 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
         shown = {
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
-        # "Nothing here" runs (no Graph settings) stay out of the table either way.
-        assert list(shown) == [("exports", "patch_status")]
+        # "Nothing here" runs (no Graph settings) stay out of the table either
+        # way; the sample has no patch or mailbox export.
+        assert list(shown) == [("exports", "patch_status"), ("exports", "mailboxes")]
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )

@@ -13,7 +13,7 @@ The data is random but seeded: the same N gives the same bytes.
 
 ``--hard`` writes the hard case instead: every export kind the collector
 knows (the files above plus licences, Entra users and sign-ins, Azure and
-generic backup jobs, patch status and role assignments), every tenth device
+generic backup jobs, patch status, role assignments and mailboxes), every tenth device
 a server (named SRV-, backed up by the backup jobs or not), and long lists
 in the cells that hold lists (licences, proxy addresses, MFA methods).
 """
@@ -206,6 +206,11 @@ _METHODS = [
 ]
 
 
+def _item_size(gb: float) -> str:
+    """Exchange's TotalItemSize as exported: "62.5 GB (67,108,864,000 bytes)"."""
+    return f"{gb} GB ({int(gb * 1024**3):,} bytes)"
+
+
 def _write_more(
     exports: Path,
     upns: list[str],
@@ -307,6 +312,40 @@ def _write_more(
                 "Last scan": f"{_stamp(rng, 7):%Y-%m-%d}",
             }
             for d in devices
+        ],
+    )
+    # Mailboxes: Exchange PowerShell for every user, the usage report for the
+    # same users (its rows then skipped as already read) and a few more.
+    kinds = ("UserMailbox",) * 8 + ("SharedMailbox", "RoomMailbox")
+    _write(
+        exports / "exo_mailboxes.csv",
+        _HEADERS["exo_mailboxes"],
+        [
+            {
+                "UserPrincipalName": upn,
+                "RecipientTypeDetails": kinds[n % 10],
+                "LitigationHoldEnabled": "True" if n % 50 == 9 else "False",
+                "ArchiveStatus": "Active" if n % 20 == 9 else "None",
+                "TotalItemSize": _item_size(n % 70 + 0.5),
+            }
+            for n, upn in enumerate(upns)
+        ],
+    )
+    _write(
+        exports / "mailbox_usage.csv",
+        _HEADERS["m365_mailbox_usage"],
+        [
+            {
+                "Report Refresh Date": f"{_NOW:%Y-%m-%d}",
+                "User Principal Name": upn,
+                "Is Deleted": "False",
+                "Storage Used (Byte)": str(rng.randrange(10**6, 60 * 1024**3)),
+                "Has Archive": "False",
+                "Recipient Type": "User",
+                "Report Period": "7",
+            }
+            for upn in upns[: users // 2]
+            + [f"room{n}@contoso.example" for n in range(5)]
         ],
     )
     roles = ("Global Administrator", "User Administrator", "Exchange Administrator")

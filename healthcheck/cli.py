@@ -258,9 +258,28 @@ def permissions(engagement: Path | None) -> None:
                 else coll.permissions
             )
             for line in lines:
-                click.echo(f"  {line}")
+                click.echo(f"  {line}{_used_by(line.split(':', 1)[0].strip())}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
+
+
+#: Datasets the licence waste model reads besides the rules.
+_WASTE_DATASETS = frozenset(
+    {"licence_skus", "users", "licence_assignments", "mailboxes"}
+)
+
+
+def _used_by(dataset: str) -> str:
+    """Who reads a dataset: " (used by REV-03, ..., licence waste)", or nothing."""
+    from healthcheck.engine import load_catalog
+
+    ids = sorted(
+        r.id
+        for r in load_catalog()
+        if any(req.split(".", 1)[0] == dataset for req in r.requires)
+    )
+    users = ids + (["licence waste"] if dataset in _WASTE_DATASETS else [])
+    return f" (used by {', '.join(users)})" if users else ""
 
 
 @main.group()

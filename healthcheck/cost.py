@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck import facts, skus
+from healthcheck import facts, mailbox_licences, skus
 from healthcheck import prices as pricing
 from healthcheck.i18n import english
 from healthcheck.model import (
@@ -36,7 +36,10 @@ from healthcheck.model import (
 HIGH, MEDIUM = "high", "medium"
 
 #: How sure each category is; the report and README say why. An overlap that
-#: rests on a higher tier of a service (plan_rules.csv) is medium instead.
+#: rests on a higher tier of a service (plan_rules.csv) is medium instead, and
+#: so is a blocked account whose mailbox needs its licence (a shared mailbox
+#: over 50 GB, with an archive or on litigation hold: Microsoft's "About
+#: shared mailboxes", https://learn.microsoft.com/microsoft-365/admin/email/about-shared-mailboxes).
 CONFIDENCE = {
     WasteCategory.UNASSIGNED: HIGH,  # Microsoft's own bought and assigned counts
     WasteCategory.DISABLED_USER: HIGH,  # the account cannot sign in
@@ -58,9 +61,22 @@ def _when(term: str) -> Message:
     return msg(f"cost.when.{term if term in pricing.TERMS else 'unknown'}")
 
 
-def _action(category: WasteCategory, term: str, tier: bool = False) -> Message:
+def _action(
+    category: WasteCategory, term: str, tier: bool = False, mailbox: str = ""
+) -> Message:
+    """What the saving needs.
+
+    ``mailbox`` is for blocked accounts: ``kept`` when their mailboxes need
+    the licence, else the facts to check first (see :func:`_mailbox_check`).
+    """
+    if category is WasteCategory.DISABLED_USER and mailbox == "kept":
+        return msg("cost.mailbox.action_kept", when=_when(term))
     name = "overlap_tier" if category is WasteCategory.OVERLAP and tier else None
-    return msg(f"cost.action.{name or category.value}", when=_when(term))
+    said = msg(f"cost.action.{name or category.value}", when=_when(term))
+    check = mailbox_licences.check_message(mailbox.split()) if mailbox else None
+    if check is None:
+        return said
+    return msg("cost.mailbox.action_check", action=said, check=check)
 
 
 def _said(message: Message) -> tuple[str, str, dict[str, Any]]:
@@ -77,12 +93,15 @@ def _item(
     *,
     details: Mapping[str, Message] | None = None,
     tier: bool = False,
+    mailbox: str = "",
 ) -> WasteItem:
     monthly = (price.price * count).quantize(pricing.CENT)
     confidence = CONFIDENCE[category]
-    if category is WasteCategory.OVERLAP and tier:
+    if (category is WasteCategory.OVERLAP and tier) or mailbox == "kept":
         confidence = MEDIUM
-    action, action_key, action_params = _said(_action(category, price.term, tier))
+    action, action_key, action_params = _said(
+        _action(category, price.term, tier, mailbox)
+    )
     note, note_key, note_params = price.note, "", dict[str, Any]()
     if price.listed is not None:  # a default list price: its date and source
         listed = price.listed
@@ -206,7 +225,13 @@ def compute_waste(
         not_assessed.append(msg("cost.not_assessed.per_user"))
     else:
         items += _per_user(
-            users, assignments, price_book, as_of, inactive_days, not_assessed
+            users,
+            assignments,
+            price_book,
+            as_of,
+            inactive_days,
+            not_assessed,
+            frames.get("mailboxes"),
         )
     sources = {activity_source.strip()} - {""}
     if users is not None and "last_activity_source" in users.columns:
@@ -258,8 +283,15 @@ def _per_user(
     as_of: date,
     inactive_days: int,
     not_assessed: list[Message],
+    mailboxes: pd.DataFrame | None = None,
 ) -> list[WasteItem]:
-    """Disabled, inactive and overlap items; each (user, SKU) counted once."""
+    """Disabled, inactive and overlap items; each (user, SKU) counted once.
+
+    A blocked account's licence that carries a mailbox needing it (see
+    :mod:`healthcheck.mailbox_licences`) is a line of its own, medium
+    confidence, each user's evidence saying why; the other blocked accounts'
+    line names what the mailbox data could not tell.
+    """
     paid = facts.paid_assignments(assignments)
     for sku in set(paid["sku"]):
         price_book.get(sku)  # records unpriced SKUs even when nothing is waste
@@ -270,13 +302,24 @@ def _per_user(
     ] = []
     disabled = facts.disabled_upns(users)
     blocked = msg("cost.evidence.blocked")
-    groups.append(
-        (
-            WasteCategory.DISABLED_USER,
-            {p: blocked for p in pairs if p[0] in disabled},
-            set(),
-        )
+    mailbox_needs = mailbox_licences.needs(
+        mailboxes, (u for u, _ in pairs if u in disabled)
     )
+    #: (user, SKU) pairs whose licence the user's mailbox needs.
+    kept: set[tuple[str, str]] = set()
+    found_disabled: dict[tuple[str, str], Message] = {}
+    for pair in pairs:
+        if pair[0] not in disabled:
+            continue
+        need = mailbox_needs[pair[0]]
+        if need.reasons and mailbox_licences.gives_mailbox(pair[1]):
+            kept.add(pair)
+            found_disabled[pair] = msg(
+                "cost.mailbox.evidence", blocked=blocked, reasons=list(need.reasons)
+            )
+        else:
+            found_disabled[pair] = blocked
+    groups.append((WasteCategory.DISABLED_USER, found_disabled, set()))
     if "last_activity" in users.columns:
         inactive = facts.inactive_upns(users, as_of, inactive_days)
         details = _inactive_details(users, inactive)
@@ -300,6 +343,27 @@ def _per_user(
         if how == "tier":
             tiers.add((upn, sku))
     groups.append((WasteCategory.OVERLAP, overlap, tiers))
+
+    def _lines(
+        category: WasteCategory, sku: str, details: dict[str, Message]
+    ) -> list[tuple[dict[str, Message], str]]:
+        """A SKU's users split into lines, each with its ``mailbox`` mark."""
+        if category is not WasteCategory.DISABLED_USER:
+            return [(details, "")]
+        held = {u: why for u, why in details.items() if (u, sku) in kept}
+        plain = {u: why for u, why in details.items() if (u, sku) not in kept}
+        # What the data could not tell about the plain line's mailboxes,
+        # when the licence could carry one.
+        unknown = sorted(
+            {f for u in plain for f in mailbox_needs[u].unknown}
+            if mailbox_licences.gives_mailbox(sku)
+            else set()
+        )
+        lines = [(held, "kept")] if held else []
+        if plain:
+            lines.append((plain, " ".join(unknown)))
+        return lines
+
     items: list[WasteItem] = []
     counted: set[tuple[str, str]] = set()
     for category, found, tier_pairs in groups:
@@ -312,16 +376,17 @@ def _per_user(
             price = price_book.get(sku)
             if price is None:
                 continue
-            details = by_sku[sku]
-            items.append(
-                _item(
-                    category,
-                    sku,
-                    list(details),
-                    len(details),
-                    price,
-                    details=details,
-                    tier=any((u, sku) in tier_pairs for u in details),
+            for details, mailbox in _lines(category, sku, by_sku[sku]):
+                items.append(
+                    _item(
+                        category,
+                        sku,
+                        list(details),
+                        len(details),
+                        price,
+                        details=details,
+                        tier=any((u, sku) in tier_pairs for u in details),
+                        mailbox=mailbox,
+                    )
                 )
-            )
     return items

@@ -1017,3 +1017,132 @@ def test_sample_report_and_workbook_trace_every_euro(sample_run: Path) -> None:
         assert [r[0] for r in rows] == list(item.users)
         if rows:
             assert sum((r[2] for r in rows), D("0")) == item.monthly_cost
+
+
+# ------------------------------------------------ mailboxes that need a licence
+
+
+def _mailbox_tenant(
+    mailboxes: list[dict[str, str]] | None,
+) -> dict[str, pd.DataFrame]:
+    """Three blocked accounts with Business Premium, one also with Visio."""
+    frames = {
+        "users": frame(
+            "users",
+            [
+                user("archive@x.fi", enabled="False"),
+                user("big@x.fi", enabled="False"),
+                user("plain@x.fi", enabled="False"),
+            ],
+        ),
+        "licence_assignments": assignments(
+            [
+                ("archive@x.fi", "SPB"),
+                ("archive@x.fi", "VISIOCLIENT"),  # no mailbox in Visio
+                ("big@x.fi", "SPB"),
+                ("plain@x.fi", "SPB"),
+            ]
+        ),
+    }
+    if mailboxes is not None:
+        frames["mailboxes"] = frame("mailboxes", mailboxes)
+    return frames
+
+
+def _box(upn: str, kind: str, gb: str, archive: str, hold: str) -> dict[str, str]:
+    return {
+        "upn": upn,
+        "recipient_type": kind,
+        "storage_gb": gb,
+        "has_archive": archive,
+        "litigation_hold": hold,
+    }
+
+
+def test_a_mailbox_that_needs_its_licence_is_medium_and_says_why() -> None:
+    w = waste(
+        _mailbox_tenant(
+            [
+                _box("archive@x.fi", "SharedMailbox", "3.2", "True", "False"),
+                # 50 GB is the limit itself: still free of a licence.
+                _box("big@x.fi", "Shared", "50.0", "False", "False"),
+                _box("plain@x.fi", "UserMailbox", "1.5", "False", "False"),
+            ]
+        )
+    )
+    lines = {(i.sku, i.confidence): i for i in w.items}
+    kept = lines[("SPB", "medium")]
+    assert kept.users == ("archive@x.fi",)
+    assert kept.action.startswith("Do not just remove this licence")
+    assert kept.user_details["archive@x.fi"] == (
+        "sign-in blocked; archive enabled: the mailbox needs Exchange Online "
+        "Plan 2 (or Plan 1 with Exchange Online Archiving)"
+    )
+    plain = lines[("SPB", "high")]
+    assert plain.users == ("big@x.fi", "plain@x.fi")
+    assert plain.action.startswith("Remove the licence")
+    assert "check" not in plain.action  # every fact is known
+    assert plain.user_details["plain@x.fi"] == "sign-in blocked"
+    # Visio carries no mailbox: its seat is waste whatever the mailbox holds.
+    assert lines[("VISIOCLIENT", "high")].users == ("archive@x.fi",)
+    assert_sums(w)
+    assert w.monthly_total == D("20.60") * 3 + D("14.10")
+
+
+def test_a_held_or_oversized_mailbox_names_each_reason() -> None:
+    w = waste(
+        _mailbox_tenant(
+            [
+                _box("archive@x.fi", "UserMailbox", "12", "False", "True"),
+                _box("big@x.fi", "SharedMailbox", "50.4", "True", "False"),
+                _box("plain@x.fi", "SharedMailbox", "0.1", "False", "False"),
+            ]
+        )
+    )
+    kept = next(i for i in w.items if i.confidence == "medium")
+    assert kept.users == ("archive@x.fi", "big@x.fi")
+    assert kept.user_details["archive@x.fi"].startswith(
+        "sign-in blocked; on litigation hold:"
+    )
+    assert kept.user_details["big@x.fi"].startswith(
+        "sign-in blocked; shared mailbox over 50 GB (50.4 GB), archive enabled:"
+    )
+    fi = kept.user_detail_messages["big@x.fi"]
+    assert fi["key"] == "cost.mailbox.evidence"
+
+
+def test_without_mailbox_data_the_line_says_what_to_check() -> None:
+    w = waste(_mailbox_tenant(None))
+    spb = next(i for i in w.items if i.sku == "SPB")
+    assert spb.category is DISABLED and spb.count == 3
+    assert spb.confidence == "high"
+    assert spb.action.startswith("Remove the licence")
+    assert (
+        "check whether these are shared mailboxes over 50 GB, with an archive "
+        "or on litigation hold" in spb.action
+    )
+    assert spb.action_key == "cost.mailbox.action_check"
+    visio = next(i for i in w.items if i.sku == "VISIOCLIENT")
+    assert "check" not in visio.action  # no mailbox to ask about
+
+
+def test_a_fact_the_mailbox_data_lacks_is_named_not_assumed() -> None:
+    # A source without litigation hold (Graph's mailbox usage report).
+    boxes = [
+        {"upn": u, "storage_gb": "1", "has_archive": "False"}
+        for u in ("archive@x.fi", "big@x.fi", "plain@x.fi")
+    ]
+    w = waste(_mailbox_tenant(boxes))
+    spb = next(i for i in w.items if i.sku == "SPB")
+    assert spb.confidence == "high" and spb.count == 3
+    assert "check whether it is on litigation hold" in spb.action
+    assert "whether the mailbox is over 50 GB" not in spb.action
+    assert "whether it has an archive" not in spb.action
+
+
+def test_an_account_without_a_mailbox_has_nothing_to_check() -> None:
+    w = waste(_mailbox_tenant([_box("big@x.fi", "Shared", "60", "", "")]))
+    lines = {i.confidence: i for i in w.items if i.sku == "SPB"}
+    assert lines["medium"].users == ("big@x.fi",)
+    assert lines["high"].users == ("archive@x.fi", "plain@x.fi")
+    assert "check" not in lines["high"].action

@@ -286,3 +286,21 @@ def test_only_empty_files_is_an_error_naming_them(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         _collect(root)
     assert "roles.csv: the file is empty" in str(err.value)
+
+
+def test_unrecognised_files_belong_to_their_own_engagement(tmp_path: Path) -> None:
+    # The registry caches one collector instance per process, so two
+    # engagements collected one after the other share it.
+    first = _engagement(tmp_path / "a")
+    (first / "exports" / "notes-of-a.txt").write_text("hello\n")
+    write_csv(first / "exports" / "users.csv", list(USERS_HEADER), [_user_row("a@x")])
+    second = _engagement(tmp_path / "b")
+    write_csv(second / "exports" / "users.csv", list(USERS_HEADER), [_user_row("b@x")])
+    pipeline.collect(first, tmp_path / "ev-a")
+    pipeline.collect(second, tmp_path / "ev-b")
+    listed_a = json.loads((tmp_path / "ev-a" / "manifest.json").read_text())
+    listed_b = json.loads((tmp_path / "ev-b" / "manifest.json").read_text())
+    assert [Path(u["path"]).name for u in listed_a["unrecognised"]] == [
+        "notes-of-a.txt"
+    ]
+    assert listed_b["unrecognised"] == []

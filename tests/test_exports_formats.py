@@ -64,6 +64,8 @@ def test_every_format_has_a_fixture() -> None:
         "patch_status",
         "role_assignments",
         "mfa_registration",
+        "exo_mailboxes",
+        "m365_mailbox_usage",
     }
     assert formats == covered
 
@@ -289,3 +291,81 @@ def test_saved_role_assignments_say_who_is_a_person(tmp_path: Path) -> None:
     assert roles.loc["backup automation", "principal_type"] == "service_principal"
     assert roles.loc["tier0 admins", "principal_type"] == "group"
     assert set(roles["assignment"]) == {"permanent"}
+
+
+def test_exchange_powershell_mailboxes(tmp_path: Path) -> None:
+    runs, _ = collect(engagement(tmp_path, "exo_mailboxes.csv"))
+    boxes = frame(runs, "mailboxes").set_index("upn")
+    assert list(boxes.index) == [
+        "info@contoso.example",
+        "old.leaver@contoso.example",
+        "archive-2019@contoso.example",
+        "meeting.room@contoso.example",
+        "discovery@contoso.example",
+    ]
+    assert list(boxes["recipient_type"]) == [
+        "shared",
+        "user",
+        "shared",
+        "room",
+        "other",
+    ]
+    # ArchiveStatus Active; litigation hold as exported.
+    assert list(boxes["has_archive"]) == [True, False, False, False, False]
+    assert list(boxes["litigation_hold"]) == [False, True, False, False, False]
+    # TotalItemSize "62.5 GB (67,108,864,000 bytes)": the bytes decide.
+    assert boxes.at["archive-2019@contoso.example", "storage_gb"] == 62.5
+    assert round(boxes.at["old.leaver@contoso.example", "storage_gb"], 2) == 14.61
+    assert pd.isna(boxes.at["discovery@contoso.example", "storage_gb"])
+
+
+def test_mailbox_usage_report(tmp_path: Path) -> None:
+    runs, _ = collect(engagement(tmp_path, "m365_mailbox_usage.csv"))
+    ds = runs["mailboxes"].dataset
+    boxes = ds.frame.set_index("upn")
+    # The deleted mailbox is listed as skipped, not read.
+    assert "gone@contoso.example" not in boxes.index
+    assert [(r.row, r.reason) for r in ds.rejected] == [
+        (5, "skipped: a deleted mailbox")
+    ]
+    assert boxes.at["archive-2019@contoso.example", "storage_gb"] == 62.5
+    assert boxes.at["maija.virtanen@contoso.example", "storage_gb"] == 2.0
+    assert list(boxes["has_archive"]) == [False, True, False]
+    assert list(boxes["recipient_type"]) == ["user", "shared", "shared"]
+    # The report has no litigation hold: the column is absent, not "no".
+    assert "litigation_hold" not in boxes.columns
+
+
+def test_mailbox_usage_in_megabytes_and_without_optional_columns(
+    tmp_path: Path,
+) -> None:
+    root = engagement(tmp_path)
+    (root / "exports" / "mb.csv").write_text(
+        "Report Refresh Date,User Principal Name,Display Name,Is Deleted,"
+        "Last Activity Date,Item Count,Storage used (MB)\n"
+        "2026-11-18,a@contoso.example,A,False,2026-11-17,10,51300\n"
+        "2026-11-18,b@contoso.example,B,False,2026-11-17,10,not a size\n"
+    )
+    runs, _ = collect(root)
+    ds = runs["mailboxes"].dataset
+    sizes = ds.frame.set_index("upn")["storage_gb"]
+    assert round(sizes["a@contoso.example"], 2) == 50.1  # 51,300 MB
+    assert set(ds.frame.columns) == {"upn", "storage_gb"}
+    assert [(r.row, r.column) for r in ds.rejected] == [(3, "Storage used (MB)")]
+
+
+def test_a_held_mailbox_reaches_the_waste_line(tmp_path: Path) -> None:
+    import json
+
+    from healthcheck import pipeline
+
+    root = engagement(tmp_path, "m365_active_users.csv", "exo_mailboxes.csv")
+    out = tmp_path / "out"
+    pipeline.run(root, out)
+    waste = json.loads((out / "assessment.json").read_text())["waste"]
+    [line] = [i for i in waste["items"] if i["category"] == "disabled_user"]
+    # The leaver's mailbox is on litigation hold: its licence is not plain waste.
+    assert line["users"] == ["old.leaver@contoso.example"]
+    assert line["confidence"] == "medium"
+    [evidence] = line["user_evidence"]
+    assert "on litigation hold" in evidence["evidence"]

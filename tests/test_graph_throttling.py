@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from healthcheck_collectors.graph.endpoints import ENDPOINTS, PRIMARY, Endpoint
+from healthcheck_collectors.graph.endpoints import (
+    ENDPOINTS,
+    PRIMARY,
+    REPORTS,
+    Endpoint,
+)
 
 from healthcheck import pipeline
 from tests.conftest import ROOT
@@ -94,7 +99,8 @@ def test_every_7th_request_throttled_costs_only_the_refused_requests(
     )
     depth = _depth(tenant)
     assert depth == 16
-    assert calm.graph_http_requests == depth  # unthrottled, the bound is met
+    # Unthrottled, the bound is met: the pages, then one GET per CSV report.
+    assert calm.graph_http_requests == depth + len(REPORTS)
     # Every dataset complete and the same as without throttling.
     runs = runs_of(ev)
     assert {n for n, r in runs.items() if r["status"] == "ok"} == set(runs)
@@ -105,7 +111,8 @@ def test_every_7th_request_throttled_costs_only_the_refused_requests(
     refused = [a for a in fake.arrivals if a.throttled]
     sent = fake.graph_http_requests
     assert len(refused) == sent // EVERY >= 2
-    assert sent == fewest_requests(depth, EVERY)
+    # The reports come after the pages: one more step of the same chain.
+    assert sent == fewest_requests(depth + len(REPORTS), EVERY)
     assert sent <= 1.05 * depth + 3
     # None was sent while a Retry-After was still running.
     assert fake.inside_retry_after == 0
@@ -122,7 +129,7 @@ def test_a_throttled_part_rejoins_the_batch(tmp_path: Path, tenant: Tenant) -> N
     fake, ev = _collect(tmp_path, tenant, throttle={"users": 2}, retry_after="0.3")
     assert all(r["status"] == "ok" for r in runs_of(ev).values())
     depth = _depth(tenant)
-    assert fake.graph_http_requests == depth + 2
+    assert fake.graph_http_requests == depth + 2 + len(REPORTS)
     assert fake.by_resource["users"] == depth + 2
     assert fake.by_resource["userRegistrationDetails"] == depth
     assert fake.by_resource["managedDevices"] == 12
@@ -226,7 +233,7 @@ def test_every_7th_graph_request_throttled_inside_batches(
     # and nothing more.
     chain = max(fake.by_resource[k] for k in PRIMARY)
     assert chain > _depth(tenant)
-    assert fake.graph_http_requests == chain
+    assert fake.graph_http_requests == chain + sum(fake.by_resource[k] for k in REPORTS)
     assert fake.inside_retry_after == 0
 
 
@@ -249,6 +256,6 @@ def test_batches_waiting_their_turn_hold_for_a_429(tmp_path: Path) -> None:
         fake.faults.throttle_every_request = 7
         fake.faults.retry_after = "0.3"
         results = client.collect(many)
-    assert all(r.ok and len(r.items) == 2 for r in results.values())
+    assert all(r.ok and len(r.items) == 3 for r in results.values())
     assert client.stats.throttled >= 3
     assert fake.inside_retry_after == 0

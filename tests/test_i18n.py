@@ -387,6 +387,16 @@ def _wastes() -> list[Waste]:
         cost_tests.waste(cost_tests._tenant()),
         cost_tests.waste({}),
         cost_tests.waste({k: v for k, v in tenant.items() if k != "users"}),
+        # Blocked accounts' mailboxes: one needs its licence, one lacks a fact.
+        cost_tests.waste(
+            cost_tests._mailbox_tenant(
+                [
+                    cost_tests._box("big@x.fi", "Shared", "60", "True", "True"),
+                    {"upn": "plain@x.fi", "storage_gb": "1", "has_archive": "0"},
+                ]
+            )
+        ),
+        cost_tests.waste(cost_tests._mailbox_tenant(None)),
     ]
 
 
@@ -439,6 +449,9 @@ def test_waste_texts_are_rendered_from_the_locale_in_both_languages() -> None:
         "cost.list_price_basis",
         "cost.not_assessed.per_user",
         "cost.not_assessed.unassigned",
+        "cost.mailbox.action_kept",
+        "cost.mailbox.action_check",
+        "cost.mailbox.evidence",
     } <= seen
 
 
@@ -609,8 +622,9 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
         shown = {
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
-        # "Nothing here" runs (no Graph settings) stay out of the table either way.
-        assert list(shown) == [("exports", "patch_status")]
+        # "Nothing here" runs (no Graph settings) stay out of the table either
+        # way; the sample has no patch or mailbox export.
+        assert list(shown) == [("exports", "patch_status"), ("exports", "mailboxes")]
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )

@@ -477,6 +477,9 @@ class ExportsCollector:
 
     def collect(self, ctx: CollectContext) -> Iterator[CollectorRun]:
         """Read every file, then build one canonical dataset per kind found."""
+        # The registry caches one instance per process: without a fresh list,
+        # a second engagement's manifest would name the first one's files.
+        self.unrecognised = []
         where = str(ctx.engagement.root / CONFIG_NAME)
         cfg = mappings.load(ctx.engagement.config.section(mappings.SECTION), where)
         found: dict[str, list[tuple[Part, SourceFile, str]]] = {}

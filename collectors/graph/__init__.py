@@ -174,6 +174,8 @@ class GraphCollector:
             users_note, activity, activity_source = self._fallback(
                 client, results, users.error
             )
+        members = self._group_members(client, results)
+        mailboxes = self._mailbox_report(client)
         self.fetch_seconds = time.monotonic() - started
         log.info(
             "graph: %d HTTP requests, %d Graph requests, %d throttled, %.1f s",
@@ -188,7 +190,7 @@ class GraphCollector:
         yield from builder.simple(
             "devices", "managedDevices", graph_json.managed_devices
         )
-        yield from builder.roles()
+        yield from builder.roles(members)
         yield from builder.simple(
             "mfa_registration",
             "userRegistrationDetails",
@@ -200,6 +202,55 @@ class GraphCollector:
             ("secure_scores", "secureScores"),
         ):
             yield from builder.simple(name, key, graph_json.POLICY_MAPPERS[key])
+        yield builder.mailboxes(*mailboxes)
+
+    def _group_members(
+        self, client: GraphClient, results: dict[str, Result]
+    ) -> dict[str, Result]:
+        """The transitiveMembers of every group holding a role, by group id.
+
+        Twenty groups travel in one ``$batch``, as every call does.
+        """
+        ids = sorted(
+            {
+                str(i.get("principalId"))
+                for key, _ in role_sources(results)[0]
+                for i in results[key].items
+                if _principal_type(i) == "group"
+            }
+        )
+        if not ids:
+            return {}
+        try:
+            got = client.collect(endpoints.group_members(g) for g in ids)
+        except AuthFailed:
+            return {}
+        return {key.split(":", 1)[1]: res for key, res in got.items()}
+
+    def _mailbox_report(
+        self, client: GraphClient
+    ) -> tuple[Part | None, SourceFile | None, Message | None]:
+        """The mailbox usage report: (part, source) or the reason it is absent."""
+        report = ENDPOINTS["mailboxUsageDetail"]
+        try:
+            text, digest = client.get_text(report)
+        except GraphError as exc:
+            return None, None, _reason(report, exc, None)
+        except (NetworkLost, AuthFailed) as exc:
+            return None, None, msg("collect.graph.network_lost", error=str(exc))
+        source_name = f"graph:{report.path}"
+        try:
+            part = report_part(text, source_name, "m365_mailbox_usage", "mailboxes")
+        except InputError as exc:
+            return None, None, msg("collect.graph.reports.unusable", error=str(exc))
+        source = SourceFile(
+            path=source_name,
+            format="m365_mailbox_usage",
+            sha256=digest,
+            rows_read=len(part.frame) + len(part.rejected),
+            rows_rejected=len(part.rejected),
+        )
+        return part, source, None
 
     def _fallback(
         self, client: GraphClient, results: dict[str, Result], err: GraphError
@@ -246,12 +297,11 @@ class GraphCollector:
         return note, part, source
 
 
-def usage_activity(text: str, source: str) -> Part:
-    """Parse a getOffice365ActiveUserDetail CSV with the exports' usage format.
+def report_part(text: str, source: str, format_id: str, dataset: str) -> Part:
+    """Parse a usage report Graph serves as CSV with the exports' format.
 
-    Graph serves the same CSV the admin center exports, with ISO dates
-    (https://learn.microsoft.com/graph/api/reportroot-getoffice365activeuserdetail),
-    so the file-based format's converter reads it unchanged.
+    Graph serves the same CSV the admin center exports, with ISO dates, so
+    the file-based format's converter reads it unchanged.
 
     Raises:
         InputError: not that report, or user names are concealed.
@@ -260,13 +310,11 @@ def usage_activity(text: str, source: str) -> Part:
         io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
     )
     frame.columns = [str(c).strip() for c in frame.columns]
-    fmt = next(f for f in formats.TABLE_FORMATS if f.id == _USAGE_FORMAT)
+    fmt = next(f for f in formats.TABLE_FORMATS if f.id == format_id)
     headers = list(frame.columns)
     lacking = fmt.missing(headers)
     if lacking:
-        raise InputError(
-            f"not the Active users detail report (lacks {lacking[0]!r})", file=source
-        )
+        raise InputError(f"not the {fmt.title} (lacks {lacking[0]!r})", file=source)
 
     def iso_dates(cells: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
         text = cells.astype("string").str.strip()
@@ -281,7 +329,43 @@ def usage_activity(text: str, source: str) -> Part:
         columns=fmt.resolve(headers),
         resolve_dates=iso_dates,
     )
-    return next(p for p in fmt.convert(view) if p.dataset == "user_activity")
+    return next(p for p in fmt.convert(view) if p.dataset == dataset)
+
+
+def usage_activity(text: str, source: str) -> Part:
+    """Parse a getOffice365ActiveUserDetail CSV with the exports' usage format.
+
+    https://learn.microsoft.com/graph/api/reportroot-getoffice365activeuserdetail
+
+    Raises:
+        InputError: not that report, or user names are concealed.
+    """
+    return report_part(text, source, _USAGE_FORMAT, "user_activity")
+
+
+def _principal_type(item: Mapping[str, Any]) -> str:
+    """user, group or serviceprincipal, from an expanded principal's @odata.type."""
+    kind = str((item.get("principal") or item).get("@odata.type", ""))
+    return kind.rsplit(".", 1)[-1].lower()
+
+
+def role_sources(
+    results: dict[str, Result],
+) -> tuple[list[tuple[str, str]], GraphError | None]:
+    """Which calls give the role assignments: (key, default kind), and why not PIM.
+
+    The schedule instances tell standing ("Assigned") from PIM activations
+    ("Activated") and list eligible holders; they need Entra ID P2. Without
+    them (no P2, or no permission) ``roleAssignments`` stands in, every
+    entry taken as permanent, and the error says why.
+    """
+    pim = ("roleAssignmentScheduleInstances", "roleEligibilityScheduleInstances")
+    got = [results.get(k) for k in pim]
+    if all(r is not None and r.ok for r in got):
+        return [(pim[0], "permanent"), (pim[1], "eligible")], None
+    why = next((r.error for r in got if r is not None and r.error), None)
+    base = results.get("roleAssignments")
+    return ([("roleAssignments", "permanent")] if base and base.ok else []), why
 
 
 def _licence_refused(err: GraphError | None) -> bool:
@@ -501,27 +585,40 @@ class _Builder:
         )
         yield self._build("licence_assignments", [(lic_part, src)], lic_note)
 
-    def roles(self) -> Iterator[CollectorRun]:
-        """role_assignments: permanent, plus eligible where PIM answers."""
+    def roles(self, members: Mapping[str, Result]) -> Iterator[CollectorRun]:
+        """role_assignments from the schedule instances, else roleAssignments.
+
+        A role-assignable group's members become rows of their own, with
+        ``via_group`` naming the group (the group's row stays, so a group
+        whose members could not be read is still listed).
+        """
         name = "role_assignments"
-        failed = self._check(name, ("roleDefinitions", "roleAssignments"))
+        failed = self._check(name, ("roleDefinitions",))
         if failed:
             yield failed
+            return
+        sources, why_not_pim = role_sources(self.results)
+        if not sources:
+            yield self._check(name, ("roleAssignments",)) or self._failed(
+                name, msg("collect.graph.not_collected")
+            )
             return
         names = {
             str(d.get("id")): d.get("displayName")
             for d in self.results["roleDefinitions"].items
         }
+        notes: list[Message] = []
+        if why_not_pim is not None:
+            ep = ENDPOINTS["roleAssignmentScheduleInstances"]
+            notes.append(
+                msg(
+                    "collect.graph.roles.no_schedules",
+                    why=_reason(ep, why_not_pim, self.consent),
+                )
+            )
         parts = []
-        note: Message | None = None
-        for key, kind in (
-            ("roleAssignments", "permanent"),
-            ("roleEligibilitySchedules", "eligible"),
-        ):
-            why = self._missing(key)
-            if why is not None:
-                note = msg("collect.graph.pim_not_collected", why=why)
-                continue
+        seen: set[tuple[str, str, str]] = set()
+        for key, kind in sources:
             res = self.results[key]
             items: list[Mapping[str, Any]] = [
                 dict(
@@ -532,11 +629,94 @@ class _Builder:
                 )
                 for i in res.items
             ]
-            for p in graph_json.role_assignments(
-                items, f"graph:{res.endpoint.path}", {"assignment": kind}
-            ):
+            where = f"graph:{res.endpoint.path}"
+            for p in graph_json.role_assignments(items, where, {"assignment": kind}):
+                p.frame["via_group"] = ""
                 parts.append((p, self._source(res)))
+                seen |= set(_role_keys(p.frame))
+            for p, src, why in self._members(items, kind, members, seen):
+                if why is not None:
+                    notes.append(why)
+                if p is not None and src is not None:
+                    parts.append((p, src))
+        note = None
+        if notes:
+            note = (
+                notes[0]
+                if len(notes) == 1
+                else msg(
+                    "collect.graph.roles.notes", notes={"items": notes, "sep": "; "}
+                )
+            )
         yield self._build(name, parts, note)
+
+    def _members(
+        self,
+        items: list[Mapping[str, Any]],
+        kind: str,
+        members: Mapping[str, Result],
+        seen: set[tuple[str, str, str]],
+    ) -> Iterator[tuple[Part | None, SourceFile | None, Message | None]]:
+        """Rows for the members of each group in ``items``, or why not.
+
+        A member who holds the same role directly keeps the direct row.
+        """
+        for item in items:
+            if _principal_type(item) != "group":
+                continue
+            group = item.get("principal") or {}
+            label = str(group.get("displayName") or item.get("principalId"))
+            res = members.get(str(item.get("principalId")))
+            if res is None or not res.ok:
+                why = (
+                    _reason(res.endpoint, res.error, self.consent)
+                    if res is not None and res.error is not None
+                    else self.lost or msg("collect.graph.not_collected")
+                )
+                yield (
+                    None,
+                    None,
+                    msg(
+                        "collect.graph.roles.members_not_collected",
+                        group=label,
+                        why=why,
+                    ),
+                )
+                continue
+            rows = [dict(item, principal=m, principalId=m.get("id")) for m in res.items]
+            where = f"graph:{res.endpoint.path}"
+            for p in graph_json.role_assignments(rows, where, {"assignment": kind}):
+                p.frame["via_group"] = label
+                keys = _role_keys(p.frame)
+                fresh = [k not in seen for k in keys]
+                seen |= set(keys)
+                kept = p.without(~np.asarray(fresh, dtype=bool))
+                kept.source_columns["via_group"] = "group.displayName"
+                yield kept, self._source(res), None
+
+    def mailboxes(
+        self, part: Part | None, source: SourceFile | None, why: Message | None
+    ) -> CollectorRun:
+        """The mailboxes dataset from the mailbox usage report."""
+        if part is None or source is None:
+            run = self._failed("mailboxes", why or msg("collect.graph.not_collected"))
+            log.warning("graph: mailboxes: %s", run.reason)
+            return run
+        return self._build("mailboxes", [(part, source)])
+
+
+def _role_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(upn, role, assignment) per row, as the dataset's key compares them."""
+    return [
+        (
+            str(u).strip().lower(),
+            str(r),
+            str(a).strip().lower().replace("assigned", "permanent"),
+        )
+        for u, r, a in zip(
+            frame["upn"], frame["role"], frame["assignment"], strict=True
+        )
+    ]
 
 
 def _join_activity(users: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:

@@ -144,15 +144,52 @@ ENDPOINTS: dict[str, Endpoint] = {
             datasets=("role_assignments",),
         ),
         Endpoint(
-            key="roleEligibilitySchedules",
-            path="/roleManagement/directory/roleEligibilitySchedules",
+            # Active assignments, standing ("Assigned") or a PIM activation
+            # ("Activated"); needs Entra ID P2, else 400 AadPremiumLicenseRequired:
+            # https://learn.microsoft.com/graph/api/resources/unifiedroleassignmentscheduleinstance
+            key="roleAssignmentScheduleInstances",
+            path="/roleManagement/directory/roleAssignmentScheduleInstances",
+            select=("id", "principalId", "roleDefinitionId", "assignmentType"),
+            expand="principal",
+            permission="RoleAssignmentSchedule.Read.Directory",
+            docs="https://learn.microsoft.com/graph/api/"
+            "rbacapplication-list-roleassignmentscheduleinstances",
+            datasets=("role_assignments",),
+            licence="Microsoft Entra ID P2",
+        ),
+        Endpoint(
+            key="roleEligibilityScheduleInstances",
+            path="/roleManagement/directory/roleEligibilityScheduleInstances",
             select=("id", "principalId", "roleDefinitionId"),
             expand="principal",
             permission="RoleEligibilitySchedule.Read.Directory",
             docs="https://learn.microsoft.com/graph/api/"
-            "rbacapplication-list-roleeligibilityschedules",
+            "rbacapplication-list-roleeligibilityscheduleinstances",
             datasets=("role_assignments",),
             licence="Microsoft Entra ID P2",
+        ),
+        Endpoint(
+            # Members of a role-assignable group holding a role, nested
+            # groups' members included; one call per group, batched. The
+            # path's {id} is filled in per group (see group_members).
+            key="transitiveMembers",
+            path="/groups/{id}/transitiveMembers",
+            select=("id", "userPrincipalName", "displayName"),
+            top=999,
+            permission="GroupMember.Read.All",
+            docs="https://learn.microsoft.com/graph/api/group-list-transitivemembers",
+            datasets=("role_assignments",),
+        ),
+        Endpoint(
+            # Microsoft 365 usage report as CSV behind a 302, like the active
+            # users report: storage, archive and recipient type per mailbox
+            # (no litigation hold; the Exchange export gives that).
+            # https://learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail
+            key="mailboxUsageDetail",
+            path="/reports/getMailboxUsageDetail(period='D7')",
+            permission="Reports.Read.All",
+            docs="https://learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail",
+            datasets=("mailboxes",),
         ),
         Endpoint(
             key="userRegistrationDetails",
@@ -217,12 +254,15 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "role_assignments": (
         "roleDefinitions",
         "roleAssignments",
-        "roleEligibilitySchedules",
+        "roleAssignmentScheduleInstances",
+        "roleEligibilityScheduleInstances",
+        "transitiveMembers",
     ),
     "mfa_registration": ("userRegistrationDetails",),
     "security_defaults": ("securityDefaults",),
     "conditional_access_policies": ("conditionalAccessPolicies",),
     "secure_scores": ("secureScores",),
+    "mailboxes": ("mailboxUsageDetail",),
 }
 
 #: Calls made on every collection; the fallbacks are made only when needed.
@@ -232,13 +272,30 @@ PRIMARY = (
     "managedDevices",
     "roleDefinitions",
     "roleAssignments",
-    "roleEligibilitySchedules",
+    "roleAssignmentScheduleInstances",
+    "roleEligibilityScheduleInstances",
     "userRegistrationDetails",
     "securityDefaults",
     "conditionalAccessPolicies",
     "secureScores",
 )
 FALLBACK_USERS = ("users_basic", "activeUserDetail")
+#: Reports fetched as CSV after the collections, one GET each.
+REPORTS = ("mailboxUsageDetail",)
+
+
+def group_members(group_id: str) -> Endpoint:
+    """The transitiveMembers call for one group, keyed by its id."""
+    base = ENDPOINTS["transitiveMembers"]
+    return Endpoint(
+        key=f"transitiveMembers:{group_id}",
+        path=base.path.replace("{id}", group_id),
+        select=base.select,
+        top=base.top,
+        permission=base.permission,
+        docs=base.docs,
+        datasets=base.datasets,
+    )
 
 
 def permissions() -> tuple[str, ...]:

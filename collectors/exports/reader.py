@@ -9,6 +9,8 @@ bad cell can be reported with its row and column.
 Row numbers are the ones a person sees when opening the file in Excel: the
 header's row plus one for the first record, blank lines included (Excel shows
 them as empty rows, so they are kept here and dropped later, uncounted).
+Blank lines after the last record number nothing, and are cut before parsing.
+A JSON file nested deeper than Python's parser goes is :class:`Unusable`.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ The data is random but seeded: the same N gives the same bytes.
 
 ``--hard`` writes the hard case instead: every export kind the collector
 knows (the files above plus licences, Entra users and sign-ins, Azure and
-generic backup jobs, patch status, role assignments and mailboxes), every tenth device
-a server (named SRV-, backed up by the backup jobs or not), and long lists
-in the cells that hold lists (licences, proxy addresses, MFA methods).
+generic backup jobs, patch status, role assignments and mailboxes), every tenth user's
+computer a server (named SRV-, backed up by the backup jobs or not), several
+devices per user (a phone each, a tablet every third), and long lists in the
+cells that hold lists (licences, proxy addresses, MFA methods).
 """
 
 from __future__ import annotations
@@ -166,9 +167,41 @@ def write_tenant(root: Path, users: int, seed: int = 3, hard: bool = False) -> P
         )
     _write(exports / "veeam_sessions.csv", _HEADERS["veeam_sessions"], sessions)
     if hard:
+        devices += _mobiles(upns, rng)
+        _write(exports / "intune_devices.csv", _HEADERS["intune_devices"], devices)
         _lengthen(exports, rng)
         _write_more(exports, upns, devices, rng)
     return root
+
+
+def _mobiles(upns: list[str], rng: random.Random) -> list[dict[str, str]]:
+    """A phone for every user and a tablet for every third: more devices than users."""
+    out = []
+    for n, upn in enumerate(upns):
+        kinds = [("Android", "AND")] + ([("iOS/iPadOS", "IPD")] if n % 3 == 0 else [])
+        for os_name, prefix in kinds:
+            out.append(
+                {
+                    "Device ID": f"{rng.getrandbits(128):032x}",
+                    "Device name": f"{prefix}-{n:06d}",
+                    "Enrollment date": f"{_stamp(rng, 900):%Y-%m-%d %H:%M:%S}",
+                    "Last check-in": f"{_stamp(rng, 60):%Y-%m-%d %H:%M:%S}.0000000",
+                    "Azure AD Device ID": f"{rng.getrandbits(128):032x}",
+                    "OS version": rng.choice(("14", "15", "17.6", "18.1")),
+                    "Serial number": f"R5C{rng.getrandbits(32):08X}",
+                    "Manufacturer": "samsung" if prefix == "AND" else "Apple",
+                    "Model": "SM-A556B" if prefix == "AND" else "iPad Air",
+                    "Total storage": "122070",
+                    "Free storage": str(rng.randrange(1000, 100000)),
+                    "Primary user UPN": upn,
+                    "OS": os_name,
+                    "Ownership": "Corporate",
+                    "Compliance": rng.choice(("Compliant",) * 4 + ("Not Compliant",)),
+                    "Managed by": "Intune",
+                    "Encrypted": "True",
+                }
+            )
+    return out
 
 
 def _lengthen(exports: Path, rng: random.Random) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -47,7 +50,38 @@ def test_hard_synthetic_tenant_is_read_whole(tmp_path: Path) -> None:
     assert reasons == {"skipped: already read"}, reasons
     devices = bundle.frames["devices"]
     assert devices["name"].str.startswith("SRV-").sum() == 40
+    # Several devices per user: a computer and a phone each, a tablet for
+    # every third.
+    assert len(devices) == 400 + 400 + 134
     findings = {f.rule_id: f for f in pipeline.assess(bundle).findings}
     # Every fifth server has no backup job.
     assert findings["FND-07"].status.value == "fail"
     assert len(findings["FND-07"].affected) == 8
+
+
+def test_bench_exports_hard_case_keeps_working() -> None:
+    """``bench_exports`` runs the hard case at a size CI affords (no timing here)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_exports.py"),
+            "--users",
+            "200",
+            "--repeat",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("hard case, 200 users: 12 CSV files")
+    # One ratio per export kind, then the whole folder at once.
+    measured = [line.split()[0] for line in lines[2:-1]]
+    names = {"licences.csv", "role_assignments.csv", "backup_jobs.csv"}
+    assert names <= set(measured) and lines[-2].startswith("all files together")
+    timed = re.compile(r"^\S.* +\d+\.\d{3}s +\d+\.\d{3}s +\d+\.\d{2}x")
+    assert all(timed.match(line) for line in lines[2:-1]), lines
+    assert lines[-1].startswith("worst judged ratio: ")

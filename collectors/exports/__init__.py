@@ -159,30 +159,63 @@ class _Dates:
 _ORDER_WORDS = {datasets.DAY_FIRST: "day-first", datasets.MONTH_FIRST: "month-first"}
 
 
-def _trailing_summary(frame: pd.DataFrame, fmt: TableFormat, cols: dict) -> int:
-    """How many rows at the end are summary or blank lines, not records."""
+def _cell_texts(frame: pd.DataFrame, *, nan: bool = False) -> list[np.ndarray]:
+    """Each column's cells stripped, None where blank.
+
+    ``nan`` makes the text "nan" blank too, as a spreadsheet's empty cell
+    may read after a round trip through pandas.
+    """
+    out = []
+    for c in range(frame.shape[1]):
+        text = datasets.text_values(frame.iloc[:, c])
+        if nan:
+            filled = np.flatnonzero(text != None)  # noqa: E711
+            text[[i for i in filled.tolist() if text[i].lower() == "nan"]] = None
+        out.append(text)
+    return out
+
+
+def _not_records(frame: pd.DataFrame, fmt: TableFormat, cols: dict) -> np.ndarray:
+    """Mask of rows that are blank or summary lines rather than records."""
     keys = [cols[k] for k in fmt.key if k in cols] or list(frame.columns[:1])
     width = len(frame.columns)
-    n = 0
-    for i in range(len(frame) - 1, -1, -1):
-        cells = [str(c).strip() for c in frame.iloc[i].tolist()]
-        filled = [c for c in cells if c and c.lower() != "nan"]
-        if not filled:
-            n += 1
-            continue
-        key_blank = all(
-            not str(frame.iat[i, frame.columns.get_loc(k)]).strip() for k in keys
-        )
-        summary_word = bool(_SUMMARY.match(filled[0]))
-        sparse = len(filled) <= max(2, width // 4)
-        # "Total: 42" and the like, or a lone cell under an empty key column
-        # ("1234 items"); a real record fills more cells than that.
-        lone = key_blank and len(filled) == 1 and width > 2
-        if (summary_word and sparse) or lone:
-            n += 1
-            continue
-        break
-    return n
+    texts = _cell_texts(frame, nan=True)
+    filled = np.zeros(len(frame), dtype=np.int64)
+    first = np.full(len(frame), None, dtype=object)
+    for text in reversed(texts):  # the leftmost filled cell wins
+        has = text != None  # noqa: E711
+        filled += has
+        first[has] = text[has]
+    key_blank = np.ones(len(frame), dtype=bool)
+    for k in keys:
+        # The key's raw text: here a literal "nan" is a key, not a blank.
+        at = int(np.flatnonzero(frame.columns == k)[0])
+        key_blank &= datasets.text_values(frame.iloc[:, at]) == None  # noqa: E711
+    summary_word = np.zeros(len(frame), dtype=bool)
+    some = np.flatnonzero(filled > 0)
+    summary_word[some] = [bool(_SUMMARY.match(t)) for t in first[some].tolist()]
+    sparse = filled <= max(2, width // 4)
+    # "Total: 42" and the like, or a lone cell under an empty key column
+    # ("1234 items"); a real record fills more cells than that.
+    lone = key_blank & (filled == 1) & (width > 2)
+    return (filled == 0) | (summary_word & sparse) | lone
+
+
+def _trailing_summary(frame: pd.DataFrame, fmt: TableFormat, cols: dict) -> int:
+    """How many rows at the end are summary or blank lines, not records.
+
+    The end is looked at in blocks that double, each judged a column at a
+    time: a million blank lines after the data cost a few vectorised passes,
+    not a Python step per line, and a usual file only its last block.
+    """
+    size = 64
+    while True:
+        size = min(size, len(frame))
+        mask = _not_records(frame.iloc[len(frame) - size :], fmt, cols)
+        if not mask.all() or size == len(frame):
+            records = np.flatnonzero(~mask)
+            return size - 1 - int(records[-1]) if len(records) else size
+        size *= 2
 
 
 def _filled_bytes(first: np.ndarray) -> np.ndarray:
@@ -305,12 +338,11 @@ class ExportsCollector:
                 continue
             try:
                 tables.append((shown, reader.read(path, wanted)))
-            except reader.EmptyFile:
+            except reader.Unusable as exc:
                 # One failed download must not stop the others being read;
                 # with nothing usable at all, _collect still stops the run.
-                reason = "the file is empty: download the export again"
-                log.warning("%s: %s", shown, reason)
-                self.unrecognised.append({"path": shown, "reason": reason})
+                log.warning("%s: %s", shown, exc.reason)
+                self.unrecognised.append({"path": shown, "reason": exc.reason})
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}
@@ -318,7 +350,7 @@ class ExportsCollector:
             if graph_json.recognise(table.json) == "subscribedSkus":
                 sku_ids |= graph_json.sku_ids(table.json["value"])
         for shown, table in tables:
-            if table.json is not None:
+            if table.frame is None:  # JSON, whatever its top level holds
                 yield from self._json_parts(shown, table, sku_ids)
             else:
                 yield from self._table_parts(shown, table, cfg)
@@ -419,18 +451,21 @@ class ExportsCollector:
         if len(frame) and not _surely_record(table, len(frame) - 1, keys):
             full = table.full()
             tail = _trailing_summary(full, fmt, cols)
-            for i in range(len(full) - tail, len(full)):
-                cells = [str(c).strip() for c in full.iloc[i].tolist()]
-                text = " | ".join(c for c in cells if c)
-                if text:
-                    skipped.append(
-                        Rejected(
-                            source=shown,
-                            row=int(rows[i]),
-                            column=None,
-                            reason=f"skipped: a summary line, not a record ({text!r})",
-                        )
+            texts = _cell_texts(full.iloc[len(full) - tail :])
+            said = np.zeros(tail, dtype=bool)
+            for text in texts:
+                said |= text != None  # noqa: E711
+            # Blank lines go unlisted; only lines that say something are.
+            for i in np.flatnonzero(said).tolist():
+                text = " | ".join(t[i] for t in texts if t[i] is not None)
+                skipped.append(
+                    Rejected(
+                        source=shown,
+                        row=int(rows[len(full) - tail + i]),
+                        column=None,
+                        reason=f"skipped: a summary line, not a record ({text!r})",
                     )
+                )
             keep = keep[: len(frame) - tail]
         # Blank lines in the middle hold nothing: dropped without a note.
         key_cols = [cols[k] for k in fmt.key if k in cols]

@@ -25,6 +25,7 @@ import pandas as pd
 from healthcheck import datasets
 from healthcheck.model import Rejected
 
+from . import shape
 from .formats import Part, not_a_backup, sessions_to_jobs
 
 
@@ -44,24 +45,37 @@ def recognise(doc: Any) -> bool:
 
 def backup_jobs(items: list[Mapping[str, Any]], source: str) -> list[Part]:
     """Azure Backup job items -> one backup_jobs part (item numbers as rows)."""
-    names, ops, status, start = [], [], [], []
-    for i in items:
-        p = i.get("properties") or {}
-        names.append(
-            p.get("entityFriendlyName")
-            or p.get("dataSourceName")
-            or p.get("backupInstanceFriendlyName")
-            or ""
+
+    def row(i: Mapping[str, Any]) -> tuple[str, str, str, str]:
+        p = shape.obj(i.get("properties"), "properties")
+        name = next(
+            (
+                got
+                for k in (
+                    "entityFriendlyName",
+                    "dataSourceName",
+                    "backupInstanceFriendlyName",
+                )
+                if (got := shape.text(p.get(k), f"properties.{k}"))
+            ),
+            "",
         )
-        ops.append(str(p.get("operation") or p.get("operationCategory") or ""))
-        status.append(str(p.get("status") or ""))
-        start.append(str(p.get("startTime") or ""))
+        op = shape.text(p.get("operation"), "properties.operation") or shape.text(
+            p.get("operationCategory"), "properties.operationCategory"
+        )
+        status = shape.text(p.get("status"), "properties.status")
+        return name, op, status, shape.text(p.get("startTime"), "properties.startTime")
+
+    got, numbers, notes = shape.rows(items, source, row)
+    names, ops, status, start = (
+        (list(c) for c in zip(*got, strict=True)) if got else ([], [], [], [])
+    )
     keep = np.array([not not_a_backup(op) for op in ops], bool)
-    rows = np.arange(1, len(items) + 1)[keep]
+    rows = np.asarray(numbers, dtype=np.int64)[keep]
     name = pd.Series(names, dtype="object")[keep].reset_index(drop=True)
     started, bad = datasets.read_dates(pd.Series(start, dtype="object")[keep])
     result = pd.Series(status, dtype="object")[keep].reset_index(drop=True)
-    frame, job_rows, notes = sessions_to_jobs(
+    frame, job_rows, sessions = sessions_to_jobs(
         name,
         name,
         started.reset_index(drop=True),
@@ -71,21 +85,23 @@ def backup_jobs(items: list[Mapping[str, Any]], source: str) -> list[Part]:
         result_column="properties.status",
     )
     # Item numbers stand for rows: a JSON file has no rows to point at.
+    notes += sessions
     notes += [
         Rejected(
             source=source,
-            row=int(n),
+            row=numbers[k],
             column=None,
-            reason=f"skipped: a {ops[n - 1]} job, not a backup",
+            reason=f"skipped: a {ops[k]} job, not a backup",
         )
-        for n in np.flatnonzero(~keep) + 1
+        for k in np.flatnonzero(~keep)
     ]
+    kept_start = [s for s, k in zip(start, keep, strict=True) if k]
     notes += [
         Rejected(
             source=source,
             row=int(rows[i]),
             column="properties.startTime",
-            reason=f"expected an ISO 8601 time, got {start[int(rows[i]) - 1]!r}",
+            reason=f"expected an ISO 8601 time, got {kept_start[i]!r}",
         )
         for i in np.flatnonzero(bad.to_numpy())
     ]

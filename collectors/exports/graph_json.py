@@ -16,6 +16,12 @@ Shapes are from the Graph v1.0 reference:
   https://learn.microsoft.com/graph/api/resources/userregistrationdetails
 - unifiedRoleAssignment (with ``$expand=principal,roleDefinition``):
   https://learn.microsoft.com/graph/api/resources/unifiedroleassignment
+
+The shape of every property is checked before it is used: an item that is
+not an object, or a property that holds an object where the reference says a
+number (``"prepaidUnits": 1e30``), or a list where it says text, rejects that
+item with its number, the property and what was expected. Values are still
+only text here; the validator judges numbers and dates.
 """
 
 from __future__ import annotations
@@ -26,18 +32,16 @@ from typing import Any
 import pandas as pd
 
 from healthcheck import skus
+from healthcheck.model import Rejected
 
 from .formats import Part
+from .shape import obj as _obj
+from .shape import rows as _rows
+from .shape import text as _text
+from .shape import texts as _texts
+from .shape import whole_list as _list
 
 Mapper = Callable[[list[Mapping[str, Any]], str, Mapping[str, Any]], list[Part]]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
 
 
 def _part(
@@ -46,13 +50,15 @@ def _part(
     columns: list[str],
     source_columns: Mapping[str, str],
     numbers: list[int] | None = None,
+    rejected: list[Rejected] | None = None,
 ) -> Part:
     frame = pd.DataFrame(rows, columns=columns, dtype="object")
     return Part(
         dataset=dataset,
         frame=frame,
-        rows=numbers or list(range(1, len(rows) + 1)),
+        rows=list(range(1, len(rows) + 1)) if numbers is None else numbers,
         source_columns=dict(source_columns),
+        rejected=list(rejected or ()),
     )
 
 
@@ -60,18 +66,18 @@ def subscribed_skus(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /subscribedSkus`` -> licence_skus."""
-    rows = []
-    for item in items:
-        part = _text(item.get("skuPartNumber"))
-        prepaid = item.get("prepaidUnits") or {}
-        rows.append(
-            {
-                "sku": part,
-                "name": skus.display_name(part),
-                "purchased": _text(prepaid.get("enabled")),
-                "assigned": _text(item.get("consumedUnits")),
-            }
-        )
+
+    def row(item: Mapping[str, Any]) -> dict[str, str]:
+        part = _text(item.get("skuPartNumber"), "skuPartNumber")
+        prepaid = _obj(item.get("prepaidUnits"), "prepaidUnits")
+        return {
+            "sku": part,
+            "name": skus.display_name(part),
+            "purchased": _text(prepaid.get("enabled"), "prepaidUnits.enabled"),
+            "assigned": _text(item.get("consumedUnits"), "consumedUnits"),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "licence_skus",
@@ -82,6 +88,8 @@ def subscribed_skus(
                 "purchased": "prepaidUnits.enabled",
                 "assigned": "consumedUnits",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -89,14 +97,16 @@ def subscribed_skus(
 def sku_ids(items: list[Mapping[str, Any]]) -> dict[str, str]:
     """Map each skuId to its skuPartNumber (users carry only the ids)."""
     return {
-        str(i.get("skuId", "")).lower(): _text(i.get("skuPartNumber"))
+        i["skuId"].lower(): i["skuPartNumber"]
         for i in items
-        if i.get("skuId")
+        if isinstance(i, Mapping)
+        and isinstance(i.get("skuId"), str)
+        and isinstance(i.get("skuPartNumber"), str)
     }
 
 
-def _date_part(value: Any) -> str:
-    text = _text(value)
+def _date_part(value: Any, path: str) -> str:
+    text = _text(value, path)
     return text[:10] if text else ""
 
 
@@ -110,34 +120,37 @@ def users(
     when no item carries it, the users part has no ``last_activity`` column.
     """
     ids: Mapping[str, str] = context.get("sku_ids", {})
-    with_activity = any("signInActivity" in i for i in items)
-    rows, lic_rows, lic_numbers = [], [], []
-    for n, item in enumerate(items, start=1):
-        upn = _text(item.get("userPrincipalName"))
-        row = {
-            "upn": upn,
-            "display_name": _text(item.get("displayName")),
-            "user_type": _text(item.get("userType")).lower() or "member",
-            "enabled": _text(item.get("accountEnabled")),
-            "created": _text(item.get("createdDateTime")),
+    with_activity = any(isinstance(i, Mapping) and "signInActivity" in i for i in items)
+
+    def row(item: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+        out = {
+            "upn": _text(item.get("userPrincipalName"), "userPrincipalName"),
+            "display_name": _text(item.get("displayName"), "displayName"),
+            "user_type": _text(item.get("userType"), "userType").lower() or "member",
+            "enabled": _text(item.get("accountEnabled"), "accountEnabled"),
+            "created": _text(item.get("createdDateTime"), "createdDateTime"),
         }
         if with_activity:
-            act = item.get("signInActivity") or {}
+            act = _obj(item.get("signInActivity"), "signInActivity")
             # The later of interactive and non-interactive sign-ins: a mailbox
             # used only from a phone app signs in non-interactively.
             stamps = [
-                s
-                for s in (
-                    act.get("lastSignInDateTime"),
-                    act.get("lastNonInteractiveSignInDateTime"),
-                )
-                if s
+                _date_part(act.get(k), f"signInActivity.{k}")
+                for k in ("lastSignInDateTime", "lastNonInteractiveSignInDateTime")
             ]
-            row["last_activity"] = _date_part(max(stamps)) if stamps else ""
-        rows.append(row)
-        for lic in item.get("assignedLicenses") or ():
-            sku_id = str(lic.get("skuId", "")).lower()
-            lic_rows.append({"upn": upn, "sku": ids.get(sku_id, sku_id)})
+            out["last_activity"] = max(stamps)
+        licences = [
+            _text(_obj(lic, "assignedLicenses").get("skuId"), "assignedLicenses.skuId")
+            for lic in _list(item.get("assignedLicenses"), "assignedLicenses")
+        ]
+        return out, [s.lower() for s in licences]
+
+    got, numbers, rejected = _rows(items, source, row)
+    rows = [r for r, _ in got]
+    lic_rows, lic_numbers = [], []
+    for n, (r, licences) in zip(numbers, got, strict=True):
+        for sku_id in licences:
+            lic_rows.append({"upn": r["upn"], "sku": ids.get(sku_id, sku_id)})
             lic_numbers.append(n)
     columns = ["upn", "display_name", "user_type", "enabled", "created"]
     if with_activity:
@@ -155,6 +168,8 @@ def users(
                 "created": "createdDateTime",
                 "last_activity": "signInActivity.lastSignInDateTime",
             },
+            numbers,
+            rejected,
         ),
         _part(
             "licence_assignments",
@@ -162,6 +177,7 @@ def users(
             ["upn", "sku"],
             {"upn": "userPrincipalName", "sku": "assignedLicenses.skuId"},
             lic_numbers,
+            rejected,
         ),
     ]
 
@@ -169,87 +185,62 @@ def users(
 _MB = 1024 * 1024
 
 
-def _megabytes(value: Any) -> str:
-    if value in (None, ""):
-        return ""
+def _megabytes(value: Any, path: str) -> str:
+    text = _text(value, path)
+    if not text or isinstance(value, bool):
+        return text  # a boolean is left for the validator to reject, shown
     try:
         return f"{int(value) / _MB:.0f}"
-    except (TypeError, ValueError):
-        return _text(value)  # left for the validator to reject with the cell shown
+    except (TypeError, ValueError, OverflowError):
+        # "12 GB", infinity, 1e400: the validator rejects it with the cell shown.
+        return text
 
 
 def managed_devices(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /deviceManagement/managedDevices`` -> devices (storage in MB)."""
-    rows = [
-        {
-            "device_id": _text(i.get("id")),
-            "name": _text(i.get("deviceName")),
-            "os": _text(i.get("operatingSystem")),
-            "os_version": _text(i.get("osVersion")),
-            "last_check_in": _text(i.get("lastSyncDateTime")),
-            "compliance": _text(i.get("complianceState")),
-            "encrypted": _text(i.get("isEncrypted")),
-            "total_storage_mb": _megabytes(i.get("totalStorageSpaceInBytes")),
-            "free_storage_mb": _megabytes(i.get("freeStorageSpaceInBytes")),
-            "primary_user": _text(i.get("userPrincipalName")),
-            "category": _text(i.get("deviceCategoryDisplayName")),
-            "enrollment_profile": _text(i.get("enrollmentProfileName")),
+    fields = {
+        "device_id": "id",
+        "name": "deviceName",
+        "os": "operatingSystem",
+        "os_version": "osVersion",
+        "last_check_in": "lastSyncDateTime",
+        "compliance": "complianceState",
+        "encrypted": "isEncrypted",
+        "total_storage_mb": "totalStorageSpaceInBytes",
+        "free_storage_mb": "freeStorageSpaceInBytes",
+        "primary_user": "userPrincipalName",
+        "category": "deviceCategoryDisplayName",
+        "enrollment_profile": "enrollmentProfileName",
+    }
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            col: (_megabytes if col.endswith("_mb") else _text)(i.get(prop), prop)
+            for col, prop in fields.items()
         }
-        for i in items
-    ]
-    return [
-        _part(
-            "devices",
-            rows,
-            list(rows[0])
-            if rows
-            else [
-                "device_id",
-                "name",
-                "os",
-                "os_version",
-                "last_check_in",
-                "compliance",
-                "encrypted",
-                "total_storage_mb",
-                "free_storage_mb",
-                "primary_user",
-                "category",
-                "enrollment_profile",
-            ],
-            {
-                "device_id": "id",
-                "name": "deviceName",
-                "os": "operatingSystem",
-                "os_version": "osVersion",
-                "last_check_in": "lastSyncDateTime",
-                "compliance": "complianceState",
-                "encrypted": "isEncrypted",
-                "total_storage_mb": "totalStorageSpaceInBytes",
-                "free_storage_mb": "freeStorageSpaceInBytes",
-                "primary_user": "userPrincipalName",
-                "category": "deviceCategoryDisplayName",
-                "enrollment_profile": "enrollmentProfileName",
-            },
-        )
-    ]
+
+    rows, numbers, rejected = _rows(items, source, row)
+    return [_part("devices", rows, list(fields), fields, numbers, rejected)]
 
 
 def registration_details(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /reports/authenticationMethods/userRegistrationDetails`` -> MFA."""
-    rows = [
-        {
-            "upn": _text(i.get("userPrincipalName")),
-            "mfa_registered": _text(i.get("isMfaRegistered")),
-            "is_admin": _text(i.get("isAdmin")),
-            "methods": ", ".join(i.get("methodsRegistered") or ()),
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "upn": _text(i.get("userPrincipalName"), "userPrincipalName"),
+            "mfa_registered": _text(i.get("isMfaRegistered"), "isMfaRegistered"),
+            "is_admin": _text(i.get("isAdmin"), "isAdmin"),
+            "methods": ", ".join(
+                _texts(i.get("methodsRegistered"), "methodsRegistered")
+            ),
         }
-        for i in items
-    ]
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "mfa_registration",
@@ -261,6 +252,8 @@ def registration_details(
                 "is_admin": "isAdmin",
                 "methods": "methodsRegistered",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -275,27 +268,31 @@ def role_assignments(
     (groups, service principals) are named by display name or id.
     """
     kind = context.get("assignment", "permanent")
-    rows = []
-    for i in items:
-        principal = i.get("principal") or {}
-        role = i.get("roleDefinition") or {}
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        principal = _obj(i.get("principal"), "principal")
+        role = _obj(i.get("roleDefinition"), "roleDefinition")
         who = (
-            principal.get("userPrincipalName")
-            or principal.get("displayName")
-            or i.get("principalId")
+            _text(principal.get("userPrincipalName"), "principal.userPrincipalName")
+            or _text(principal.get("displayName"), "principal.displayName")
+            or _text(i.get("principalId"), "principalId")
         )
-        rows.append(
-            {
-                "upn": _text(who),
-                "role": _text(role.get("displayName") or i.get("roleDefinitionId")),
-                # A schedule instance says Assigned or Activated (a PIM
-                # activation); a plain roleAssignment says nothing: ``kind``.
-                "assignment": _text(i.get("assignmentType") or kind),
-                # "#microsoft.graph.user", ".group" or ".servicePrincipal":
-                # service principals and groups are not people (REV-04).
-                "principal_type": _text(principal.get("@odata.type")),
-            }
-        )
+        return {
+            "upn": who,
+            "role": _text(role.get("displayName"), "roleDefinition.displayName")
+            or _text(i.get("roleDefinitionId"), "roleDefinitionId"),
+            # A schedule instance says Assigned or Activated (a PIM
+            # activation); a plain roleAssignment says nothing: ``kind``.
+            "assignment": _text(i.get("assignmentType"), "assignmentType")
+            or _text(kind),
+            # "#microsoft.graph.user", ".group" or ".servicePrincipal":
+            # service principals and groups are not people (REV-04).
+            "principal_type": _text(
+                principal.get("@odata.type"), "principal.@odata.type"
+            ),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "role_assignments",
@@ -307,6 +304,8 @@ def role_assignments(
                 "assignment": "assignmentType",
                 "principal_type": "principal.@odata.type",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -318,13 +317,24 @@ def security_defaults(
 
     https://learn.microsoft.com/graph/api/resources/identitysecuritydefaultsenforcementpolicy
     """
-    rows = [{"enabled": _text(i.get("isEnabled"))} for i in items]
-    return [_part("security_defaults", rows, ["enabled"], {"enabled": "isEnabled"})]
+    rows, numbers, rejected = _rows(
+        items, source, lambda i: {"enabled": _text(i.get("isEnabled"), "isEnabled")}
+    )
+    return [
+        _part(
+            "security_defaults",
+            rows,
+            ["enabled"],
+            {"enabled": "isEnabled"},
+            numbers,
+            rejected,
+        )
+    ]
 
 
-def _all(values: Any) -> str:
+def _all(values: Any, path: str) -> str:
     # "All" is how a policy names every user or every app.
-    return _text(any(str(v).lower() == "all" for v in values or ()))
+    return _text(any(v.lower() == "all" for v in _texts(values, path)))
 
 
 def conditional_access_policies(
@@ -334,32 +344,37 @@ def conditional_access_policies(
 
     https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy
     """
-    rows = []
-    for i in items:
-        cond = i.get("conditions") or {}
-        who = cond.get("users") or {}
-        apps = cond.get("applications") or {}
-        grant = i.get("grantControls") or {}
-        controls = list(grant.get("builtInControls") or ())
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        cond = _obj(i.get("conditions"), "conditions")
+        who = _obj(cond.get("users"), "conditions.users")
+        apps = _obj(cond.get("applications"), "conditions.applications")
+        grant = _obj(i.get("grantControls"), "grantControls")
+        controls = _texts(grant.get("builtInControls"), "grantControls.builtInControls")
         if grant.get("authenticationStrength"):
             controls.append("authenticationStrength")
         excluded = sum(
-            len(who.get(k) or ())
+            len(_list(who.get(k), f"conditions.users.{k}"))
             for k in ("excludeUsers", "excludeGroups", "excludeRoles")
         )
-        rows.append(
-            {
-                "policy_id": _text(i.get("id")),
-                "name": _text(i.get("displayName")),
-                "state": _text(i.get("state")),
-                "all_users": _all(who.get("includeUsers")),
-                "excluded_principals": str(excluded),
-                "all_apps": _all(apps.get("includeApplications")),
-                "client_app_types": ", ".join(cond.get("clientAppTypes") or ()),
-                "grant_controls": ", ".join(controls),
-                "operator": _text(grant.get("operator")),
-            }
-        )
+        return {
+            "policy_id": _text(i.get("id"), "id"),
+            "name": _text(i.get("displayName"), "displayName"),
+            "state": _text(i.get("state"), "state"),
+            "all_users": _all(who.get("includeUsers"), "conditions.users.includeUsers"),
+            "excluded_principals": str(excluded),
+            "all_apps": _all(
+                apps.get("includeApplications"),
+                "conditions.applications.includeApplications",
+            ),
+            "client_app_types": ", ".join(
+                _texts(cond.get("clientAppTypes"), "conditions.clientAppTypes")
+            ),
+            "grant_controls": ", ".join(controls),
+            "operator": _text(grant.get("operator"), "grantControls.operator"),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
     columns = [
         "policy_id",
         "name",
@@ -387,6 +402,8 @@ def conditional_access_policies(
                 "grant_controls": "grantControls.builtInControls",
                 "operator": "grantControls.operator",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -398,16 +415,18 @@ def secure_scores(
 
     https://learn.microsoft.com/graph/api/resources/securescore
     """
-    rows = [
-        {
-            "date": _date_part(i.get("createdDateTime")),
-            "current_score": _text(i.get("currentScore")),
-            "max_score": _text(i.get("maxScore")),
-            "active_users": _text(i.get("activeUserCount")),
-            "licensed_users": _text(i.get("licensedUserCount")),
-        }
-        for i in items
-    ]
+    fields = {
+        "current_score": "currentScore",
+        "max_score": "maxScore",
+        "active_users": "activeUserCount",
+        "licensed_users": "licensedUserCount",
+    }
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        out = {"date": _date_part(i.get("createdDateTime"), "createdDateTime")}
+        return out | {col: _text(i.get(prop), prop) for col, prop in fields.items()}
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "secure_scores",
@@ -420,6 +439,8 @@ def secure_scores(
                 "active_users": "activeUserCount",
                 "licensed_users": "licensedUserCount",
             },
+            numbers,
+            rejected,
         )
     ]
 

@@ -343,9 +343,52 @@ def _no_date_text(text: pd.Series) -> np.ndarray:
     return out
 
 
+#: The instants a nanosecond timestamp can hold, the only kind datasets use,
+#: from the first whole day (so a date column can drop the time of day).
+#: pandas reads a date outside them (9999-12-31, 1500-01-01) at a coarser
+#: resolution and then refuses to convert it: such a date is a bad cell.
+NS_MIN, NS_MAX = pd.Timestamp("1677-09-22"), pd.Timestamp.max
+
+
+def to_ns(stamps: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Naive nanosecond timestamps, and the mask of those out of their range.
+
+    ``stamps`` is a datetime column of any resolution, with or without a
+    time zone (then converted to naive UTC). Values before 1677-09-22 or
+    after 2262-04-11 become NaT, flagged in the mask.
+    """
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    out = (stamps < NS_MIN) | (stamps > NS_MAX)
+    if out.any():
+        stamps = stamps.mask(out)
+    return stamps.astype("datetime64[ns]"), out
+
+
+def _to_datetime(text: pd.Series, **options: object) -> pd.Series:
+    """``pd.to_datetime`` into naive UTC nanoseconds; NaT for what it cannot hold.
+
+    pandas may raise rather than coerce a date it cannot hold at any
+    resolution; the values are then read in halves, so a few such dates cost
+    a few more calls, never one call per value.
+    """
+    try:
+        got = pd.to_datetime(text, errors="coerce", utc=True, **options)
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        if len(text) <= 1:
+            return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+        half = len(text) // 2
+        return pd.concat(
+            [
+                _to_datetime(text.iloc[:half], **options),
+                _to_datetime(text.iloc[half:], **options),
+            ]
+        )
+    return to_ns(got)[0]
+
+
 def _iso(text: pd.Series) -> pd.Series:
-    got = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    return got.dt.tz_localize(None).astype("datetime64[ns]")
+    return _to_datetime(text, format="ISO8601")
 
 
 def _parse_distinct(
@@ -415,8 +458,7 @@ def _parse_distinct(
         if not named.empty:
             # Month names cannot be misread, so pandas' per-value parser is
             # safe here, and it only ever sees this small remainder.
-            got = pd.to_datetime(named, errors="coerce", format="mixed", utc=True)
-            got = got.dt.tz_localize(None).astype("datetime64[ns]")
+            got = _to_datetime(named, format="mixed")
             out[got.index.to_numpy()] = got.to_numpy(dtype="datetime64[ns]")
     return pd.Series(out, index=index)
 

@@ -25,6 +25,12 @@ TEXT, BOOL, DATE, DATETIME, INT, FLOAT, CHOICE = (
 )
 KINDS = (TEXT, BOOL, DATE, DATETIME, INT, FLOAT, CHOICE)
 
+#: The largest number an int or float cell may hold. Every number in a
+#: dataset is a count, a size or a score, so none is negative, infinite or
+#: beyond what a float holds exactly (2**53 - 1): a cell outside that is a
+#: bad cell, not a count of seats that money is then computed from.
+NUMBER_MAX = 2**53 - 1
+
 
 class SchemaError(Exception):
     """``schemas.toml`` is inconsistent: a developer error, caught by tests."""
@@ -53,8 +59,8 @@ class Column:
             BOOL: "True or False",
             DATE: "a date like 2026-03-31",
             DATETIME: "a date and time like 2026-03-31 14:05:00",
-            INT: "a whole number",
-            FLOAT: "a number",
+            INT: f"a whole number from 0 to {NUMBER_MAX:,}",
+            FLOAT: f"a number from 0 to {NUMBER_MAX:,}",
             CHOICE: "one of " + ", ".join(sorted(set((self.choices or {}).values()))),
         }[self.kind]
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from healthcheck.datasets.dates import read_dates
+from healthcheck.datasets.dates import read_dates, to_ns
 from healthcheck.datasets.numbers import _read_numbers
 from healthcheck.datasets.schema import (
     BOOL,
@@ -24,6 +24,7 @@ from healthcheck.datasets.schema import (
     DATETIME,
     FLOAT,
     INT,
+    NUMBER_MAX,
     SCHEMAS,
     Column,
 )
@@ -53,11 +54,11 @@ def _convert(
     did the work.
     """
     if col.kind in (DATE, DATETIME) and pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw.astype("datetime64[ns]")
+        parsed, out_of_range = to_ns(raw)
         if col.kind == DATE:
             parsed = parsed.dt.normalize()
-        missing = parsed.isna()
-        return parsed, missing & (not col.nullable)
+        missing = parsed.isna() & ~out_of_range
+        return parsed, out_of_range | (missing & (not col.nullable))
     if col.kind in (DATE, DATETIME):
         parsed, bad = read_dates(raw, date_order)
         if col.kind == DATE:
@@ -78,12 +79,14 @@ def _convert(
         return pd.Series(values, index=raw.index), bad | (missing & (not col.nullable))
     if col.kind in (INT, FLOAT):
         num, missing = _read_numbers(raw)
-        bad = num.isna() & ~missing
+        values = num.to_numpy(dtype=float, na_value=np.nan)
+        # NaN fails every comparison, so unreadable cells fail here too.
+        ok = np.isfinite(values) & (values >= 0) & (values <= NUMBER_MAX)
         if col.kind == INT:
-            bad = bad | (num.notna() & (num % 1 != 0)).fillna(False)
-            num = num.where(~bad).astype("Int64")
-        else:
-            num = num.astype("Float64")
+            ok &= np.floor(values) == values
+        bad = pd.Series(~ok, index=raw.index) & ~missing
+        num = num.where(~bad)
+        num = num.astype("Int64" if col.kind == INT else "Float64")
         return num, bad | (missing & (not col.nullable))
     if col.kind == CHOICE:
         choices = col.choices or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from healthcheck import datasets
@@ -35,7 +36,10 @@ def _storage_mb(series: pd.Series) -> pd.Series:
     factor = unit.map({"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2})
     num = datasets.parse_numbers(text)
     out = (num * factor.fillna(1.0).astype("Float64")).round(0)
-    return out.astype("string").where(num.notna(), text)
+    # A cell that is no finite number stays as written, for the validator
+    # to reject and show ("Infinity", not the "inf" it reads as).
+    finite = np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
+    return out.astype("string").where(finite, text)
 
 
 def _intune_devices(view: View) -> list[Part]:

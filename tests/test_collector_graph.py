@@ -195,10 +195,11 @@ def test_pages_at_largest_top_with_select_and_batching(
         "accountEnabled",
         "createdDateTime",
         "assignedLicenses",
+        "onPremisesSyncEnabled",
         "signInActivity",
     }
-    # Batching: ten calls and their second pages took two HTTP requests.
-    assert fake.graph_requests == 13
+    # Batching: thirteen calls and their second pages took two HTTP requests.
+    assert fake.graph_requests == 16
     assert fake.graph_http_requests == 2
 
 

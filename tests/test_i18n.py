@@ -610,7 +610,21 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
         # "Nothing here" runs (no Graph settings) stay out of the table either way.
-        assert list(shown) == [("exports", "patch_status")]
+        # The sample has no file for these yet (issue 13: the lead adds
+        # them when regenerating sample_data/).
+        assert sorted(shown) == [
+            ("exports", d)
+            for d in (
+                "app_credentials",
+                "conditional_access_policies",
+                "patch_status",
+                "per_user_mfa",
+                "secure_scores",
+                "security_defaults",
+                "sharing_settings",
+                "user_consent",
+            )
+        ]
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )

@@ -27,6 +27,7 @@ import pandas as pd
 
 from healthcheck import skus
 
+from . import tenant_json
 from .formats import Part
 
 Mapper = Callable[[list[Mapping[str, Any]], str, Mapping[str, Any]], list[Part]]
@@ -111,6 +112,8 @@ def users(
     """
     ids: Mapping[str, str] = context.get("sku_ids", {})
     with_activity = any("signInActivity" in i for i in items)
+    # onPremisesSyncEnabled is null for an account never synchronised.
+    with_sync = any("onPremisesSyncEnabled" in i for i in items)
     rows, lic_rows, lic_numbers = [], [], []
     for n, item in enumerate(items, start=1):
         upn = _text(item.get("userPrincipalName"))
@@ -121,6 +124,8 @@ def users(
             "enabled": _text(item.get("accountEnabled")),
             "created": _text(item.get("createdDateTime")),
         }
+        if with_sync:
+            row["synced"] = _text(bool(item.get("onPremisesSyncEnabled")))
         if with_activity:
             act = item.get("signInActivity") or {}
             # The later of interactive and non-interactive sign-ins: a mailbox
@@ -140,6 +145,8 @@ def users(
             lic_rows.append({"upn": upn, "sku": ids.get(sku_id, sku_id)})
             lic_numbers.append(n)
     columns = ["upn", "display_name", "user_type", "enabled", "created"]
+    if with_sync:
+        columns.append("synced")
     if with_activity:
         columns.append("last_activity")
     return [
@@ -154,6 +161,7 @@ def users(
                 "enabled": "accountEnabled",
                 "created": "createdDateTime",
                 "last_activity": "signInActivity.lastSignInDateTime",
+                "synced": "onPremisesSyncEnabled",
             },
         ),
         _part(
@@ -311,119 +319,6 @@ def role_assignments(
     ]
 
 
-def security_defaults(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /policies/identitySecurityDefaultsEnforcementPolicy`` -> one row.
-
-    https://learn.microsoft.com/graph/api/resources/identitysecuritydefaultsenforcementpolicy
-    """
-    rows = [{"enabled": _text(i.get("isEnabled"))} for i in items]
-    return [_part("security_defaults", rows, ["enabled"], {"enabled": "isEnabled"})]
-
-
-def _all(values: Any) -> str:
-    # "All" is how a policy names every user or every app.
-    return _text(any(str(v).lower() == "all" for v in values or ()))
-
-
-def conditional_access_policies(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /identity/conditionalAccess/policies`` -> conditional_access_policies.
-
-    https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy
-    """
-    rows = []
-    for i in items:
-        cond = i.get("conditions") or {}
-        who = cond.get("users") or {}
-        apps = cond.get("applications") or {}
-        grant = i.get("grantControls") or {}
-        controls = list(grant.get("builtInControls") or ())
-        if grant.get("authenticationStrength"):
-            controls.append("authenticationStrength")
-        excluded = sum(
-            len(who.get(k) or ())
-            for k in ("excludeUsers", "excludeGroups", "excludeRoles")
-        )
-        rows.append(
-            {
-                "policy_id": _text(i.get("id")),
-                "name": _text(i.get("displayName")),
-                "state": _text(i.get("state")),
-                "all_users": _all(who.get("includeUsers")),
-                "excluded_principals": str(excluded),
-                "all_apps": _all(apps.get("includeApplications")),
-                "client_app_types": ", ".join(cond.get("clientAppTypes") or ()),
-                "grant_controls": ", ".join(controls),
-                "operator": _text(grant.get("operator")),
-            }
-        )
-    columns = [
-        "policy_id",
-        "name",
-        "state",
-        "all_users",
-        "excluded_principals",
-        "all_apps",
-        "client_app_types",
-        "grant_controls",
-        "operator",
-    ]
-    return [
-        _part(
-            "conditional_access_policies",
-            rows,
-            columns,
-            {
-                "policy_id": "id",
-                "name": "displayName",
-                "state": "state",
-                "all_users": "conditions.users.includeUsers",
-                "excluded_principals": "conditions.users.exclude*",
-                "all_apps": "conditions.applications.includeApplications",
-                "client_app_types": "conditions.clientAppTypes",
-                "grant_controls": "grantControls.builtInControls",
-                "operator": "grantControls.operator",
-            },
-        )
-    ]
-
-
-def secure_scores(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /security/secureScores`` -> secure_scores (one row per day).
-
-    https://learn.microsoft.com/graph/api/resources/securescore
-    """
-    rows = [
-        {
-            "date": _date_part(i.get("createdDateTime")),
-            "current_score": _text(i.get("currentScore")),
-            "max_score": _text(i.get("maxScore")),
-            "active_users": _text(i.get("activeUserCount")),
-            "licensed_users": _text(i.get("licensedUserCount")),
-        }
-        for i in items
-    ]
-    return [
-        _part(
-            "secure_scores",
-            rows,
-            ["date", "current_score", "max_score", "active_users", "licensed_users"],
-            {
-                "date": "createdDateTime",
-                "current_score": "currentScore",
-                "max_score": "maxScore",
-                "active_users": "activeUserCount",
-                "licensed_users": "licensedUserCount",
-            },
-        )
-    ]
-
-
 #: Resource name -> mapper. The Graph collector and saved-JSON reader both use it.
 MAPPERS: dict[str, Mapper] = {
     "subscribedSkus": subscribed_skus,
@@ -433,13 +328,10 @@ MAPPERS: dict[str, Mapper] = {
     "roleAssignments": role_assignments,
 }
 
-#: Mappers the Graph collector uses for policy and score resources; saved
-#: JSON of these is not recognised yet, so they stay out of ``MAPPERS``.
-#: ``securityDefaults`` is a single object: pass it as a one-item list.
+#: Mappers of policy, score and settings resources, in :mod:`.tenant_json`,
+#: which also recognises their saved files (single objects among them).
 POLICY_MAPPERS: dict[str, Mapper] = {
-    "securityDefaults": security_defaults,
-    "conditionalAccessPolicies": conditional_access_policies,
-    "secureScores": secure_scores,
+    key: mapper for key, (_, mapper) in tenant_json.MAPPERS.items()
 }
 
 #: A property that only items of that resource carry, to recognise saved JSON.

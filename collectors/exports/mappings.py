@@ -51,6 +51,7 @@ MAPPABLE = (
     "role_assignments",
     "mfa_registration",
     "patch_status",
+    "per_user_mfa",
 )
 
 

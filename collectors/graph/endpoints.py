@@ -58,6 +58,8 @@ _USER_FIELDS = (
     "accountEnabled",
     "createdDateTime",
     "assignedLicenses",
+    # REV-12: emergency access accounts are cloud-only.
+    "onPremisesSyncEnabled",
 )
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -199,11 +201,56 @@ ENDPOINTS: dict[str, Endpoint] = {
                 "maxScore",
                 "activeUserCount",
                 "licensedUserCount",
+                # REV-13: the score of all tenants and of similar-sized ones.
+                "averageComparativeScores",
             ),
             top=90,
             permission="SecurityEvents.Read.All",
             docs="https://learn.microsoft.com/graph/api/security-list-securescores",
             datasets=("secure_scores",),
+        ),
+        Endpoint(
+            key="applications",
+            path="/applications",
+            select=(
+                "id",
+                "appId",
+                "displayName",
+                "passwordCredentials",
+                "keyCredentials",
+            ),
+            top=999,
+            # Least privilege for listing app registrations with their
+            # credentials' dates (never the secrets themselves):
+            # https://learn.microsoft.com/graph/api/application-list
+            permission="Application.Read.All",
+            docs="https://learn.microsoft.com/graph/api/application-list",
+            datasets=("app_credentials",),
+        ),
+        Endpoint(
+            key="authorizationPolicy",
+            path="/policies/authorizationPolicy",
+            select=("id", "defaultUserRolePermissions"),
+            single=True,
+            permission="Policy.Read.All",
+            docs="https://learn.microsoft.com/graph/api/authorizationpolicy-get",
+            datasets=("user_consent",),
+        ),
+        Endpoint(
+            key="sharepointSettings",
+            path="/admin/sharepoint/settings",
+            select=(
+                "sharingCapability",
+                "isResharingByExternalUsersEnabled",
+                "sharingDomainRestrictionMode",
+            ),
+            single=True,
+            # Read-only and narrower than Sites.Read.All or SharePoint
+            # Administrator: https://learn.microsoft.com/graph/api/sharepointsettings-get
+            permission="SharePointTenantSettings.Read.All",
+            docs="https://learn.microsoft.com/graph/api/sharepointsettings-get",
+            datasets=("sharing_settings",),
+            licence="SharePoint Online",
         ),
     )
 }
@@ -223,6 +270,9 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "security_defaults": ("securityDefaults",),
     "conditional_access_policies": ("conditionalAccessPolicies",),
     "secure_scores": ("secureScores",),
+    "app_credentials": ("applications",),
+    "user_consent": ("authorizationPolicy",),
+    "sharing_settings": ("sharepointSettings",),
 }
 
 #: Calls made on every collection; the fallbacks are made only when needed.
@@ -237,6 +287,9 @@ PRIMARY = (
     "securityDefaults",
     "conditionalAccessPolicies",
     "secureScores",
+    "applications",
+    "authorizationPolicy",
+    "sharepointSettings",
 )
 FALLBACK_USERS = ("users_basic", "activeUserDetail")
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import backup, entra, intune, m365, patch
+from . import backup, entra, identity, intune, m365, patch
 from .backup import not_a_backup, sessions_to_jobs
 from .base import (
     Converter,
@@ -54,6 +54,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     patch.PATCH_STATUS,
     entra.ROLE_ASSIGNMENTS,
     entra.MFA_REGISTRATION,
+    identity.PER_USER_MFA,
 )
 
 #: A file is a format when it has this share of the documented headers, or

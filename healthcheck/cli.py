@@ -252,15 +252,36 @@ def permissions(engagement: Path | None) -> None:
             if coll is None or not coll.permissions:
                 continue
             click.echo(f"{c.name}: application permissions (Microsoft Graph)")
-            lines = (
-                coll.permission_lines()
-                if hasattr(coll, "permission_lines")
-                else coll.permissions
-            )
+            if hasattr(coll, "permission_datasets"):
+                lines = _permission_rules(coll.permission_datasets())
+            elif hasattr(coll, "permission_lines"):
+                lines = coll.permission_lines()
+            else:
+                lines = list(coll.permissions)
             for line in lines:
                 click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
+
+
+def _permission_rules(by_permission: dict[str, list[str]]) -> list[str]:
+    """One line per permission: the datasets it reads and the rules using them."""
+    from healthcheck.engine import list_catalog
+
+    catalog = list_catalog()
+    lines = []
+    for perm, names in by_permission.items():
+        rules = sorted(
+            {
+                r.id
+                for r in catalog
+                for d in (*r.requires, *r.uses)
+                if d.partition(".")[0] in names
+            }
+        )
+        used = ", ".join(rules) if rules else "no rule"
+        lines.append(f"{perm}: {', '.join(names)} (rules: {used})")
+    return lines
 
 
 @main.group()

@@ -585,3 +585,11 @@ case(
     N,
     "no SharePoint Online licence",
 )
+case(
+    "REV-15",
+    "policy-not-readable",
+    {},
+    N,
+    "No user consent settings data: Graph refused Policy.Read.All",
+    missing_reasons={"user_consent": "Graph refused Policy.Read.All"},
+)

@@ -82,6 +82,10 @@ class GraphCollector:
         """Per dataset, the application permissions it needs."""
         return endpoints.permission_lines()
 
+    def permission_datasets(self) -> dict[str, list[str]]:
+        """Per application permission, the datasets that need it."""
+        return endpoints.permission_datasets()
+
     def consent_url(self, config: ClientConfig | None) -> str:
         """The admin-consent URL, filled in from ``config``'s graph section."""
         section = config.section(settings.SECTION) if config else None

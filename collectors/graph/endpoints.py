@@ -302,6 +302,20 @@ def permissions() -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def permission_datasets() -> dict[str, list[str]]:
+    """Each application permission, and the datasets whose calls need it."""
+    out: dict[str, list[str]] = {}
+    for dataset, keys in DATASETS.items():
+        if dataset == "users":
+            keys = (*keys, *FALLBACK_USERS)
+        for k in keys:
+            for p in ENDPOINTS[k].permission.split(","):
+                names = out.setdefault(p.strip(), [])
+                if dataset not in names:
+                    names.append(dataset)
+    return dict(sorted(out.items()))
+
+
 def permission_lines() -> list[str]:
     """One line per dataset: the permissions its calls need."""
     lines = []

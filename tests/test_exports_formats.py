@@ -64,6 +64,7 @@ def test_every_format_has_a_fixture() -> None:
         "patch_status",
         "role_assignments",
         "mfa_registration",
+        "per_user_mfa",  # tests/test_identity_collect.py writes its file
     }
     assert formats == covered
 

@@ -10,7 +10,6 @@ https://learn.microsoft.com/entra/identity/role-based-access-control/security-em
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -154,12 +153,15 @@ def emergency_accounts(ctx: RuleContext) -> tuple[set[str], set[str]]:
     if not ctx.has("users"):
         return named, set()
     users = ctx.frame("users")
-    pattern = re.compile(str(ctx.params.get("name_pattern", "")) or r"(?!)", re.I)
+    # An empty pattern recognises nobody (only the named accounts count).
+    pattern = str(ctx.params.get("name_pattern", "")) or r"(?!)"
     upns = users["upn"].astype(str)
     names = users["display_name"].astype("string").fillna("")
     local = upns.str.split("@").str[0]
     found = users.loc[
-        local.str.contains(pattern) | names.str.contains(pattern), "upn"
+        local.str.contains(pattern, case=False, regex=True)
+        | names.str.contains(pattern, case=False, regex=True),
+        "upn",
     ].astype(str)
     known = set(upns.str.casefold())
     people = {u.casefold() for u in found}

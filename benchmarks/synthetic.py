@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from healthcheck_collectors.exports.formats import TABLE_FORMATS
 
@@ -394,6 +396,80 @@ def _write_more(
             for n, upn in enumerate(upns[:: max(1, users // 500)])
         ],
     )
+    _write(
+        exports / "per_user_mfa.csv",
+        _HEADERS["per_user_mfa"],
+        [
+            {
+                "User principal name": upn,
+                "Per-user MFA state": rng.choice(("Enforced", "Enabled", "")),
+            }
+            for upn in upns
+        ],
+    )
+    _write_tenant_json(exports, upns, rng)
+
+
+def _write_tenant_json(exports: Path, upns: list[str], rng: random.Random) -> None:
+    """Saved Graph JSON of the tenant settings REV-10..REV-16 read."""
+    day = datetime(2026, 11, 20)
+    docs: dict[str, Any] = {
+        "security_defaults.json": {"id": "0", "isEnabled": False},
+        "ca_policies.json": {
+            "value": [
+                {
+                    "id": f"ca-{n}",
+                    "displayName": f"Policy {n}",
+                    "state": ("enabled", "enabledForReportingButNotEnforced")[n % 2],
+                    "conditions": {
+                        "users": {"includeUsers": ["All"], "excludeUsers": upns[:n]},
+                        "applications": {"includeApplications": ["All"]},
+                        "clientAppTypes": ["all"],
+                    },
+                    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+                }
+                for n in range(4)
+            ]
+        },
+        "secure_scores.json": {
+            "value": [
+                {
+                    "createdDateTime": f"{day - timedelta(days=d):%Y-%m-%dT00:00:00Z}",
+                    "currentScore": 40 + rng.random() * 10,
+                    "maxScore": 120,
+                    "averageComparativeScores": [
+                        {"basis": "AllTenants", "averageScore": 42.0}
+                    ],
+                }
+                for d in range(90)
+            ]
+        },
+        "applications.json": {
+            "value": [
+                {
+                    "id": f"app-{n}",
+                    "appId": f"app-{n}",
+                    "displayName": f"App {n}",
+                    "passwordCredentials": [
+                        {
+                            "keyId": f"k{n}",
+                            "startDateTime": "2026-01-01T00:00:00Z",
+                            "endDateTime": f"{2026 + n % 4}-06-01T00:00:00Z",
+                        }
+                    ],
+                    "keyCredentials": [],
+                }
+                for n in range(max(1, len(upns) // 50))
+            ]
+        },
+        "authorization_policy.json": {
+            "id": "authorizationPolicy",
+            "defaultUserRolePermissions": {"permissionGrantPoliciesAssigned": []},
+        },
+        "spo_tenant.json": {"SharingCapability": "ExternalUserSharingOnly"},
+    }
+    for name, doc in docs.items():
+        (exports / name).write_text(json.dumps(doc), encoding="utf-8")
 
 
 def main() -> None:

@@ -252,11 +252,12 @@ def permissions(engagement: Path | None) -> None:
             if coll is None or not coll.permissions:
                 continue
             click.echo(f"{c.name}: application permissions (Microsoft Graph)")
-            lines = (
-                coll.permission_lines()
-                if hasattr(coll, "permission_lines")
-                else coll.permissions
-            )
+            if hasattr(coll, "permission_datasets"):
+                lines = _permission_rules(coll.permission_datasets())
+            elif hasattr(coll, "permission_lines"):
+                lines = coll.permission_lines()
+            else:
+                lines = list(coll.permissions)
             for line in lines:
                 click.echo(f"  {line}{_used_by(line.split(':', 1)[0].strip())}")
             if hasattr(coll, "consent_url"):
@@ -280,6 +281,26 @@ def _used_by(dataset: str) -> str:
     )
     users = ids + (["licence waste"] if dataset in _WASTE_DATASETS else [])
     return f" (used by {', '.join(users)})" if users else ""
+
+
+def _permission_rules(by_permission: dict[str, list[str]]) -> list[str]:
+    """One line per permission: the datasets it reads and the rules using them."""
+    from healthcheck.engine import list_catalog
+
+    catalog = list_catalog()
+    lines = []
+    for perm, names in by_permission.items():
+        rules = sorted(
+            {
+                r.id
+                for r in catalog
+                for d in (*r.requires, *r.uses)
+                if d.partition(".")[0] in names
+            }
+        )
+        used = ", ".join(rules) if rules else "no rule"
+        lines.append(f"{perm}: {', '.join(names)} (rules: {used})")
+    return lines
 
 
 @main.group()

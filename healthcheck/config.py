@@ -33,6 +33,7 @@ _CORE_KEYS = {
     "as_of",
     "currency",
     "inactive_days",
+    "emergency_accounts",
     "licence_prices",
     "branding",
     "report",
@@ -263,6 +264,9 @@ class ClientConfig:
     period: str
     currency: str = "EUR"
     inactive_days: int = 90
+    #: Emergency access (break-glass) accounts: UPNs, or object ids of the
+    #: accounts or of the group that excludes them from Conditional Access.
+    emergency_accounts: tuple[str, ...] = ()
     as_of: date | None = None
     licence_prices: Mapping[str, Decimal] = field(default_factory=dict)
     branding: Branding = field(default_factory=Branding)
@@ -282,6 +286,11 @@ class ClientConfig:
             "period": self.period,
             "currency": self.currency,
             "inactive_days": self.inactive_days,
+            **(
+                {"emergency_accounts": list(self.emergency_accounts)}
+                if self.emergency_accounts
+                else {}
+            ),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "licence_prices": prices_to_json(self.licence_prices),
             "branding": self.branding.to_dict(),
@@ -331,6 +340,7 @@ class ClientConfig:
                 f"{where}: key 'inactive_days': expected a whole number of days "
                 f"from 1 to 3650, got {days!r}"
             )
+        emergency = _emergency_accounts(data.get("emergency_accounts"), where)
         as_of = data.get("as_of")
         if isinstance(as_of, str):
             try:
@@ -349,11 +359,36 @@ class ClientConfig:
             period=period,
             currency=currency,
             inactive_days=days,
+            emergency_accounts=emergency,
             as_of=as_of,
             licence_prices=prices,
             branding=Branding.from_dict(data.get("branding"), where),
             report=ReportSettings.from_dict(data.get("report"), where),
         )
+
+
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _emergency_accounts(raw: Any, where: str) -> tuple[str, ...]:
+    """``emergency_accounts``: a list of UPNs or object ids (GUIDs)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(
+            f"{where}: key 'emergency_accounts': expected a list of accounts",
+            hint="emergency_accounts: [bg-admin1@contoso.onmicrosoft.com, ...]",
+        )
+    out = []
+    for n, item in enumerate(raw):
+        text = item.strip() if isinstance(item, str) else ""
+        if not ("@" in text or _OBJECT_ID.match(text)):
+            raise ConfigError(
+                f"{where}: key 'emergency_accounts[{n}]': expected a user principal "
+                f"name or an object id, got {item!r}"
+            )
+        out.append(text)
+    return tuple(out)
 
 
 def _money(value: Any, where: str, key: str) -> Decimal:

@@ -55,6 +55,7 @@ _FIELDS = {
     "severity",
     "weight",
     "requires",
+    "uses",
     "params",
     "rationale",
     "remediation",
@@ -81,6 +82,8 @@ class Rule:
     remediation: str
     references: tuple[str, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: Datasets the rule reads when they arrive, without requiring them.
+    uses: tuple[str, ...] = ()
 
 
 def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
@@ -124,6 +127,7 @@ def _rule(entry: Mapping[str, Any], layer: Layer, where: str) -> Rule:
         remediation=str(entry["remediation"]).strip(),
         references=refs,
         params=dict(entry.get("params", {})),
+        uses=tuple(entry.get("uses", ())),
     )
 
 
@@ -132,7 +136,7 @@ def _check_requires(catalog: Sequence[Rule]) -> None:
     from healthcheck.datasets import SCHEMAS
 
     for rule in catalog:
-        for req in rule.requires:
+        for req in (*rule.requires, *rule.uses):
             name, _, column = req.partition(".")
             if name not in SCHEMAS or (
                 column and column not in {c.name for c in SCHEMAS[name].columns}
@@ -530,7 +534,12 @@ def evaluate(
             rationale=rule.rationale,
             remediation=rule.remediation,
         )
-        used = tuple(sorted({r.partition(".")[0] for r in rule.requires}))
+        used = tuple(
+            sorted(
+                {r.partition(".")[0] for r in rule.requires}
+                | {u for u in rule.uses if u in frames}
+            )
+        )
         reason = _missing(rule.requires, frames, missing_reasons or {})
         if reason:
             findings.append(
@@ -549,6 +558,7 @@ def evaluate(
             as_of=as_of,
             now=now,
             collected_at=dict(collected_at or {}),
+            reasons=dict(missing_reasons or {}),
         )
         try:
             outcome = chosen[rule.id](ctx)
@@ -627,6 +637,11 @@ def catalog_markdown(catalog: Sequence[Rule] | None = None) -> str:
                 "",
                 f"**{r.title}.** Severity {r.severity.value}, weight {r.weight:g}. "
                 f"Needs: {', '.join(f'`{q}`' for q in r.requires)}."
+                + (
+                    f" Also reads: {', '.join(f'`{u}`' for u in r.uses)}."
+                    if r.uses
+                    else ""
+                )
                 + (f" Parameters: {params}." if params else ""),
                 "",
                 r.rationale,

@@ -246,7 +246,10 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         ev.frames,
         as_of=as_of,
         now=now,
-        overrides={"inactive_days": cfg.inactive_days},
+        overrides={
+            "inactive_days": cfg.inactive_days,
+            "emergency_accounts": list(cfg.emergency_accounts),
+        },
         missing_reasons=ev.missing_reasons(),
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
         collected_at=_collected_times(ev),

@@ -233,8 +233,9 @@ def test_markdown_changes_when_the_catalogue_does(catalog_dir: Path) -> None:
     ("section", "message"),
     [
         (
-            {"REV-33": {"max_admins": 5}},
-            "client.yaml: key 'rules.REV-33': unknown rule id (did you mean 'REV-03'?)",
+            {"REV-003": {"max_admins": 5}},
+            "client.yaml: key 'rules.REV-003': unknown rule id "
+            "(did you mean 'REV-03'?)",
         ),
         (
             {"REV-03": {"max_admin": 5}},

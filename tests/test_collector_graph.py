@@ -195,11 +195,12 @@ def test_pages_at_largest_top_with_select_and_batching(
         "accountEnabled",
         "createdDateTime",
         "assignedLicenses",
+        "onPremisesSyncEnabled",
         "signInActivity",
     }
-    # Batching: eleven calls and their second pages took two HTTP requests;
+    # Batching: fourteen calls and their second pages took two HTTP requests;
     # the mailbox usage report (CSV behind a 302) one more.
-    assert fake.graph_requests == 11 + 3 + 1
+    assert fake.graph_requests == 14 + 3 + 1
     assert fake.graph_http_requests == 3
 
 
@@ -620,8 +621,9 @@ def test_permissions_command_prints_permissions_and_consent_url(
     eng = write_engagement(tmp_path / "eng", fake)
     result = CliRunner().invoke(main, ["permissions", str(eng)])
     assert result.exit_code == 0, result.output
-    assert "devices: DeviceManagementManagedDevices.Read.All" in result.stdout
-    assert "secure_scores: SecurityEvents.Read.All" in result.stdout
+    # Per permission: the datasets it reads and the rules that use them.
+    assert "DeviceManagementManagedDevices.Read.All: devices (rules: " in result.stdout
+    assert "SecurityEvents.Read.All: secure_scores (rules: REV-13)" in result.stdout
     assert f"{fake.url}/{TENANT_ID}/adminconsent?client_id={CLIENT_ID}" in result.stdout
 
 

@@ -1398,6 +1398,11 @@ case(
 )
 
 
+# Issue 13, identity and tenant settings: REV-10..REV-16.
+from tests.cases_identity import CASES as _IDENTITY  # noqa: E402
+
+CASES += _IDENTITY
+
 # ----------------------------------------------------------------------- tests
 
 

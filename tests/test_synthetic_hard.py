@@ -40,7 +40,18 @@ def test_hard_synthetic_tenant_is_read_whole(tmp_path: Path) -> None:
     assert runs and all(r["status"] == "ok" for r in runs), runs
     # Every export kind was written and recognised.
     sources = [s for d in manifest["datasets"].values() for s in d["sources"]]
-    assert {s["format"] for s in sources} == {f.id for f in TABLE_FORMATS}
+    saved_json = {
+        f"graph_{k}"
+        for k in (
+            "securityDefaults",
+            "conditionalAccessPolicies",
+            "secureScores",
+            "applications",
+            "authorizationPolicy",
+            "sharepointSettings",
+        )
+    }
+    assert {s["format"] for s in sources} == {f.id for f in TABLE_FORMATS} | saved_json
     # Only this folder's files: the exports collector is a cached instance
     # whose list of unrecognised files outlives a run (reported separately).
     assert not [u for u in manifest["unrecognised"] if str(root) in str(u["path"])]

@@ -48,13 +48,16 @@ from healthcheck.model import (
     msg,
 )
 
-from . import arm_json, formats, graph_json, mappings, reader
+from . import arm_json, formats, graph_json, mappings, reader, tenant_json
 from .formats import Part, TableFormat, View
 
 log = logging.getLogger(__name__)
 
-#: Every dataset a known format gives is one a column mapping may fill too.
-PROVIDES = mappings.MAPPABLE
+#: Every dataset a known format gives is one a column mapping may fill too;
+#: tenant settings and policies come only as saved JSON (:mod:`.tenant_json`).
+PROVIDES = mappings.MAPPABLE + tuple(
+    name for name, _ in tenant_json.MAPPERS.values() if name not in mappings.MAPPABLE
+)
 
 #: Which format wins when two kinds of export give the same dataset: rows of
 #: a later one are used only for keys the earlier ones lack.
@@ -346,23 +349,44 @@ class ExportsCollector:
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}
+        # Conditional Access names users by object id; saved users name them.
+        user_ids: dict[str, str] = {}
         for _, table in tables:
-            if graph_json.recognise(table.json) == "subscribedSkus":
+            kind = graph_json.recognise(table.json)
+            if kind == "subscribedSkus":
                 sku_ids |= graph_json.sku_ids(table.json["value"])
+            elif kind == "users":
+                user_ids |= {
+                    str(u.get("id", "")).lower(): str(u.get("userPrincipalName"))
+                    for u in table.json["value"]
+                    if u.get("id")
+                }
         for shown, table in tables:
             if table.frame is None:  # JSON, whatever its top level holds
-                yield from self._json_parts(shown, table, sku_ids)
+                yield from self._json_parts(shown, table, sku_ids, user_ids)
             else:
                 yield from self._table_parts(shown, table, cfg)
 
     def _json_parts(
-        self, shown: str, table: reader.Table, sku_ids: dict[str, str]
+        self,
+        shown: str,
+        table: reader.Table,
+        sku_ids: dict[str, str],
+        user_ids: dict[str, str],
     ) -> Iterator[tuple[Part, SourceFile, str]]:
         doc = table.json
+        settings = tenant_json.recognise(doc)
         if arm_json.recognise(doc):
             assert isinstance(doc, dict)
             parts = arm_json.backup_jobs(doc["value"], shown)
             fmt_id = "arm_backup_jobs"
+        elif settings is not None:
+            resource, items = settings
+            parts = tenant_json.MAPPERS[resource][1](
+                items, shown, {"user_ids": user_ids}
+            )
+            fmt_id = f"graph_{resource}"
+            doc = {"value": items}
         else:
             resource = graph_json.recognise(doc)
             if resource is None:
@@ -371,7 +395,7 @@ class ExportsCollector:
                         "path": shown,
                         "reason": "JSON that is not a saved Microsoft Graph "
                         "collection response ("
-                        + ", ".join(graph_json.MAPPERS)
+                        + ", ".join([*graph_json.MAPPERS, *tenant_json.MAPPERS])
                         + ") nor an Azure Backup job list",
                     }
                 )

@@ -34,6 +34,7 @@ import pandas as pd
 from healthcheck import skus
 from healthcheck.model import Rejected
 
+from . import tenant_json
 from .formats import Part
 from .shape import obj as _obj
 from .shape import rows as _rows
@@ -121,6 +122,10 @@ def users(
     """
     ids: Mapping[str, str] = context.get("sku_ids", {})
     with_activity = any(isinstance(i, Mapping) and "signInActivity" in i for i in items)
+    # onPremisesSyncEnabled is null for an account never synchronised.
+    with_sync = any(
+        isinstance(i, Mapping) and "onPremisesSyncEnabled" in i for i in items
+    )
 
     def row(item: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
         out = {
@@ -130,6 +135,8 @@ def users(
             "enabled": _text(item.get("accountEnabled"), "accountEnabled"),
             "created": _text(item.get("createdDateTime"), "createdDateTime"),
         }
+        if with_sync:
+            out["synced"] = _text(bool(item.get("onPremisesSyncEnabled")))
         if with_activity:
             act = _obj(item.get("signInActivity"), "signInActivity")
             # The later of interactive and non-interactive sign-ins: a mailbox
@@ -153,6 +160,8 @@ def users(
             lic_rows.append({"upn": r["upn"], "sku": ids.get(sku_id, sku_id)})
             lic_numbers.append(n)
     columns = ["upn", "display_name", "user_type", "enabled", "created"]
+    if with_sync:
+        columns.append("synced")
     if with_activity:
         columns.append("last_activity")
     return [
@@ -167,6 +176,7 @@ def users(
                 "enabled": "accountEnabled",
                 "created": "createdDateTime",
                 "last_activity": "signInActivity.lastSignInDateTime",
+                "synced": "onPremisesSyncEnabled",
             },
             numbers,
             rejected,
@@ -310,141 +320,6 @@ def role_assignments(
     ]
 
 
-def security_defaults(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /policies/identitySecurityDefaultsEnforcementPolicy`` -> one row.
-
-    https://learn.microsoft.com/graph/api/resources/identitysecuritydefaultsenforcementpolicy
-    """
-    rows, numbers, rejected = _rows(
-        items, source, lambda i: {"enabled": _text(i.get("isEnabled"), "isEnabled")}
-    )
-    return [
-        _part(
-            "security_defaults",
-            rows,
-            ["enabled"],
-            {"enabled": "isEnabled"},
-            numbers,
-            rejected,
-        )
-    ]
-
-
-def _all(values: Any, path: str) -> str:
-    # "All" is how a policy names every user or every app.
-    return _text(any(v.lower() == "all" for v in _texts(values, path)))
-
-
-def conditional_access_policies(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /identity/conditionalAccess/policies`` -> conditional_access_policies.
-
-    https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy
-    """
-
-    def row(i: Mapping[str, Any]) -> dict[str, str]:
-        cond = _obj(i.get("conditions"), "conditions")
-        who = _obj(cond.get("users"), "conditions.users")
-        apps = _obj(cond.get("applications"), "conditions.applications")
-        grant = _obj(i.get("grantControls"), "grantControls")
-        controls = _texts(grant.get("builtInControls"), "grantControls.builtInControls")
-        if grant.get("authenticationStrength"):
-            controls.append("authenticationStrength")
-        excluded = sum(
-            len(_list(who.get(k), f"conditions.users.{k}"))
-            for k in ("excludeUsers", "excludeGroups", "excludeRoles")
-        )
-        return {
-            "policy_id": _text(i.get("id"), "id"),
-            "name": _text(i.get("displayName"), "displayName"),
-            "state": _text(i.get("state"), "state"),
-            "all_users": _all(who.get("includeUsers"), "conditions.users.includeUsers"),
-            "excluded_principals": str(excluded),
-            "all_apps": _all(
-                apps.get("includeApplications"),
-                "conditions.applications.includeApplications",
-            ),
-            "client_app_types": ", ".join(
-                _texts(cond.get("clientAppTypes"), "conditions.clientAppTypes")
-            ),
-            "grant_controls": ", ".join(controls),
-            "operator": _text(grant.get("operator"), "grantControls.operator"),
-        }
-
-    rows, numbers, rejected = _rows(items, source, row)
-    columns = [
-        "policy_id",
-        "name",
-        "state",
-        "all_users",
-        "excluded_principals",
-        "all_apps",
-        "client_app_types",
-        "grant_controls",
-        "operator",
-    ]
-    return [
-        _part(
-            "conditional_access_policies",
-            rows,
-            columns,
-            {
-                "policy_id": "id",
-                "name": "displayName",
-                "state": "state",
-                "all_users": "conditions.users.includeUsers",
-                "excluded_principals": "conditions.users.exclude*",
-                "all_apps": "conditions.applications.includeApplications",
-                "client_app_types": "conditions.clientAppTypes",
-                "grant_controls": "grantControls.builtInControls",
-                "operator": "grantControls.operator",
-            },
-            numbers,
-            rejected,
-        )
-    ]
-
-
-def secure_scores(
-    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
-) -> list[Part]:
-    """``GET /security/secureScores`` -> secure_scores (one row per day).
-
-    https://learn.microsoft.com/graph/api/resources/securescore
-    """
-    fields = {
-        "current_score": "currentScore",
-        "max_score": "maxScore",
-        "active_users": "activeUserCount",
-        "licensed_users": "licensedUserCount",
-    }
-
-    def row(i: Mapping[str, Any]) -> dict[str, str]:
-        out = {"date": _date_part(i.get("createdDateTime"), "createdDateTime")}
-        return out | {col: _text(i.get(prop), prop) for col, prop in fields.items()}
-
-    rows, numbers, rejected = _rows(items, source, row)
-    return [
-        _part(
-            "secure_scores",
-            rows,
-            ["date", "current_score", "max_score", "active_users", "licensed_users"],
-            {
-                "date": "createdDateTime",
-                "current_score": "currentScore",
-                "max_score": "maxScore",
-                "active_users": "activeUserCount",
-                "licensed_users": "licensedUserCount",
-            },
-            numbers,
-            rejected,
-        )
-    ]
-
-
 #: Resource name -> mapper. The Graph collector and saved-JSON reader both use it.
 MAPPERS: dict[str, Mapper] = {
     "subscribedSkus": subscribed_skus,
@@ -454,13 +329,10 @@ MAPPERS: dict[str, Mapper] = {
     "roleAssignments": role_assignments,
 }
 
-#: Mappers the Graph collector uses for policy and score resources; saved
-#: JSON of these is not recognised yet, so they stay out of ``MAPPERS``.
-#: ``securityDefaults`` is a single object: pass it as a one-item list.
+#: Mappers of policy, score and settings resources, in :mod:`.tenant_json`,
+#: which also recognises their saved files (single objects among them).
 POLICY_MAPPERS: dict[str, Mapper] = {
-    "securityDefaults": security_defaults,
-    "conditionalAccessPolicies": conditional_access_policies,
-    "secureScores": secure_scores,
+    key: mapper for key, (_, mapper) in tenant_json.MAPPERS.items()
 }
 
 #: A property that only items of that resource carry, to recognise saved JSON.

@@ -52,6 +52,7 @@ MAPPABLE = (
     "mfa_registration",
     "patch_status",
     "mailboxes",
+    "per_user_mfa",
 )
 
 

@@ -39,7 +39,7 @@ from healthcheck.errors import InputError
 from healthcheck.i18n import english
 from healthcheck.model import CollectorRun, Message, RunStatus, SourceFile, msg
 
-from ..exports import formats, graph_json
+from ..exports import formats, graph_json, tenant_json
 from ..exports.formats import Part, View
 from . import endpoints, settings
 from .auth import AuthFailed, Redactor, TokenSource, make_session
@@ -81,6 +81,10 @@ class GraphCollector:
     def permission_lines(self) -> list[str]:
         """Per dataset, the application permissions it needs."""
         return endpoints.permission_lines()
+
+    def permission_datasets(self) -> dict[str, list[str]]:
+        """Per application permission, the datasets that need it."""
+        return endpoints.permission_datasets()
 
     def consent_url(self, config: ClientConfig | None) -> str:
         """The admin-consent URL, filled in from ``config``'s graph section."""
@@ -196,12 +200,20 @@ class GraphCollector:
             "userRegistrationDetails",
             graph_json.registration_details,
         )
-        for name, key in (
-            ("security_defaults", "securityDefaults"),
-            ("conditional_access_policies", "conditionalAccessPolicies"),
-            ("secure_scores", "secureScores"),
-        ):
-            yield from builder.simple(name, key, graph_json.POLICY_MAPPERS[key])
+        # Conditional Access names excluded users by object id: the users
+        # call, when it arrived, turns them into names a report can show.
+        users_res = results.get("users")
+        user_ids = (
+            {
+                str(u.get("id", "")).lower(): str(u.get("userPrincipalName"))
+                for u in users_res.items
+                if u.get("id") and u.get("userPrincipalName")
+            }
+            if users_res is not None and users_res.ok
+            else {}
+        )
+        for key, (name, mapper) in tenant_json.MAPPERS.items():
+            yield from builder.simple(name, key, mapper, {"user_ids": user_ids})
         yield builder.mailboxes(*mailboxes)
 
     def _group_members(
@@ -384,7 +396,15 @@ def _reason(ep: Endpoint, err: GraphError, consent: str | None) -> Message:
     parameters; pass the message through :func:`redacted` before storing it.
     """
     where = {"code": str(err.code), "path": ep.path}
-    if err.code in LICENCE_CODES:
+    # SharePoint answers 400 "Tenant does not have a SPO license." rather
+    # than a licence code: a call that needs a licence and is refused in
+    # words about one is the licence, not the permission.
+    worded = (
+        bool(ep.licence)
+        and err.status in (400, 403)
+        and "licen" in str(err.message).lower()
+    )
+    if err.code in LICENCE_CODES or worded:
         return msg(
             "collect.graph.licence_missing",
             licence=ep.licence or msg("collect.graph.licence_unnamed"),
@@ -532,14 +552,20 @@ class _Builder:
             dataset=ds,
         )
 
-    def simple(self, name: str, key: str, mapper: Any) -> Iterator[CollectorRun]:
+    def simple(
+        self,
+        name: str,
+        key: str,
+        mapper: Any,
+        context: Mapping[str, Any] | None = None,
+    ) -> Iterator[CollectorRun]:
         """A dataset made from one call by one mapper."""
         failed = self._check(name, (key,))
         if failed:
             yield failed
             return
         res = self.results[key]
-        parts = mapper(res.items, f"graph:{res.endpoint.path}", {})
+        parts = mapper(res.items, f"graph:{res.endpoint.path}", context or {})
         yield self._build(name, [(p, self._source(res)) for p in parts])
 
     def skus(self) -> Iterator[CollectorRun]:

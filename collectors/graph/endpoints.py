@@ -58,6 +58,8 @@ _USER_FIELDS = (
     "accountEnabled",
     "createdDateTime",
     "assignedLicenses",
+    # REV-12: emergency access accounts are cloud-only.
+    "onPremisesSyncEnabled",
 )
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -236,11 +238,56 @@ ENDPOINTS: dict[str, Endpoint] = {
                 "maxScore",
                 "activeUserCount",
                 "licensedUserCount",
+                # REV-13: the score of all tenants and of similar-sized ones.
+                "averageComparativeScores",
             ),
             top=90,
             permission="SecurityEvents.Read.All",
             docs="https://learn.microsoft.com/graph/api/security-list-securescores",
             datasets=("secure_scores",),
+        ),
+        Endpoint(
+            key="applications",
+            path="/applications",
+            select=(
+                "id",
+                "appId",
+                "displayName",
+                "passwordCredentials",
+                "keyCredentials",
+            ),
+            top=999,
+            # Least privilege for listing app registrations with their
+            # credentials' dates (never the secrets themselves):
+            # https://learn.microsoft.com/graph/api/application-list
+            permission="Application.Read.All",
+            docs="https://learn.microsoft.com/graph/api/application-list",
+            datasets=("app_credentials",),
+        ),
+        Endpoint(
+            key="authorizationPolicy",
+            path="/policies/authorizationPolicy",
+            select=("id", "defaultUserRolePermissions"),
+            single=True,
+            permission="Policy.Read.All",
+            docs="https://learn.microsoft.com/graph/api/authorizationpolicy-get",
+            datasets=("user_consent",),
+        ),
+        Endpoint(
+            key="sharepointSettings",
+            path="/admin/sharepoint/settings",
+            select=(
+                "sharingCapability",
+                "isResharingByExternalUsersEnabled",
+                "sharingDomainRestrictionMode",
+            ),
+            single=True,
+            # Read-only and narrower than Sites.Read.All or SharePoint
+            # Administrator: https://learn.microsoft.com/graph/api/sharepointsettings-get
+            permission="SharePointTenantSettings.Read.All",
+            docs="https://learn.microsoft.com/graph/api/sharepointsettings-get",
+            datasets=("sharing_settings",),
+            licence="SharePoint Online",
         ),
     )
 }
@@ -263,6 +310,9 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "conditional_access_policies": ("conditionalAccessPolicies",),
     "secure_scores": ("secureScores",),
     "mailboxes": ("mailboxUsageDetail",),
+    "app_credentials": ("applications",),
+    "user_consent": ("authorizationPolicy",),
+    "sharing_settings": ("sharepointSettings",),
 }
 
 #: Calls made on every collection; the fallbacks are made only when needed.
@@ -278,6 +328,9 @@ PRIMARY = (
     "securityDefaults",
     "conditionalAccessPolicies",
     "secureScores",
+    "applications",
+    "authorizationPolicy",
+    "sharepointSettings",
 )
 FALLBACK_USERS = ("users_basic", "activeUserDetail")
 #: Reports fetched as CSV after the collections, one GET each.
@@ -304,6 +357,20 @@ def permissions() -> tuple[str, ...]:
     for e in ENDPOINTS.values():
         out |= {p.strip() for p in e.permission.split(",")}
     return tuple(sorted(out))
+
+
+def permission_datasets() -> dict[str, list[str]]:
+    """Each application permission, and the datasets whose calls need it."""
+    out: dict[str, list[str]] = {}
+    for dataset, keys in DATASETS.items():
+        if dataset == "users":
+            keys = (*keys, *FALLBACK_USERS)
+        for k in keys:
+            for p in ENDPOINTS[k].permission.split(","):
+                names = out.setdefault(p.strip(), [])
+                if dataset not in names:
+                    names.append(dataset)
+    return dict(sorted(out.items()))
 
 
 def permission_lines() -> list[str]:

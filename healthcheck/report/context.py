@@ -28,6 +28,7 @@ from healthcheck.model import (
     Status,
     WasteCategory,
 )
+from healthcheck.report.trend import trend_view
 from healthcheck.scoring import GRADES, MIN_COVERAGE, round_half_up
 
 #: Affected objects shown per finding; the workbook has them all.
@@ -239,6 +240,10 @@ class _View:
                             "problem": self.problem(f)
                             if f.status in (Status.FAIL, Status.ACCEPTED)
                             else "",
+                            # A passing score is shown with its trend too.
+                            "trend": trend_view(f.measured, self.t)
+                            if f.status is not Status.NOT_ASSESSED
+                            else None,
                         }
                         for f in mine
                     ],

@@ -49,6 +49,9 @@ class RuleContext:
     #: When each dataset was collected (the tenant read, or the export file
     #: read), by name; empty where the caller does not know.
     collected_at: Mapping[str, datetime] = field(default_factory=dict)
+    #: Why a dataset did not arrive, by name, for a rule that reads it
+    #: without requiring it (a message naming the permission or licence).
+    reasons: Mapping[str, Message | str] = field(default_factory=dict)
 
     def frame(self, name: str) -> pd.DataFrame:
         """A canonical dataset the rule declared in ``requires``."""
@@ -170,6 +173,13 @@ def not_assessed(detail: str | Message) -> Outcome:
 
 def load_all() -> dict[str, Evaluator]:
     """Import the built-in rule modules so their evaluators register."""
-    from healthcheck.rules import expert, foundation, processes, review  # noqa: F401
+    from healthcheck.rules import (  # noqa: F401
+        expert,
+        foundation,
+        identity,
+        processes,
+        review,
+        tenant,
+    )
 
     return EVALUATORS

@@ -85,6 +85,9 @@ RESOURCES = {
     "/policies/identitySecurityDefaultsEnforcementPolicy": "securityDefaults",
     "/identity/conditionalAccess/policies": "conditionalAccessPolicies",
     "/security/secureScores": "secureScores",
+    "/applications": "applications",
+    "/policies/authorizationPolicy": "authorizationPolicy",
+    "/admin/sharepoint/settings": "sharepointSettings",
     "/reports/getOffice365ActiveUserDetail(period='D180')": "activeUserDetail",
     "/reports/getMailboxUsageDetail(period='D7')": "mailboxUsageDetail",
 }
@@ -93,9 +96,16 @@ PIM = {"roleAssignmentScheduleInstances", "roleEligibilityScheduleInstances"}
 #: Reports served as CSV behind a 302: key -> download file name.
 REPORTS = {"activeUserDetail": "usage.csv", "mailboxUsageDetail": "mailboxes.csv"}
 #: Largest page each collection serves (as Graph documents), and its default.
-MAX_TOP = {"users": 999, "managedDevices": 1000, "userRegistrationDetails": 999}
+MAX_TOP = {
+    "users": 999,
+    "managedDevices": 1000,
+    "userRegistrationDetails": 999,
+    "applications": 999,
+}
 DEFAULT_TOP = 100
-SINGLE = {"securityDefaults"}
+SINGLE = {"securityDefaults", "authorizationPolicy", "sharepointSettings"}
+#: What Graph answers for SharePoint settings in a tenant without SharePoint.
+NO_SPO = "Tenant does not have a SPO license."
 
 
 def page_top(key: str, top: int | None, page_size: int | None = None) -> int:
@@ -276,6 +286,8 @@ def build_tenant(
                     "lastNonInteractiveSignInDateTime": None,
                 },
                 "mail": upn,
+                # Every third account comes from on-premises AD.
+                "onPremisesSyncEnabled": True if i % 3 == 1 else None,
             }
         )
         reg.append(
@@ -426,7 +438,10 @@ def build_tenant(
                     "displayName": "Require MFA for all users",
                     "state": "enabled",
                     "conditions": {
-                        "users": {"includeUsers": ["All"], "excludeUsers": ["bg"]},
+                        "users": {
+                            "includeUsers": ["All"],
+                            "excludeUsers": [u_items[0]["id"]] if u_items else [],
+                        },
                         "applications": {"includeApplications": ["All"]},
                         "clientAppTypes": ["all"],
                     },
@@ -454,8 +469,70 @@ def build_tenant(
                     "maxScore": 120.0,
                     "activeUserCount": users,
                     "licensedUserCount": users,
+                    "averageComparativeScores": [
+                        {"basis": "AllTenants", "averageScore": 41.5},
+                        {"basis": "TotalSeats", "averageScore": 52.25},
+                    ],
                 }
                 for d in range(90)
+            ],
+            "applications": [
+                {
+                    "id": str(uuid.UUID(int=2 * 10**6 + a)),
+                    "appId": str(uuid.UUID(int=3 * 10**6 + a)),
+                    "displayName": f"App {a}",
+                    # App 0's secret expired, app 1's runs 3 years, app 2's
+                    # is current; app 3 has a certificate expiring in 10 days.
+                    "passwordCredentials": [
+                        {
+                            "keyId": f"k{a}",
+                            "displayName": f"secret {a}",
+                            "startDateTime": "2026-01-01T00:00:00Z",
+                            "endDateTime": (
+                                "2026-06-01T00:00:00Z",
+                                "2029-01-01T00:00:00Z",
+                                "2027-06-01T00:00:00Z",
+                            )[a],
+                            "secretText": None,
+                            "hint": "abc",
+                        }
+                    ]
+                    if a < 3
+                    else [],
+                    "keyCredentials": [
+                        {
+                            "keyId": "c3",
+                            "displayName": "CN=app3",
+                            "startDateTime": "2026-01-01T00:00:00Z",
+                            "endDateTime": "2026-11-30T00:00:00Z",
+                            "type": "AsymmetricX509Cert",
+                            "usage": "Verify",
+                        }
+                    ]
+                    if a == 3
+                    else [],
+                }
+                for a in range(4)
+            ],
+            "authorizationPolicy": [
+                {
+                    "id": "authorizationPolicy",
+                    "defaultUserRolePermissions": {
+                        "allowedToCreateApps": True,
+                        "permissionGrantPoliciesAssigned": [
+                            "ManagePermissionGrantsForSelf."
+                            "microsoft-user-default-legacy"
+                        ],
+                    },
+                }
+            ],
+            "sharepointSettings": [
+                {
+                    "sharingCapability": "externalUserAndGuestSharing",
+                    "isResharingByExternalUsersEnabled": True,
+                    "sharingDomainRestrictionMode": "none",
+                    "deletedUserPersonalSiteRetentionPeriodInDays": 30,
+                }
             ],
         },
         usage_csv="\ufeff" + header + "\n" + "\n".join(usage) + "\n",
@@ -505,11 +582,14 @@ class Faults:
     foreign_next_link: set[str] = field(default_factory=set)
     #: resource keys whose permission was not granted (403).
     forbidden: set[str] = field(default_factory=set)
-    #: the tenant has no Entra ID P1: signInActivity and MFA details refuse.
+    #: the tenant has no Entra ID P1: signInActivity, MFA details and
+    #: Conditional Access refuse.
     no_p1: bool = False
     #: the tenant has no Entra ID P2: the P2 subscription is gone and the PIM
     #: schedule instances answer 400 AadPremiumLicenseRequired.
     no_p2: bool = False
+    #: the tenant has no SharePoint Online: its settings refuse.
+    no_sharepoint: bool = False
     #: seconds each HTTP request takes (network latency).
     latency: float = 0.0
     #: after this many HTTP requests to Graph, drop every connection.
@@ -752,6 +832,10 @@ class FakeTenant:
                 ),
             )
         select = [s for s in ",".join(query.get("$select", [])).split(",") if s]
+        if f.no_sharepoint and key == "sharepointSettings":
+            return 400, {}, _error("BadRequest", NO_SPO)
+        if f.no_p1 and key == "conditionalAccessPolicies":
+            return 403, {}, _error("AadPremiumLicenseRequired", "Tenant needs P1.")
         if f.no_p1 and (
             (key == "users" and "signInActivity" in select)
             or key == "userRegistrationDetails"

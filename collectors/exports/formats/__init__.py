@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import backup, entra, exchange, intune, m365, patch
+from . import backup, entra, exchange, identity, intune, m365, patch
 from .backup import not_a_backup, sessions_to_jobs
 from .base import (
     Converter,
@@ -57,6 +57,7 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     entra.MFA_REGISTRATION,
     exchange.EXO_MAILBOXES,
     exchange.MAILBOX_USAGE,
+    identity.PER_USER_MFA,
 )
 
 #: A file is a format when it has this share of the documented headers, or

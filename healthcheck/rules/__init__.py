@@ -170,6 +170,14 @@ def not_assessed(detail: str | Message) -> Outcome:
 
 def load_all() -> dict[str, Evaluator]:
     """Import the built-in rule modules so their evaluators register."""
-    from healthcheck.rules import expert, foundation, processes, review  # noqa: F401
+    from healthcheck.rules import (  # noqa: F401  # noqa: F401
+        backup,
+        endpoint,
+        expert,
+        foundation,
+        mail,
+        processes,
+        review,
+    )
 
     return EVALUATORS

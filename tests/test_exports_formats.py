@@ -64,6 +64,16 @@ def test_every_format_has_a_fixture() -> None:
         "patch_status",
         "role_assignments",
         "mfa_registration",
+        # Issue 13, part B: tests/test_exports_issue13b.py.
+        "exchange_accepted_domains",
+        "exchange_outbound_spam",
+        "exchange_mailboxes",
+        "exchange_inbox_rules",
+        "exchange_dkim_signing",
+        "intune_antivirus",
+        "defender_device_inventory",
+        "entra_bitlocker_keys",
+        "entra_laps_credentials",
     }
     assert formats == covered
 

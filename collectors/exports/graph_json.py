@@ -199,7 +199,7 @@ def managed_devices(
         }
         for i in items
     ]
-    return [
+    parts = [
         _part(
             "devices",
             rows,
@@ -235,6 +235,12 @@ def managed_devices(
             },
         )
     ]
+    if any("azureADDeviceId" in i for i in items):
+        # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
+        part = parts[0]
+        part.frame["entra_device_id"] = [_text(i.get("azureADDeviceId")) for i in items]
+        part.source_columns["entra_device_id"] = "azureADDeviceId"
+    return parts
 
 
 def registration_details(
@@ -463,3 +469,111 @@ def recognise(doc: Any) -> str | None:
         if all(marker in i for i in items):
             return resource
     return None
+
+
+# Issue 13 (FND-12, FND-13, FND-15, FND-16): domains, BitLocker keys, LAPS.
+
+
+def domains(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /domains`` -> accepted_domains: verified domains only.
+
+    An unverified domain is not the tenant's yet: mail to it does not arrive,
+    so it is neither "inside" nor a domain whose DNS we judge.
+    https://learn.microsoft.com/graph/api/resources/domain
+    """
+    rows = [
+        {
+            "domain": _text(i.get("id")).lower(),
+            "default": _text(i.get("isDefault")),
+            "initial": _text(i.get("isInitial")),
+            "email": _text("Email" in (i.get("supportedServices") or [])),
+        }
+        for i in items
+        if i.get("isVerified") is not False
+    ]
+    return [
+        _part(
+            "accepted_domains",
+            rows,
+            ["domain", "default", "initial", "email"],
+            {
+                "domain": "id",
+                "default": "isDefault",
+                "initial": "isInitial",
+                "email": "supportedServices",
+            },
+        )
+    ]
+
+
+def recovery_keys(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /informationProtection/bitlocker/recoveryKeys`` -> bitlocker_keys.
+
+    The list gives key ids and devices, never the key itself (that needs a
+    ``$select=key`` call per key and BitLockerKey.Read.All, which we never make).
+    https://learn.microsoft.com/graph/api/resources/bitlockerrecoverykey
+    """
+    rows = [
+        {
+            "key_id": _text(i.get("id")),
+            "device_id": _text(i.get("deviceId")).lower(),
+            "created": _text(i.get("createdDateTime")),
+            "volume_type": _text(i.get("volumeType")),
+        }
+        for i in items
+    ]
+    return [
+        _part(
+            "bitlocker_keys",
+            rows,
+            ["key_id", "device_id", "created", "volume_type"],
+            {
+                "key_id": "id",
+                "device_id": "deviceId",
+                "created": "createdDateTime",
+                "volume_type": "volumeType",
+            },
+        )
+    ]
+
+
+def device_local_credentials(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /directory/deviceLocalCredentials`` -> laps_credentials.
+
+    The list gives devices and backup times, never passwords (those need
+    ``$select=credentials`` and DeviceLocalCredential.Read.All).
+    https://learn.microsoft.com/graph/api/resources/devicelocalcredentialinfo
+    """
+    rows = [
+        {
+            "device_id": _text(i.get("id")).lower(),
+            "device_name": _text(i.get("deviceName")),
+            "last_backup": _text(i.get("lastBackupDateTime")),
+        }
+        for i in items
+    ]
+    return [
+        _part(
+            "laps_credentials",
+            rows,
+            ["device_id", "device_name", "last_backup"],
+            {
+                "device_id": "id",
+                "device_name": "deviceName",
+                "last_backup": "lastBackupDateTime",
+            },
+        )
+    ]
+
+
+DEVICE_MAPPERS: dict[str, Mapper] = {
+    "domains": domains,
+    "bitlockerRecoveryKeys": recovery_keys,
+    "deviceLocalCredentials": device_local_credentials,
+}

@@ -51,6 +51,15 @@ MAPPABLE = (
     "role_assignments",
     "mfa_registration",
     "patch_status",
+    # Issue 13, part B.
+    "accepted_domains",
+    "outbound_spam_policies",
+    "mail_forwarding",
+    "inbox_rules",
+    "dkim_signing",
+    "endpoint_protection",
+    "bitlocker_keys",
+    "laps_credentials",
 )
 
 

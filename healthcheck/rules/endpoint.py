@@ -145,17 +145,16 @@ def endpoint_protection(ctx: RuleContext) -> Outcome:
     run another product.
     """
     report = ctx.frame("endpoint_protection")
+    absent = 0
     if ctx.has("devices") and not ctx.frame("devices").empty:
-        win = {str(n).casefold() for n in _windows(ctx.frame("devices"))["name"]}
-        report = (
-            report[report["device"].astype(str).str.casefold().isin(win)]
-            if (win)
-            else report
-        )
-        listed = {str(n).casefold() for n in report["device"]}
-        absent = len(win - listed)
-    else:
-        absent = 0
+        devices = ctx.frame("devices")
+        names = devices["name"].astype(str).str.casefold()
+        win = set(names[devices.index.isin(_windows(devices).index)])
+        other = set(names) - win
+        # A phone in the Defender inventory is not a Windows device; a name
+        # the device list lacks is kept (the report is the better witness).
+        report = report[~report["device"].astype(str).str.casefold().isin(other)]
+        absent = len(win - set(report["device"].astype(str).str.casefold()))
     if report.empty:
         return not_assessed(msg("rules.FND-14.no_windows"))
     reasons: dict[str, list[object]] = {}

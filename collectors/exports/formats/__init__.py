@@ -16,8 +16,10 @@ the rest.
 
 The formats are grouped by product family, one module each: :mod:`.m365`
 (admin center users, usage and licences), :mod:`.entra` (users, sign-ins,
-role assignments, MFA registration), :mod:`.intune`, :mod:`.backup` (Veeam,
-Azure Backup, the generic job list) and :mod:`.patch` (RMM or WSUS), on the
+role assignments, MFA registration, BitLocker keys, LAPS), :mod:`.intune`,
+:mod:`.backup` (Veeam, Azure Backup, the generic job list), :mod:`.patch` (RMM
+or WSUS), :mod:`.exchange` (Exchange Online PowerShell) and :mod:`.defender`
+(Intune antivirus report, Defender device inventory), on the
 shared machinery of :mod:`.base`. This module keeps the registry
 (:data:`TABLE_FORMATS`) and recognition.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import backup, entra, intune, m365, patch
+from . import backup, defender, entra, exchange, intune, m365, patch
 from .backup import not_a_backup, sessions_to_jobs
 from .base import (
     Converter,
@@ -54,6 +56,16 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     patch.PATCH_STATUS,
     entra.ROLE_ASSIGNMENTS,
     entra.MFA_REGISTRATION,
+    # Issue 13, part B.
+    exchange.ACCEPTED_DOMAINS,
+    exchange.OUTBOUND_SPAM,
+    exchange.MAILBOXES,
+    exchange.INBOX_RULES,
+    exchange.DKIM_SIGNING,
+    defender.INTUNE_ANTIVIRUS,
+    defender.DEFENDER_INVENTORY,
+    entra.BITLOCKER_KEYS,
+    entra.LAPS_CREDENTIALS,
 )
 
 #: A file is a format when it has this share of the documented headers, or

@@ -242,9 +242,17 @@ def permissions(engagement: Path | None) -> None:
 
     Give ENGAGEMENT to fill the URL in from its client.yaml.
     """
+    import inspect
+
     from healthcheck.config import load_engagement
+    from healthcheck.engine import list_catalog, required_datasets
     from healthcheck.registry import collectors as discover
 
+    # Which rules read each dataset, so each permission names its users.
+    used: dict[str, list[str]] = {}
+    for rule in list_catalog():
+        for name in required_datasets(rule):
+            used.setdefault(name, []).append(rule.id)
     with user_errors():
         config = load_engagement(engagement).config if engagement else None
         for c in discover():
@@ -252,11 +260,12 @@ def permissions(engagement: Path | None) -> None:
             if coll is None or not coll.permissions:
                 continue
             click.echo(f"{c.name}: application permissions (Microsoft Graph)")
-            lines = (
-                coll.permission_lines()
-                if hasattr(coll, "permission_lines")
-                else coll.permissions
-            )
+            if not hasattr(coll, "permission_lines"):
+                lines = coll.permissions
+            elif "rules" in inspect.signature(coll.permission_lines).parameters:
+                lines = coll.permission_lines(rules=used)
+            else:
+                lines = coll.permission_lines()
             for line in lines:
                 click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):

@@ -78,9 +78,15 @@ class GraphCollector:
         """True when client.yaml has a ``graph`` section."""
         return ctx.engagement.config.section(settings.SECTION) is not None
 
-    def permission_lines(self) -> list[str]:
-        """Per dataset, the application permissions it needs."""
-        return endpoints.permission_lines()
+    def permission_lines(
+        self, rules: Mapping[str, list[str]] | None = None
+    ) -> list[str]:
+        """Per dataset, the application permissions it needs.
+
+        ``rules`` (dataset -> rule ids, from the caller: a collector does not
+        read the catalogue) adds the rules that use each line.
+        """
+        return endpoints.permission_lines(rules)
 
     def consent_url(self, config: ClientConfig | None) -> str:
         """The admin-consent URL, filled in from ``config``'s graph section."""
@@ -200,6 +206,12 @@ class GraphCollector:
             ("secure_scores", "secureScores"),
         ):
             yield from builder.simple(name, key, graph_json.POLICY_MAPPERS[key])
+        for name, key in (
+            ("accepted_domains", "domains"),
+            ("bitlocker_keys", "bitlockerRecoveryKeys"),
+            ("laps_credentials", "deviceLocalCredentials"),
+        ):
+            yield from builder.simple(name, key, graph_json.DEVICE_MAPPERS[key])
 
     def _fallback(
         self, client: GraphClient, results: dict[str, Result], err: GraphError
@@ -288,6 +300,15 @@ def _licence_refused(err: GraphError | None) -> bool:
     return err is not None and err.code in LICENCE_CODES
 
 
+#: What Intune answers a tenant without an Intune plan (400 BadRequest).
+_NOT_APPLICABLE = "not applicable to target tenant"
+
+
+def _service_not_licensed(ep: Endpoint, err: GraphError) -> bool:
+    """True when a licensed service (Intune) says the tenant does not have it."""
+    return bool(ep.licence) and _NOT_APPLICABLE in str(err.message).casefold()
+
+
 def _signin_refused(err: GraphError | None) -> bool:
     """True when Graph refused signInActivity (no Entra ID P1, or no AuditLog)."""
     return err is not None and (err.code in LICENCE_CODES or err.status == 403)
@@ -300,7 +321,7 @@ def _reason(ep: Endpoint, err: GraphError, consent: str | None) -> Message:
     parameters; pass the message through :func:`redacted` before storing it.
     """
     where = {"code": str(err.code), "path": ep.path}
-    if err.code in LICENCE_CODES:
+    if err.code in LICENCE_CODES or _service_not_licensed(ep, err):
         return msg(
             "collect.graph.licence_missing",
             licence=ep.licence or msg("collect.graph.licence_unnamed"),

@@ -16,6 +16,7 @@ per day, so 90 covers a quarter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -119,6 +120,8 @@ ENDPOINTS: dict[str, Endpoint] = {
                 # DOC-07: shared and kiosk devices by category or profile.
                 "deviceCategoryDisplayName",
                 "enrollmentProfileName",
+                # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
+                "azureADDeviceId",
             ),
             top=1000,
             permission="DeviceManagementManagedDevices.Read.All",
@@ -205,6 +208,35 @@ ENDPOINTS: dict[str, Endpoint] = {
             docs="https://learn.microsoft.com/graph/api/security-list-securescores",
             datasets=("secure_scores",),
         ),
+        # Issue 13, part B: list calls only, so no call per device.
+        Endpoint(
+            key="domains",
+            path="/domains",
+            select=("id", "isDefault", "isInitial", "isVerified", "supportedServices"),
+            permission="Domain.Read.All",
+            docs="https://learn.microsoft.com/graph/api/domain-list",
+            datasets=("accepted_domains",),
+        ),
+        Endpoint(
+            key="bitlockerRecoveryKeys",
+            path="/informationProtection/bitlocker/recoveryKeys",
+            # ReadBasic lists key ids and devices; reading a key itself
+            # needs BitLockerKey.Read.All and is never done. The list takes
+            # $filter only (no $select or $top), and never returns the key.
+            permission="BitLockerKey.ReadBasic.All",
+            docs="https://learn.microsoft.com/graph/api/bitlocker-list-recoverykeys",
+            datasets=("bitlocker_keys",),
+        ),
+        Endpoint(
+            key="deviceLocalCredentials",
+            path="/directory/deviceLocalCredentials",
+            # ReadBasic lists devices and backup times; the passwords need
+            # DeviceLocalCredential.Read.All and are never read.
+            select=("id", "deviceName", "lastBackupDateTime", "refreshDateTime"),
+            permission="DeviceLocalCredential.ReadBasic.All",
+            docs="https://learn.microsoft.com/graph/api/directory-list-devicelocalcredentials",
+            datasets=("laps_credentials",),
+        ),
     )
 }
 
@@ -223,6 +255,9 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "security_defaults": ("securityDefaults",),
     "conditional_access_policies": ("conditionalAccessPolicies",),
     "secure_scores": ("secureScores",),
+    "accepted_domains": ("domains",),
+    "bitlocker_keys": ("bitlockerRecoveryKeys",),
+    "laps_credentials": ("deviceLocalCredentials",),
 }
 
 #: Calls made on every collection; the fallbacks are made only when needed.
@@ -237,6 +272,9 @@ PRIMARY = (
     "securityDefaults",
     "conditionalAccessPolicies",
     "secureScores",
+    "domains",
+    "bitlockerRecoveryKeys",
+    "deviceLocalCredentials",
 )
 FALLBACK_USERS = ("users_basic", "activeUserDetail")
 
@@ -249,8 +287,12 @@ def permissions() -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def permission_lines() -> list[str]:
-    """One line per dataset: the permissions its calls need."""
+def permission_lines(rules: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """One line per dataset: the permissions its calls need.
+
+    With ``rules`` (dataset -> the rule ids that read it), each line also
+    names the rules that use the permission, so a client can weigh a grant.
+    """
     lines = []
     for dataset, keys in DATASETS.items():
         if dataset == "users":
@@ -260,5 +302,10 @@ def permission_lines() -> list[str]:
             for p in ENDPOINTS[k].permission.split(","):
                 if p.strip() not in perms:
                     perms.append(p.strip())
-        lines.append(f"{dataset}: {', '.join(perms)}")
+        used = (
+            f" (rules {', '.join(rules[dataset])})"
+            if rules and rules.get(dataset)
+            else ""
+        )
+        lines.append(f"{dataset}: {', '.join(perms)}{used}")
     return lines

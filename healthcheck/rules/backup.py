@@ -8,10 +8,9 @@ by the rule's ``question`` parameter. The detail says which it used.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from healthcheck import facts
 from healthcheck.rules import (
     Outcome,
     RuleContext,
@@ -84,28 +83,6 @@ def backup_offsite_copy(ctx: RuleContext) -> Outcome:
     return _from_interview(ctx, "rules.FND-17.no_data")
 
 
-#: Words of a job or system name that show which Microsoft 365 data it backs
-#: up; a job for "Microsoft 365" as a whole counts for all three.
-_M365_ALL = re.compile(r"microsoft\s*365|office\s*365|\bm365\b|\bo365\b", re.I)
-_WORKLOADS = {
-    "mail": re.compile(r"exchange|\bmail|mailbox", re.I),
-    "onedrive": re.compile(r"onedrive", re.I),
-    "sharepoint": re.compile(r"sharepoint|\bteams\b", re.I),
-}
-
-
-def m365_workloads(names: pd.Series) -> set[str]:
-    """The Microsoft 365 workloads that the job or system names show backed up."""
-    out: set[str] = set()
-    for name in names.dropna().astype(str):
-        if _M365_ALL.search(name) and not any(
-            rx.search(name) for rx in _WORKLOADS.values()
-        ):
-            return set(_WORKLOADS)
-        out |= {w for w, rx in _WORKLOADS.items() if rx.search(name)}
-    return out
-
-
 @evaluates("FND-18")
 def m365_backed_up(ctx: RuleContext) -> Outcome:
     """Mail, OneDrive and SharePoint each backed up by a job, else the interview.
@@ -120,18 +97,19 @@ def m365_backed_up(ctx: RuleContext) -> Outcome:
     seen: set[str] = set()
     if jobs is not None:
         ok = jobs[jobs["last_result"].isin(("success", "warning"))]
-        seen = m365_workloads(pd.concat([ok["job"], ok["system"]]))
-    total = len(_WORKLOADS)
-    if seen == set(_WORKLOADS):
+        seen = facts.m365_workloads(pd.concat([ok["job"], ok["system"]]))
+    workloads = facts.M365_WORKLOADS
+    total = len(workloads)
+    if seen == set(workloads):
         return passed(
             msg("rules.FND-18.pass"), population=total, workloads=sorted(seen)
         )
     if not seen:
         return _from_interview(ctx, "rules.FND-18.no_data")
-    lacking = [msg(f"rules.FND-18.workload.{w}") for w in _WORKLOADS if w not in seen]
+    lacking = [msg(f"rules.FND-18.workload.{w}") for w in workloads if w not in seen]
     return failed(
         msg("rules.FND-18.fail", count=len(lacking), workloads=joined(lacking, ", ")),
-        [w for w in _WORKLOADS if w not in seen],
+        [w for w in workloads if w not in seen],
         population=total,
         workloads=sorted(seen),
     )

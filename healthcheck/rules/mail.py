@@ -8,10 +8,9 @@ domain stays inside.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from healthcheck import facts
 from healthcheck.rules import (
     Outcome,
     RuleContext,
@@ -62,9 +61,6 @@ def auto_forwarding_blocked(ctx: RuleContext) -> Outcome:
     )
 
 
-_ADDRESS = re.compile(r"[A-Za-z0-9._%+'#-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-
-
 def own_domains(ctx: RuleContext) -> set[str]:
     """The tenant's own domains, lower case, from whichever list arrived."""
     out: set[str] = set()
@@ -72,15 +68,6 @@ def own_domains(ctx: RuleContext) -> set[str]:
         if ctx.has(name):
             out |= {str(d).strip().casefold() for d in ctx.frame(name)["domain"]}
     return {d for d in out if d}
-
-
-def outside(address: str, own: set[str]) -> str | None:
-    """The domain of each address in ``address`` that is not the tenant's own."""
-    for match in _ADDRESS.finditer(address):
-        domain = match.group(1).casefold().rstrip(".")
-        if not any(domain == d or domain.endswith("." + d) for d in own):
-            return domain
-    return None
 
 
 def _addresses(value: object) -> str:
@@ -108,7 +95,7 @@ def no_external_forwarding(ctx: RuleContext) -> Outcome:
     ):
         for cell in (smtp, addr):
             text = _addresses(cell)
-            where = outside(text, own) if text else None
+            where = facts.outside_domain(text, own) if text else None
             if where:
                 found.setdefault(str(box), []).append(
                     msg("rules.FND-12.mailbox_forward", domain=where)
@@ -130,7 +117,7 @@ def no_external_forwarding(ctx: RuleContext) -> Outcome:
         ):
             if pd.notna(enabled) and not bool(enabled):
                 continue
-            where = outside(_addresses(to), own)
+            where = facts.outside_domain(_addresses(to), own)
             if where:
                 found.setdefault(str(box), []).append(
                     msg("rules.FND-12.rule_forward", rule=str(rule), domain=where)

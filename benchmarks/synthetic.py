@@ -409,6 +409,8 @@ def _write_more(
     )
     _write_tenant_json(exports, upns, rng)
 
+    _write_issue13(exports, upns, devices, rng)
+
 
 def _write_tenant_json(exports: Path, upns: list[str], rng: random.Random) -> None:
     """Saved Graph JSON of the tenant settings REV-10..REV-16 read."""
@@ -470,6 +472,130 @@ def _write_tenant_json(exports: Path, upns: list[str], rng: random.Random) -> No
     }
     for name, doc in docs.items():
         (exports / name).write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _write_issue13(
+    exports: Path,
+    upns: list[str],
+    devices: list[dict[str, str]],
+    rng: random.Random,
+) -> None:
+    """Issue 13's exports: Exchange Online, antivirus, BitLocker keys and LAPS."""
+    domains = ("contoso.example", "contoso-group.example")
+    _write(
+        exports / "accepted_domains.csv",
+        _HEADERS["exchange_accepted_domains"],
+        [
+            {"DomainName": d, "DomainType": "Authoritative", "Default": str(n == 0)}
+            for n, d in enumerate(domains)
+        ],
+    )
+    _write(
+        exports / "outbound_spam.csv",
+        _HEADERS["exchange_outbound_spam"],
+        [{"Name": "Default", "AutoForwardingMode": "Automatic", "IsDefault": "True"}],
+    )
+    _write(
+        exports / "mailbox_forwarding.csv",
+        # Get-Mailbox with the forwarding columns only: the mailbox facts
+        # come from exo_mailboxes.csv, one file per dataset.
+        [
+            "UserPrincipalName",
+            "PrimarySmtpAddress",
+            "ForwardingSmtpAddress",
+            "ForwardingAddress",
+            "DeliverToMailboxAndForward",
+        ],
+        [
+            {
+                "UserPrincipalName": upn,
+                "PrimarySmtpAddress": upn,
+                "ForwardingSmtpAddress": f"smtp:x{n}@gmail.example"
+                if n % 97 == 5
+                else "",
+                "DeliverToMailboxAndForward": "False",
+            }
+            for n, upn in enumerate(upns)
+        ],
+    )
+    _write(
+        exports / "inbox_rules.csv",
+        _HEADERS["exchange_inbox_rules"],
+        [
+            {
+                "Mailbox": upn,
+                "Name": "Forward invoices",
+                "Enabled": "True",
+                "ForwardTo": f'"x" [SMTP:x{n}@attacker.example]' if n % 3 else "",
+            }
+            for n, upn in enumerate(upns[:: max(1, len(upns) // 50)])
+        ],
+    )
+    _write(
+        exports / "dkim.csv",
+        _HEADERS["exchange_dkim_signing"],
+        [
+            {"Domain": d, "Enabled": str(n == 0), "Selector1CNAME": f"selector1-{n}"}
+            for n, d in enumerate(domains)
+        ],
+    )
+    windows = [d for d in devices if "windows" in d.get("OS", "").lower()]
+    _write(
+        exports / "antivirus.csv",
+        _HEADERS["intune_antivirus"],
+        [
+            {
+                "Device name": d["Device name"],
+                "Device state": rng.choice(("Clean",) * 19 + ("Critical failure",)),
+                "Real-time protection": "True",
+                "Signature update overdue": rng.choice(("False",) * 9 + ("True",)),
+                "Last reported": f"{_stamp(rng, 3):%Y-%m-%d %H:%M:%S}",
+            }
+            for d in windows
+        ],
+    )
+    _write(
+        exports / "defender_inventory.csv",
+        _HEADERS["defender_device_inventory"],
+        [
+            {
+                "Device Name": d["Device name"],
+                "OS Platform": "Windows11",
+                "Health Status": "Active",
+                "Onboarding Status": "Onboarded",
+                "Last Seen": f"{_stamp(rng, 3):%Y-%m-%d %H:%M:%S}",
+            }
+            for d in windows[:10]
+        ],
+    )
+    with_id = [d for d in windows if d.get("Azure AD Device ID")]
+    _write(
+        exports / "bitlocker_keys.csv",
+        _HEADERS["entra_bitlocker_keys"],
+        [
+            {
+                "Id": f"{rng.getrandbits(128):032x}",
+                "DeviceId": d["Azure AD Device ID"],
+                "CreatedDateTime": f"{_stamp(rng, 400):%Y-%m-%dT%H:%M:%SZ}",
+                "VolumeType": "operatingSystemVolume",
+            }
+            for n, d in enumerate(with_id)
+            if n % 11
+        ],
+    )
+    _write(
+        exports / "laps.csv",
+        _HEADERS["entra_laps_credentials"],
+        [
+            {
+                "Id": d["Azure AD Device ID"],
+                "DeviceName": d["Device name"],
+                "LastBackupDateTime": f"{_stamp(rng, 40):%Y-%m-%dT%H:%M:%SZ}",
+            }
+            for n, d in enumerate(with_id)
+            if n % 7
+        ],
+    )
 
 
 def main() -> None:

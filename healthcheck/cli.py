@@ -240,7 +240,9 @@ def compare(previous: Path, current: Path, fmt: str) -> None:
 def permissions(engagement: Path | None) -> None:
     """Print the Graph permissions each collector needs and the admin-consent URL.
 
-    Give ENGAGEMENT to fill the URL in from its client.yaml.
+    Each permission names the datasets its calls read and the rules (and the
+    licence waste model) that use them. Give ENGAGEMENT to fill the URL in
+    from its client.yaml.
     """
     from healthcheck.config import load_engagement
     from healthcheck.registry import collectors as discover
@@ -253,13 +255,13 @@ def permissions(engagement: Path | None) -> None:
                 continue
             click.echo(f"{c.name}: application permissions (Microsoft Graph)")
             if hasattr(coll, "permission_datasets"):
-                lines = _permission_rules(coll.permission_datasets())
+                lines = _permission_users(coll.permission_datasets())
             elif hasattr(coll, "permission_lines"):
                 lines = coll.permission_lines()
             else:
                 lines = list(coll.permissions)
             for line in lines:
-                click.echo(f"  {line}{_used_by(line.split(':', 1)[0].strip())}")
+                click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
 
@@ -270,36 +272,20 @@ _WASTE_DATASETS = frozenset(
 )
 
 
-def _used_by(dataset: str) -> str:
-    """Who reads a dataset: " (used by REV-03, ..., licence waste)", or nothing."""
-    from healthcheck.engine import load_catalog
-
-    ids = sorted(
-        r.id
-        for r in load_catalog()
-        if any(req.split(".", 1)[0] == dataset for req in r.requires)
-    )
-    users = ids + (["licence waste"] if dataset in _WASTE_DATASETS else [])
-    return f" (used by {', '.join(users)})" if users else ""
-
-
-def _permission_rules(by_permission: dict[str, list[str]]) -> list[str]:
-    """One line per permission: the datasets it reads and the rules using them."""
-    from healthcheck.engine import list_catalog
+def _permission_users(by_permission: dict[str, list[str]]) -> list[str]:
+    """One line per permission: the datasets it reads and who uses them."""
+    from healthcheck.engine import list_catalog, required_datasets
 
     catalog = list_catalog()
     lines = []
     for perm, names in by_permission.items():
-        rules = sorted(
-            {
-                r.id
-                for r in catalog
-                for d in (*r.requires, *r.uses)
-                if d.partition(".")[0] in names
-            }
+        users = sorted(
+            {r.id for r in catalog if set(required_datasets(r)) & set(names)}
         )
-        used = ", ".join(rules) if rules else "no rule"
-        lines.append(f"{perm}: {', '.join(names)} (rules: {used})")
+        if set(names) & _WASTE_DATASETS:
+            users.append("licence waste")
+        used = ", ".join(users) if users else "no rule"
+        lines.append(f"{perm}: {', '.join(names)} (used by {used})")
     return lines
 
 

@@ -46,6 +46,7 @@ SECTIONS: dict[str, str] = {
     "column_mappings": "exports collector: date order and unknown vendors' columns",
     "graph": "graph collector: tenant, app registration, auth mode, cloud endpoints",
     "rules": "engine: per-rule parameter overrides and accepted risks",
+    "dns": "dns collector: mail domains to check, resolver, port and timeout",
 }
 
 _KNOWN_KEYS = _CORE_KEYS | set(SECTIONS)
@@ -546,3 +547,7 @@ class CollectContext:
 
     engagement: Engagement
     collected_at: datetime
+    #: Datasets other collectors delivered, for a collector that reads them
+    #: (one whose ``needs`` names them runs after the rest): the dns collector
+    #: looks up the accepted domains Graph or an export gave.
+    delivered: Mapping[str, Any] = field(default_factory=dict)

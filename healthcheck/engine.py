@@ -136,7 +136,8 @@ def _check_requires(catalog: Sequence[Rule]) -> None:
     from healthcheck.datasets import SCHEMAS
 
     for rule in catalog:
-        for req in (*rule.requires, *rule.uses):
+        alternatives = (alt for r in rule.requires for alt in r.split(ANY_OF))
+        for req in (*alternatives, *rule.uses):
             name, _, column = req.partition(".")
             if name not in SCHEMAS or (
                 column and column not in {c.name for c in SCHEMAS[name].columns}
@@ -145,6 +146,21 @@ def _check_requires(catalog: Sequence[Rule]) -> None:
                     f"catalog/{rule.layer.value}.toml {rule.id}: requires unknown "
                     f"dataset '{req}'"
                 )
+
+
+#: Separates alternatives in a ``requires`` entry: "backup_jobs|interview_answers"
+#: is met by either (FND-17 reads the backup export, else the interview).
+ANY_OF = "|"
+
+
+def required_datasets(rule: Rule) -> tuple[str, ...]:
+    """Every dataset a rule may read, alternatives and ``uses`` included, sorted."""
+    return tuple(
+        sorted(
+            {alt.partition(".")[0] for r in rule.requires for alt in r.split(ANY_OF)}
+            | {u.partition(".")[0] for u in rule.uses}
+        )
+    )
 
 
 def read_catalog(
@@ -266,13 +282,19 @@ def _missing(
     reasons: Mapping[str, Message | str],
 ) -> Message | None:
     for req in requires:
+        if ANY_OF in req:
+            # Met by any alternative; else the first one's reason is given.
+            whys = [_missing((alt,), frames, reasons) for alt in req.split(ANY_OF)]
+            if any(w is None for w in whys):
+                continue
+            return whys[0]
         name, _, column = req.partition(".")
         if name not in frames:
             # The collectors' reasons (messages, or plain English from a caller
             # that has only text); without one, ours.
             why = reasons.get(name) or msg("engine.not_collected")
             return msg("engine.missing_dataset", dataset=_dataset(name), why=why)
-        if frames[name].empty:
+        if frames[name].empty and not _empty_is_evidence(name):
             # An export with headers and no rows proves nothing: "0 of 0 backup
             # jobs failed" must not read as a pass.
             return msg("engine.empty_dataset", dataset=_dataset(name))
@@ -291,6 +313,22 @@ def _missing(
                 what=Message(f"datasets.{name}.columns.{column}", default=what),
             )
     return None
+
+
+def _used(requires: tuple[str, ...], frames: Mapping[str, Any]) -> tuple[str, ...]:
+    """The datasets a finding rests on: of alternatives, those that arrived."""
+    out: set[str] = set()
+    for req in requires:
+        names = [alt.partition(".")[0] for alt in req.split(ANY_OF)]
+        present = [n for n in names if n in frames]
+        out.update(present if len(names) > 1 and present else names)
+    return tuple(sorted(out))
+
+
+def _empty_is_evidence(name: str) -> bool:
+    from healthcheck.datasets import SCHEMAS
+
+    return name in SCHEMAS and SCHEMAS[name].empty_is_evidence
 
 
 def _said(message: Message) -> dict[str, Any]:
@@ -536,7 +574,7 @@ def evaluate(
         )
         used = tuple(
             sorted(
-                {r.partition(".")[0] for r in rule.requires}
+                set(_used(rule.requires, frames))
                 | {u for u in rule.uses if u in frames}
             )
         )

@@ -391,3 +391,43 @@ def guest_upns(upns: pd.Series, users: pd.DataFrame | None = None) -> set[str]:
         guests = set(users.loc[users["user_type"].eq("guest").fillna(False), "upn"])
         out |= guests & set(upns.dropna())
     return out
+
+
+# Issue 13, part B: mail addresses and Microsoft 365 backup coverage.
+
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+'#-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def outside_domain(address: str, own: set[str]) -> str | None:
+    """The first domain in ``address`` (one or more addresses) not the tenant's own."""
+    for match in _ADDRESS.finditer(address):
+        domain = match.group(1).casefold().rstrip(".")
+        if not any(domain == d or domain.endswith("." + d) for d in own):
+            return domain
+    return None
+
+
+#: Words of a job or system name that show which Microsoft 365 data it backs
+#: up; a job for "Microsoft 365" as a whole counts for all three.
+_M365_ALL = re.compile(r"microsoft\s*365|office\s*365|\bm365\b|\bo365\b", re.I)
+_WORKLOAD_WORDS = {
+    "mail": re.compile(r"exchange|\bmail|mailbox", re.I),
+    "onedrive": re.compile(r"onedrive", re.I),
+    "sharepoint": re.compile(r"sharepoint|\bteams\b", re.I),
+}
+
+
+def m365_workloads(names: pd.Series) -> set[str]:
+    """The Microsoft 365 workloads that the job or system names show backed up."""
+    out: set[str] = set()
+    for name in names.dropna().astype(str):
+        if _M365_ALL.search(name) and not any(
+            rx.search(name) for rx in _WORKLOAD_WORDS.values()
+        ):
+            return set(_WORKLOAD_WORDS)
+        out |= {w for w, rx in _WORKLOAD_WORDS.items() if rx.search(name)}
+    return out
+
+
+#: The Microsoft 365 workloads FND-18 asks a backup of, in report order.
+M365_WORKLOADS = tuple(_WORKLOAD_WORDS)

@@ -140,6 +140,15 @@ recognised by their header row. What each file gives is in the README's
 - Intune: Devices > All devices > Export
 - Backup jobs: Veeam session history, Azure Backup jobs, or a list with
   Job name, Protected system, Last run, Last result, Last success
+  (and optionally Off-site copy, Immutable, Last restore test)
+- Patch status from the RMM or WSUS (Device name, Missing updates, Failed
+  updates, Last patch install)
+- Exchange Online PowerShell: Get-AcceptedDomain, Get-Mailbox,
+  Get-InboxRule, Get-HostedOutboundSpamFilterPolicy, Get-DkimSigningConfig,
+  each piped to Export-Csv
+- Intune: Reports > Microsoft Defender Antivirus > Antivirus agent status,
+  or the Defender portal's device inventory export
+- Entra BitLocker key and Windows LAPS lists (Microsoft Graph PowerShell)
 
 A missing file is not an error: the rules that need it are "not assessed".
 """

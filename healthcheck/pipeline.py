@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,11 +101,26 @@ def _collect_into(
     ctx = CollectContext(engagement=engagement, collected_at=_now())
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
-    for loaded in collectors():
+    live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
+    # A collector that reads others' datasets (``needs``) runs after them.
+    first = [c for c in collectors() if not getattr(c.collector, "needs", ())]
+    after = [c for c in collectors() if getattr(c.collector, "needs", ())]
+    for loaded in first:
         got = registry.run(loaded, ctx)
         runs += got.runs
         unrecognised += got.unrecognised
-    live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
+    if after:
+        chosen = _first_ok_wins(runs, prefer=live)
+        given = {
+            r.dataset_name: r.dataset.frame
+            for r in chosen
+            if r.status is RunStatus.OK and r.dataset is not None
+        }
+        later = replace(ctx, delivered=given)
+        for loaded in after:
+            got = registry.run(loaded, later)
+            runs += got.runs
+            unrecognised += got.unrecognised
     runs = _first_ok_wins(runs, prefer=live)
     staged = evidence.write(
         dest,

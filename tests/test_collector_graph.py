@@ -35,6 +35,7 @@ from tests.fake_tenant import (
     TENANT_ID,
     FakeTenant,
     build_tenant,
+    page_count,
 )
 
 SECRET = "hc-TEST-secret~Zq8.Kx3_vW9pL2"
@@ -198,10 +199,16 @@ def test_pages_at_largest_top_with_select_and_batching(
         "onPremisesSyncEnabled",
         "signInActivity",
     }
-    # Batching: fourteen calls and their second pages took two HTTP requests;
-    # the mailbox usage report (CSV behind a 302) one more.
-    assert fake.graph_requests == 14 + 3 + 1
-    assert fake.graph_http_requests == 3
+    # Batching: seventeen calls and their second pages (users, devices, MFA
+    # details) took as many HTTP requests as the longest list has pages. The
+    # BitLocker key and LAPS lists take no $top (issue 13): pages of 100. The
+    # mailbox usage report (CSV behind a 302) takes one more.
+    extra = [
+        page_count(k, len(fake.tenant.items[k]), None)
+        for k in ("bitlockerRecoveryKeys", "deviceLocalCredentials")
+    ]
+    assert fake.graph_requests == 17 + 3 + sum(n - 1 for n in extra) + 1
+    assert fake.graph_http_requests == max(2, *extra) + 1
 
 
 def test_live_data_matches_saved_graph_json(fake: FakeTenant, tmp_path: Path) -> None:

@@ -67,6 +67,15 @@ def test_every_format_has_a_fixture() -> None:
         "exo_mailboxes",
         "m365_mailbox_usage",
         "per_user_mfa",  # tests/test_identity_collect.py writes its file
+        # Issue 13, part B: tests/test_exports_issue13b.py.
+        "exchange_accepted_domains",
+        "exchange_outbound_spam",
+        "exchange_inbox_rules",
+        "exchange_dkim_signing",
+        "intune_antivirus",
+        "defender_device_inventory",
+        "entra_bitlocker_keys",
+        "entra_laps_credentials",
     }
     assert formats == covered
 

@@ -292,10 +292,13 @@ _SPOILT: dict[str, tuple[dict[str, Any], str]] = {
 
 
 @pytest.mark.parametrize(
-    "resource", sorted(graph_json.MAPPERS | graph_json.POLICY_MAPPERS)
+    "resource",
+    sorted(graph_json.MAPPERS | graph_json.POLICY_MAPPERS | graph_json.DEVICE_MAPPERS),
 )
 def test_every_graph_mapper_checks_shapes_before_use(resource: str) -> None:
-    mapper = (graph_json.MAPPERS | graph_json.POLICY_MAPPERS)[resource]
+    mapper = (
+        graph_json.MAPPERS | graph_json.POLICY_MAPPERS | graph_json.DEVICE_MAPPERS
+    )[resource]
     spoilt, prop = _SPOILT[resource]
     items: list[Any] = [spoilt, 42, "text", None, [1, 2]]
     parts = mapper(items, "saved.json", {})

@@ -623,21 +623,26 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
         # "Nothing here" runs (no Graph settings) stay out of the table either way.
-        # The sample has no file for these yet, nor a patch or mailbox export.
-        assert sorted(shown) == [
-            ("exports", d)
-            for d in (
-                "app_credentials",
-                "conditional_access_policies",
-                "mailboxes",
-                "patch_status",
-                "per_user_mfa",
-                "secure_scores",
-                "security_defaults",
-                "sharing_settings",
-                "user_consent",
-            )
-        ]
+        # The sample has no patch list, nor any of issue 13's exports (yet).
+        issue13 = {
+            "accepted_domains",
+            "app_credentials",
+            "conditional_access_policies",
+            "dkim_signing",
+            "endpoint_protection",
+            "bitlocker_keys",
+            "inbox_rules",
+            "laps_credentials",
+            "mail_forwarding",
+            "mailboxes",
+            "outbound_spam_policies",
+            "per_user_mfa",
+            "secure_scores",
+            "security_defaults",
+            "sharing_settings",
+            "user_consent",
+        }
+        assert set(shown) == {("exports", n) for n in {"patch_status", *issue13}}
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )

@@ -1398,6 +1398,171 @@ case(
 )
 
 
+# Issue 13, part B (FND-10..FND-18, DOC-08): one pass and one fail each here;
+# the edge cases are in test_rules_issue13b.py.
+_PATCH = {"device": "SRV-DC01", "last_patch_install": "2026-11-12"}
+case(
+    "FND-10",
+    "clean",
+    {"patch_status": [dict(_PATCH, missing_updates="0")]},
+    P,
+    "no failed or missing updates",
+)
+case(
+    "FND-10",
+    "srv-dc01",
+    {"patch_status": [dict(_PATCH, missing_updates="40", failed_updates="5")]},
+    F,
+    "SRV-DC01 (5 failed updates, 40 missing updates)",
+    ("SRV-DC01",),
+)
+_OSP = {"policy": "Default", "is_default": "True"}
+case(
+    "FND-11",
+    "off",
+    {"outbound_spam_policies": [dict(_OSP, auto_forwarding="Off")]},
+    P,
+    "blocks automatic forwarding",
+)
+case(
+    "FND-11",
+    "on",
+    {"outbound_spam_policies": [dict(_OSP, auto_forwarding="On")]},
+    F,
+    "allows automatic forwarding outside: Default",
+    ("Default",),
+)
+_OWN = {"accepted_domains": [{"domain": "x.fi", "default": "True"}]}
+_FWD = {"mailbox": "ann@x.fi", "forwarding_address": "", "deliver_and_forward": ""}
+case(
+    "FND-12",
+    "inside",
+    {**_OWN, "mail_forwarding": [dict(_FWD, forwarding_smtp="smtp:ann@x.fi")]},
+    P,
+    "forwards nothing outside",
+)
+case(
+    "FND-12",
+    "outside",
+    {**_OWN, "mail_forwarding": [dict(_FWD, forwarding_smtp="smtp:ann@gmail.example")]},
+    F,
+    "ann@x.fi (forwards to gmail.example)",
+    ("ann@x.fi",),
+)
+_DNS = {
+    "domain": "x.fi",
+    "spf": "v=spf1 include:spf.protection.outlook.com -all",
+    "spf_count": "1",
+    "dmarc": "v=DMARC1; p=reject",
+    "dkim_selectors": "selector1",
+    "mx": "x-fi.mail.protection.outlook.com",
+    "error": "",
+}
+case("FND-13", "all-three", {"mail_dns": [_DNS]}, P, "SPF, DKIM and an enforcing")
+case(
+    "FND-13",
+    "dmarc-none",
+    {"mail_dns": [dict(_DNS, dmarc="v=DMARC1; p=none")]},
+    F,
+    "x.fi: DMARC policy p=none",
+    ("x.fi",),
+)
+_AV = {"device": "PC-1", "state": "Clean", "realtime": "True"}
+case("FND-14", "clean", {"endpoint_protection": [_AV]}, P, "protected and healthy")
+case(
+    "FND-14",
+    "realtime-off",
+    {"endpoint_protection": [dict(_AV, realtime="False")]},
+    F,
+    "PC-1 (real-time protection off)",
+    ("PC-1",),
+)
+_WIN = dict(device("PC-1", encrypted="True"), entra_device_id="e-1")
+_KEY = {"key_id": "k1", "device_id": "e-1", "created": "", "volume_type": ""}
+case(
+    "FND-15",
+    "escrowed",
+    {"devices": [_WIN], "bitlocker_keys": [_KEY]},
+    P,
+    "recovery key in Entra ID",
+)
+case(
+    "FND-15",
+    "other-device",
+    {"devices": [_WIN], "bitlocker_keys": [dict(_KEY, device_id="e-2")]},
+    F,
+    "has no recovery key",
+    ("PC-1",),
+)
+_LAPS = {"device_id": "e-1", "device_name": "PC-1", "last_backup": "2026-11-01"}
+case(
+    "FND-16",
+    "backed-up",
+    {"devices": [_WIN], "laps_credentials": [_LAPS]},
+    P,
+    "within 90 days",
+)
+case(
+    "FND-16",
+    "stale",
+    {"devices": [_WIN], "laps_credentials": [dict(_LAPS, last_backup="2026-01-01")]},
+    F,
+    "older than 90 days",
+    ("PC-1",),
+)
+_JOB = job(
+    "Nightly",
+    "Success",
+    last_run="2026-11-20 02:00:00",
+    last_success="2026-11-20 02:00:00",
+    system="SRV-FS01",
+)
+case(
+    "FND-17",
+    "copy",
+    {"backup_jobs": [dict(_JOB, offsite_copy="Yes")]},
+    P,
+    "copy off site or immutable",
+)
+case(
+    "FND-17",
+    "no-copy",
+    {"backup_jobs": [dict(_JOB, offsite_copy="No")]},
+    F,
+    "keeps no copy off site",
+    ("Nightly",),
+)
+case(
+    "FND-18",
+    "m365",
+    {"backup_jobs": [dict(_JOB, system="Microsoft 365")]},
+    P,
+    "cover Microsoft 365 mail",
+)
+case(
+    "FND-18",
+    "mail-only",
+    {"backup_jobs": [dict(_JOB, system="Exchange Online")]},
+    F,
+    "OneDrive, SharePoint and Teams",
+    ("onedrive", "sharepoint"),
+)
+case(
+    "DOC-08",
+    "tested",
+    {"backup_jobs": [dict(_JOB, last_restore_test="2026-05-04")]},
+    P,
+    "was tested on 2026-05-04",
+)
+case(
+    "DOC-08",
+    "interview-no",
+    {"interview_answers": [answer("restore_tested", "No")]},
+    F,
+    "Answered 'No'.",
+)
+
+
 # Issue 13, identity and tenant settings: REV-10..REV-16.
 from tests.cases_identity import CASES as _IDENTITY  # noqa: E402
 

@@ -224,6 +224,9 @@ def managed_devices(
         "category": "deviceCategoryDisplayName",
         "enrollment_profile": "enrollmentProfileName",
     }
+    if any(isinstance(i, Mapping) and "azureADDeviceId" in i for i in items):
+        # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
+        fields["entra_device_id"] = "azureADDeviceId"
 
     def row(i: Mapping[str, Any]) -> dict[str, str]:
         return {
@@ -356,3 +359,125 @@ def recognise(doc: Any) -> str | None:
         if all(marker in i for i in items):
             return resource
     return None
+
+
+# Issue 13 (FND-12, FND-13, FND-15, FND-16): domains, BitLocker keys, LAPS.
+
+
+def domains(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /domains`` -> accepted_domains: verified domains only.
+
+    An unverified domain is not the tenant's yet: mail to it does not arrive,
+    so it is neither "inside" nor a domain whose DNS we judge.
+    https://learn.microsoft.com/graph/api/resources/domain
+    """
+    verified = [
+        i
+        for i in items
+        if not (isinstance(i, Mapping) and i.get("isVerified") is False)
+    ]
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        services = _texts(i.get("supportedServices"), "supportedServices")
+        return {
+            "domain": _text(i.get("id"), "id").lower(),
+            "default": _text(i.get("isDefault"), "isDefault"),
+            "initial": _text(i.get("isInitial"), "isInitial"),
+            "email": _text("Email" in services),
+        }
+
+    rows, numbers, rejected = _rows(verified, source, row)
+    return [
+        _part(
+            "accepted_domains",
+            rows,
+            ["domain", "default", "initial", "email"],
+            {
+                "domain": "id",
+                "default": "isDefault",
+                "initial": "isInitial",
+                "email": "supportedServices",
+            },
+            numbers,
+            rejected,
+        )
+    ]
+
+
+def recovery_keys(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /informationProtection/bitlocker/recoveryKeys`` -> bitlocker_keys.
+
+    The list gives key ids and devices, never the key itself (that needs a
+    ``$select=key`` call per key and BitLockerKey.Read.All, which we never make).
+    https://learn.microsoft.com/graph/api/resources/bitlockerrecoverykey
+    """
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "key_id": _text(i.get("id"), "id"),
+            "device_id": _text(i.get("deviceId"), "deviceId").lower(),
+            "created": _text(i.get("createdDateTime"), "createdDateTime"),
+            "volume_type": _text(i.get("volumeType"), "volumeType"),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
+    return [
+        _part(
+            "bitlocker_keys",
+            rows,
+            ["key_id", "device_id", "created", "volume_type"],
+            {
+                "key_id": "id",
+                "device_id": "deviceId",
+                "created": "createdDateTime",
+                "volume_type": "volumeType",
+            },
+            numbers,
+            rejected,
+        )
+    ]
+
+
+def device_local_credentials(
+    items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
+) -> list[Part]:
+    """``GET /directory/deviceLocalCredentials`` -> laps_credentials.
+
+    The list gives devices and backup times, never passwords (those need
+    ``$select=credentials`` and DeviceLocalCredential.Read.All).
+    https://learn.microsoft.com/graph/api/resources/devicelocalcredentialinfo
+    """
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "device_id": _text(i.get("id"), "id").lower(),
+            "device_name": _text(i.get("deviceName"), "deviceName"),
+            "last_backup": _text(i.get("lastBackupDateTime"), "lastBackupDateTime"),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
+    return [
+        _part(
+            "laps_credentials",
+            rows,
+            ["device_id", "device_name", "last_backup"],
+            {
+                "device_id": "id",
+                "device_name": "deviceName",
+                "last_backup": "lastBackupDateTime",
+            },
+            numbers,
+            rejected,
+        )
+    ]
+
+
+DEVICE_MAPPERS: dict[str, Mapper] = {
+    "domains": domains,
+    "bitlockerRecoveryKeys": recovery_keys,
+    "deviceLocalCredentials": device_local_credentials,
+}

@@ -53,6 +53,15 @@ MAPPABLE = (
     "patch_status",
     "mailboxes",
     "per_user_mfa",
+    # Issue 13, part B.
+    "accepted_domains",
+    "outbound_spam_policies",
+    "mail_forwarding",
+    "inbox_rules",
+    "dkim_signing",
+    "endpoint_protection",
+    "bitlocker_keys",
+    "laps_credentials",
 )
 
 

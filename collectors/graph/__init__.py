@@ -78,9 +78,15 @@ class GraphCollector:
         """True when client.yaml has a ``graph`` section."""
         return ctx.engagement.config.section(settings.SECTION) is not None
 
-    def permission_lines(self) -> list[str]:
-        """Per dataset, the application permissions it needs."""
-        return endpoints.permission_lines()
+    def permission_lines(
+        self, rules: Mapping[str, list[str]] | None = None
+    ) -> list[str]:
+        """Per dataset, the application permissions it needs.
+
+        ``rules`` (dataset -> rule ids, from the caller: a collector does not
+        read the catalogue) adds the rules that use each line.
+        """
+        return endpoints.permission_lines(rules)
 
     def permission_datasets(self) -> dict[str, list[str]]:
         """Per application permission, the datasets that need it."""
@@ -214,6 +220,12 @@ class GraphCollector:
         )
         for key, (name, mapper) in tenant_json.MAPPERS.items():
             yield from builder.simple(name, key, mapper, {"user_ids": user_ids})
+        for name, key in (
+            ("accepted_domains", "domains"),
+            ("bitlocker_keys", "bitlockerRecoveryKeys"),
+            ("laps_credentials", "deviceLocalCredentials"),
+        ):
+            yield from builder.simple(name, key, graph_json.DEVICE_MAPPERS[key])
         yield builder.mailboxes(*mailboxes)
 
     def _group_members(
@@ -384,6 +396,24 @@ def _licence_refused(err: GraphError | None) -> bool:
     return err is not None and err.code in LICENCE_CODES
 
 
+#: What Intune answers a tenant without an Intune plan (400 BadRequest).
+_NOT_APPLICABLE = "not applicable to target tenant"
+
+
+def _service_not_licensed(ep: Endpoint, err: GraphError) -> bool:
+    """True when a call that needs a licence is refused in words about one.
+
+    Intune says its service is "not applicable" to the tenant; SharePoint
+    answers 400 "Tenant does not have a SPO license." rather than a licence
+    code. Either is the licence, not the permission.
+    """
+    if not ep.licence:
+        return False
+    text = str(err.message).casefold()
+    worded = err.status in (400, 403) and "licen" in text
+    return worded or _NOT_APPLICABLE in text
+
+
 def _signin_refused(err: GraphError | None) -> bool:
     """True when Graph refused signInActivity (no Entra ID P1, or no AuditLog)."""
     return err is not None and (err.code in LICENCE_CODES or err.status == 403)
@@ -396,15 +426,7 @@ def _reason(ep: Endpoint, err: GraphError, consent: str | None) -> Message:
     parameters; pass the message through :func:`redacted` before storing it.
     """
     where = {"code": str(err.code), "path": ep.path}
-    # SharePoint answers 400 "Tenant does not have a SPO license." rather
-    # than a licence code: a call that needs a licence and is refused in
-    # words about one is the licence, not the permission.
-    worded = (
-        bool(ep.licence)
-        and err.status in (400, 403)
-        and "licen" in str(err.message).lower()
-    )
-    if err.code in LICENCE_CODES or worded:
+    if err.code in LICENCE_CODES or _service_not_licensed(ep, err):
         return msg(
             "collect.graph.licence_missing",
             licence=ep.licence or msg("collect.graph.licence_unnamed"),

@@ -121,6 +121,8 @@ ENDPOINTS: dict[str, Endpoint] = {
                 # DOC-07: shared and kiosk devices by category or profile.
                 "deviceCategoryDisplayName",
                 "enrollmentProfileName",
+                # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
+                "azureADDeviceId",
             ),
             top=1000,
             permission="DeviceManagementManagedDevices.Read.All",
@@ -289,6 +291,35 @@ ENDPOINTS: dict[str, Endpoint] = {
             datasets=("sharing_settings",),
             licence="SharePoint Online",
         ),
+        # Issue 13, part B: list calls only, so no call per device.
+        Endpoint(
+            key="domains",
+            path="/domains",
+            select=("id", "isDefault", "isInitial", "isVerified", "supportedServices"),
+            permission="Domain.Read.All",
+            docs="https://learn.microsoft.com/graph/api/domain-list",
+            datasets=("accepted_domains",),
+        ),
+        Endpoint(
+            key="bitlockerRecoveryKeys",
+            path="/informationProtection/bitlocker/recoveryKeys",
+            # ReadBasic lists key ids and devices; reading a key itself
+            # needs BitLockerKey.Read.All and is never done. The list takes
+            # $filter only (no $select or $top), and never returns the key.
+            permission="BitLockerKey.ReadBasic.All",
+            docs="https://learn.microsoft.com/graph/api/bitlocker-list-recoverykeys",
+            datasets=("bitlocker_keys",),
+        ),
+        Endpoint(
+            key="deviceLocalCredentials",
+            path="/directory/deviceLocalCredentials",
+            # ReadBasic lists devices and backup times; the passwords need
+            # DeviceLocalCredential.Read.All and are never read.
+            select=("id", "deviceName", "lastBackupDateTime", "refreshDateTime"),
+            permission="DeviceLocalCredential.ReadBasic.All",
+            docs="https://learn.microsoft.com/graph/api/directory-list-devicelocalcredentials",
+            datasets=("laps_credentials",),
+        ),
     )
 }
 
@@ -313,6 +344,9 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "app_credentials": ("applications",),
     "user_consent": ("authorizationPolicy",),
     "sharing_settings": ("sharepointSettings",),
+    "accepted_domains": ("domains",),
+    "bitlocker_keys": ("bitlockerRecoveryKeys",),
+    "laps_credentials": ("deviceLocalCredentials",),
 }
 
 #: Calls made on every collection; the fallbacks are made only when needed.
@@ -331,6 +365,9 @@ PRIMARY = (
     "applications",
     "authorizationPolicy",
     "sharepointSettings",
+    "domains",
+    "bitlockerRecoveryKeys",
+    "deviceLocalCredentials",
 )
 FALLBACK_USERS = ("users_basic", "activeUserDetail")
 #: Reports fetched as CSV after the collections, one GET each.

@@ -73,6 +73,9 @@ class Schema:
     title: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    #: No rows is an answer, not missing evidence: a complete list that is
+    #: empty (no BitLocker key escrowed anywhere) fails its rule.
+    empty_is_evidence: bool = False
 
     def column(self, name: str) -> Column:
         """Look a column up by name."""
@@ -82,7 +85,7 @@ class Schema:
         raise KeyError(name)
 
 
-_DATASET_FIELDS = {"name", "title", "key", "column"}
+_DATASET_FIELDS = {"name", "title", "key", "column", "empty_is_evidence"}
 _COLUMN_FIELDS = {"name", "kind", "nullable", "optional", "choices", "description"}
 
 
@@ -144,7 +147,12 @@ def _schema(entry: Mapping[str, Any], where: str) -> Schema:
     unknown_key = [k for k in key if k not in names]
     if unknown_key:
         raise SchemaError(f"{where}: key names unknown columns {unknown_key}")
-    return Schema(name=name, title=title, columns=columns, key=key)
+    empty = entry.get("empty_is_evidence", False)
+    if not isinstance(empty, bool):
+        raise SchemaError(f"{where}: 'empty_is_evidence' must be true or false")
+    return Schema(
+        name=name, title=title, columns=columns, key=key, empty_is_evidence=empty
+    )
 
 
 def parse_schemas(text: str, where: str = "datasets/schemas.toml") -> dict[str, Schema]:

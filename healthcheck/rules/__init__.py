@@ -174,9 +174,12 @@ def not_assessed(detail: str | Message) -> Outcome:
 def load_all() -> dict[str, Evaluator]:
     """Import the built-in rule modules so their evaluators register."""
     from healthcheck.rules import (  # noqa: F401
+        backup,
+        endpoint,
         expert,
         foundation,
         identity,
+        mail,
         processes,
         review,
         tenant,

@@ -90,6 +90,9 @@ RESOURCES = {
     "/admin/sharepoint/settings": "sharepointSettings",
     "/reports/getOffice365ActiveUserDetail(period='D180')": "activeUserDetail",
     "/reports/getMailboxUsageDetail(period='D7')": "mailboxUsageDetail",
+    "/domains": "domains",
+    "/informationProtection/bitlocker/recoveryKeys": "bitlockerRecoveryKeys",
+    "/directory/deviceLocalCredentials": "deviceLocalCredentials",
 }
 #: The PIM calls a tenant without Entra ID P2 refuses.
 PIM = {"roleAssignmentScheduleInstances", "roleEligibilityScheduleInstances"}
@@ -322,8 +325,32 @@ def build_tenant(
                 "freeStorageSpaceInBytes": (5 if i % 11 == 0 else 100) * 1024**3,
                 "userPrincipalName": f"user{i % max(users, 1):05d}@contoso.example",
                 "serialNumber": f"SN{i}",
+                "azureADDeviceId": str(uuid.UUID(int=2 * 10**6 + i)),
             }
         )
+    # Every encrypted Windows device but every 7th has its key escrowed; every
+    # Windows device but every 5th has a LAPS backup (issue 13, FND-15/16).
+    windows = [d for d in d_items if d["operatingSystem"] == "Windows"]
+    keys = [
+        {
+            "id": str(uuid.UUID(int=3 * 10**6 + n)),
+            "createdDateTime": "2026-01-10T10:00:00Z",
+            "deviceId": d["azureADDeviceId"],
+            "volumeType": "operatingSystemVolume",
+        }
+        for n, d in enumerate(windows)
+        if d["isEncrypted"] and n % 7 != 6
+    ]
+    laps = [
+        {
+            "id": d["azureADDeviceId"],
+            "deviceName": d["deviceName"],
+            "lastBackupDateTime": "2026-11-01T03:00:00Z",
+            "refreshDateTime": "2026-12-01T03:00:00Z",
+        }
+        for n, d in enumerate(windows)
+        if n % 5 != 4
+    ]
     skus = [
         {
             # Entra ID P2 (PIM): every seat in use, so it is never waste.
@@ -459,6 +486,31 @@ def build_tenant(
                     "grantControls": {"operator": "OR", "builtInControls": ["block"]},
                 },
             ],
+            "domains": [
+                {
+                    "id": "contoso.example",
+                    "isDefault": True,
+                    "isInitial": False,
+                    "isVerified": True,
+                    "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+                },
+                {
+                    "id": "contoso.onmicrosoft.com",
+                    "isDefault": False,
+                    "isInitial": True,
+                    "isVerified": True,
+                    "supportedServices": ["Email"],
+                },
+                {
+                    "id": "unverified.example",
+                    "isDefault": False,
+                    "isInitial": False,
+                    "isVerified": False,
+                    "supportedServices": [],
+                },
+            ],
+            "bitlockerRecoveryKeys": keys,
+            "deviceLocalCredentials": laps,
             "secureScores": [
                 {
                     "id": f"{TENANT_ID}_{d}",
@@ -590,6 +642,8 @@ class Faults:
     no_p2: bool = False
     #: the tenant has no SharePoint Online: its settings refuse.
     no_sharepoint: bool = False
+    #: the tenant has no Intune plan: managed devices answer 400, as Intune does.
+    no_intune: bool = False
     #: seconds each HTTP request takes (network latency).
     latency: float = 0.0
     #: after this many HTTP requests to Graph, drop every connection.
@@ -847,6 +901,12 @@ class FakeTenant:
                     NO_P1,
                     "Neither tenant is B2C or tenant doesn't have premium license",
                 ),
+            )
+        if f.no_intune and key == "managedDevices":
+            return (
+                400,
+                {},
+                _error("BadRequest", "Request not applicable to target tenant."),
             )
         if f.no_p2 and key in PIM:
             return (

@@ -16,9 +16,11 @@ the rest.
 
 The formats are grouped by product family, one module each: :mod:`.m365`
 (admin center users, usage and licences), :mod:`.entra` (users, sign-ins,
-role assignments, MFA registration), :mod:`.intune`, :mod:`.backup` (Veeam,
-Azure Backup, the generic job list), :mod:`.patch` (RMM or WSUS) and
-:mod:`.exchange` (mailboxes from PowerShell or the usage report), on the
+role assignments, MFA registration, BitLocker keys, LAPS), :mod:`.intune`,
+:mod:`.backup` (Veeam, Azure Backup, the generic job list), :mod:`.patch` (RMM
+or WSUS), :mod:`.exchange` (Exchange Online PowerShell and the mailbox usage
+report), :mod:`.identity` (per-user MFA) and :mod:`.defender` (Intune
+antivirus report, Defender device inventory), on the
 shared machinery of :mod:`.base`. This module keeps the registry
 (:data:`TABLE_FORMATS`) and recognition.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import backup, entra, exchange, identity, intune, m365, patch
+from . import backup, defender, entra, exchange, identity, intune, m365, patch
 from .backup import not_a_backup, sessions_to_jobs
 from .base import (
     Converter,
@@ -58,6 +60,15 @@ TABLE_FORMATS: tuple[TableFormat, ...] = (
     exchange.EXO_MAILBOXES,
     exchange.MAILBOX_USAGE,
     identity.PER_USER_MFA,
+    # Issue 13, part B.
+    exchange.ACCEPTED_DOMAINS,
+    exchange.OUTBOUND_SPAM,
+    exchange.INBOX_RULES,
+    exchange.DKIM_SIGNING,
+    defender.INTUNE_ANTIVIRUS,
+    defender.DEFENDER_INVENTORY,
+    entra.BITLOCKER_KEYS,
+    entra.LAPS_CREDENTIALS,
 )
 
 #: A file is a format when it has this share of the documented headers, or

@@ -146,7 +146,24 @@ def _veeam_sessions(view: View) -> list[Part]:
     # exported, or Get-VBRBackupSession | Export-Csv (properties JobName,
     # CreationTime, EndTime, Result, State: https://helpcenter.veeam.com/docs/
     # vbr/powershell/vbrbackupsession.html).
-    return _session_part(view, "Job name", None, "Start time", "Result")
+    parts = _session_part(view, "Job name", None, "Start time", "Result")
+    if view.has("Session type"):
+        # FND-17: a backup copy job (JobType BackupSync, "Backup Copy") is the
+        # second copy of 3-2-1; other jobs' exports say nothing either way.
+        kinds = view.col("Session type").map(header_key)
+        copies = set(view.col("Job name")[kinds.isin(_COPY_TYPES)].astype(str))
+        frame = parts[0].frame
+        frame["offsite_copy"] = [
+            "True" if str(j) in copies else "" for j in frame["job"]
+        ]
+        parts[0].source_columns["offsite_copy"] = view.shown("Session type")
+    return parts
+
+
+#: Veeam job types of a backup copy job, folded (JobType enum and console).
+_COPY_TYPES = frozenset(
+    {"backupsync", "backupcopy", "simplebackupcopypolicy", "simplebackupcopyworker"}
+)
 
 
 def _azure_backup_jobs(view: View) -> list[Part]:
@@ -199,6 +216,19 @@ def _generic_backup(view: View) -> list[Part]:
     if view.has("Schedule"):  # optional: "Daily", "Weekly", "Every 4 hours"
         part.frame["schedule"] = view.col("Schedule").to_numpy()
         part.source_columns["schedule"] = view.shown("Schedule")
+    for canon, h in (  # optional, FND-17 and DOC-08
+        ("offsite_copy", "Off-site copy"),
+        ("immutable", "Immutable"),
+    ):
+        if view.has(h):
+            part.frame[canon] = view.col(h).to_numpy()
+            part.source_columns[canon] = view.shown(h)
+    if view.has("Last restore test"):
+        tested, bad_t = view.dates("Last restore test")
+        part.frame["last_restore_test"] = tested.to_numpy()
+        part.source_columns["last_restore_test"] = view.shown("Last restore test")
+        part.rejected.extend(bad_cells(view, bad_t & ~bad, "Last restore test"))
+        bad = bad | bad_t
     part.rejected.extend(bad_cells(view, bad_run, "Last run"))
     part.rejected.extend(bad_cells(view, bad_ok & ~bad_run, "Last success"))
     return [part.without(bad)]
@@ -228,7 +258,7 @@ VEEAM_SESSIONS = TableFormat(
     key=("Job name",),
     datasets=("backup_jobs",),
     convert=_veeam_sessions,
-    reads=("Job name", "Start time", "Result"),
+    reads=("Job name", "Session type", "Start time", "Result"),
 )
 
 
@@ -277,9 +307,19 @@ GENERIC_BACKUP_JOBS = TableFormat(
         "Last result",
         "Last success",
         "Schedule",
+        "Off-site copy",
+        "Immutable",
+        "Last restore test",
     ),
     aliases={
         "Schedule": ("Frequency", "Interval"),
+        "Off-site copy": ("Offsite copy", "Offsite", "Copy off site", "Backup copy"),
+        "Immutable": ("Immutability", "Immutable copy"),
+        "Last restore test": (
+            "Restore tested",
+            "Last restore tested",
+            "Last test restore",
+        ),
         "Protected system": ("System", "Computer", "Device", "Source"),
         "Last result": ("Last status", "Result"),
         "Last success": ("Last successful run", "Last successful backup"),

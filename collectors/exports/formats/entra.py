@@ -236,3 +236,79 @@ MFA_REGISTRATION = TableFormat(
     convert=_simple("mfa_registration", _MFA),
     reads=tuple(_MFA.values()),
 )
+
+
+# Issue 13 (FND-15, FND-16): the Entra device lists, exported with the
+# Microsoft Graph PowerShell SDK where the consultant has no app consent:
+#   Get-MgInformationProtectionBitlockerRecoveryKey -All |
+#     Select-Object Id, DeviceId, CreatedDateTime, VolumeType | Export-Csv
+#   Get-MgDirectoryDeviceLocalCredential -All |
+#     Select-Object Id, DeviceName, LastBackupDateTime, RefreshDateTime | Export-Csv
+# Neither list carries a key or a password.
+
+
+def _bitlocker_keys(view: View) -> list[Part]:
+    created, bad = view.dates("CreatedDateTime")
+    part = view.part(
+        "bitlocker_keys",
+        {"key_id": "Id", "volume_type": "VolumeType"},
+        device_id=view.col("DeviceId").astype("string").str.strip().str.lower(),
+        created=created,
+    )
+    part.source_columns.update(
+        device_id=view.shown("DeviceId"), created=view.shown("CreatedDateTime")
+    )
+    part.rejected.extend(bad_cells(view, bad, "CreatedDateTime"))
+    return [part.without(bad)]
+
+
+BITLOCKER_KEYS = TableFormat(
+    id="entra_bitlocker_keys",
+    title="Entra ID: BitLocker recovery keys "
+    "(Get-MgInformationProtectionBitlockerRecoveryKey)",
+    reference="https://learn.microsoft.com/graph/api/bitlocker-list-recoverykeys",
+    headers=("Id", "DeviceId", "CreatedDateTime", "VolumeType"),
+    aliases={
+        "Id": ("Key ID", "RecoveryKeyId", "BitLocker key ID"),
+        "DeviceId": ("Device ID", "Entra device ID", "Azure AD device ID"),
+        "CreatedDateTime": ("Created", "Key upload date"),
+        "VolumeType": ("Volume type", "Drive type"),
+    },
+    required=("Id", "DeviceId", "VolumeType"),
+    key=("Id",),
+    datasets=("bitlocker_keys",),
+    convert=_bitlocker_keys,
+)
+
+
+def _laps(view: View) -> list[Part]:
+    backup, bad = view.dates("LastBackupDateTime")
+    part = view.part(
+        "laps_credentials",
+        {"device_name": "DeviceName"},
+        device_id=view.col("Id").astype("string").str.strip().str.lower(),
+        last_backup=backup,
+    )
+    part.source_columns.update(
+        device_id=view.shown("Id"), last_backup=view.shown("LastBackupDateTime")
+    )
+    part.rejected.extend(bad_cells(view, bad, "LastBackupDateTime"))
+    return [part.without(bad)]
+
+
+LAPS_CREDENTIALS = TableFormat(
+    id="entra_laps_credentials",
+    title="Entra ID: Windows LAPS backups (Get-MgDirectoryDeviceLocalCredential)",
+    reference="https://learn.microsoft.com/graph/api/directory-list-devicelocalcredentials",
+    headers=("Id", "DeviceName", "LastBackupDateTime", "RefreshDateTime"),
+    aliases={
+        "Id": ("Device ID", "DeviceId"),
+        "DeviceName": ("Device name",),
+        "LastBackupDateTime": ("Last backup", "Password last backed up"),
+        "RefreshDateTime": ("Next rotation", "Refresh date"),
+    },
+    required=("Id", "DeviceName", "LastBackupDateTime"),
+    key=("Id",),
+    datasets=("laps_credentials",),
+    convert=_laps,
+)

@@ -69,6 +69,11 @@ def _intune_devices(view: View) -> list[Part]:
     if view.has("SKU family"):  # newer exports; FND-03 needs it for Windows 11
         part.frame["os_edition"] = view.col("SKU family").to_numpy()
         part.source_columns["os_edition"] = view.shown("SKU family")
+    if view.has("Azure AD Device ID"):  # FND-15, FND-16: the Entra device
+        part.frame["entra_device_id"] = (
+            view.col("Azure AD Device ID").astype("string").str.strip().str.lower()
+        ).to_numpy()
+        part.source_columns["entra_device_id"] = view.shown("Azure AD Device ID")
     if view.has("Category"):  # DOC-07: shared-device categories (client.yaml)
         part.frame["category"] = view.col("Category").to_numpy()
         part.source_columns["category"] = view.shown("Category")
@@ -142,5 +147,6 @@ DEVICES = TableFormat(
         "Free storage",
         "Category",
         "SKU family",
+        "Azure AD Device ID",
     ),
 )

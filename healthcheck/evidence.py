@@ -104,9 +104,8 @@ def _json_bytes(data: Any) -> bytes:
     datasets take 0.4 s instead of 1.5 s. Evidence written indented by
     earlier versions loads the same.
     """
-    return (
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-    ).encode("utf-8")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 def _copy_name(path: str, taken: set[str]) -> str:

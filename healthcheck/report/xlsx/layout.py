@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck.report.xlsx.cells import (
     FORMULA_START,
+    MAX_CELL,
     looks_like_formula,
     neutralise,
     text,
@@ -151,20 +152,39 @@ def _plan(
 ) -> Plan:
     headers = [text(c.header) for c in cols]
     formats = [c.number_format for c in cols]
-    values_of = [[text(v) for v in values] for values in rows]
-    # Widths are measured from the values: a second pass over the cells of a
-    # written sheet would cost as much again.
+    # Widths are measured while the values are read: a second pass over the
+    # cells of a written sheet would cost as much again.
     widest = [len(h) + 2 for h in headers]  # bold headers run wider
-    for values in values_of:
-        for i, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+    # A number's shown width depends on its value and format only, and list
+    # sheets repeat values (one unit price per user): measure each once.
+    measured: dict[tuple[int, Any], int] = {}
+    values_of = []
+    for values in rows:
+        row: list[Any] = []
+        for i, value in enumerate(values):
             if value is None:
+                row.append(None)
                 continue
-            if isinstance(value, str):
+            if value.__class__ is str:
+                # Printable text has no line break, tab or control character:
+                # only its length can need text()'s care.
+                if not value.isprintable() or len(value) > MAX_CELL:
+                    value = text(value)
                 n = len(value) if "\n" not in value else shown_width(value, "")
             else:
-                n = shown_width(value, fmt or "")
+                value = text(value)
+                try:
+                    n = measured[i, value]
+                except KeyError:
+                    n = measured[i, value] = shown_width(value, formats[i] or "")
+                except TypeError:  # unhashable
+                    n = shown_width(value, formats[i] or "")
             if n > widest[i]:
                 widest[i] = n
+            row.append(value)
+        if len(row) != len(cols):
+            raise ValueError(f"a row of {len(row)} values for {len(cols)} columns")
+        values_of.append(row)
     totals = None
     if total is not None:
         totals = [text(v) for v in total]
@@ -202,8 +222,14 @@ def _write(ws: Worksheet, plan: Plan) -> None:
             elif value is not None and fmt is not None:
                 ws.cell(row=row, column=i + 1).number_format = fmt
         if plan.wraps:
+            # Wrapped columns wrap; in a row of several lines the others keep
+            # to its top (in a one-line row, top or bottom look the same).
+            tall = row in plan.heights
             for i in range(1, ncols + 1):
-                ws.cell(row=row, column=i).alignment = WRAP if i in plan.wraps else TOP
+                if i in plan.wraps:
+                    ws.cell(row=row, column=i).alignment = WRAP
+                elif tall:
+                    ws.cell(row=row, column=i).alignment = TOP
     frame(ws, plan)
     if plan.total is not None:
         row = plan.last_row + 1

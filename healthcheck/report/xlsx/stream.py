@@ -65,12 +65,16 @@ def _stream(ws: Any, plan: Plan) -> None:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         header.append(cell)
     ws.append(header)
-    plain, number, formula = _prototypes(ws, plan)
+    # Cell styles for one-line rows and for rows of several lines.
+    short, tall = _prototypes(ws, plan, tall=False), _prototypes(ws, plan, tall=True)
     formats = plan.formats
     heights = plan.heights
     for row, values in enumerate(plan.rows, start=2):
         if row in heights:
             ws.row_dimensions[row].height = heights[row]
+            plain, number, formula = tall
+        else:
+            plain, number, formula = short
         cells: list[Any] = []
         for i, value in enumerate(values):
             if value is None:
@@ -111,18 +115,19 @@ def _stream(ws: Any, plan: Plan) -> None:
 
 
 def _prototypes(
-    ws: Any, plan: Plan
+    ws: Any, plan: Plan, *, tall: bool
 ) -> tuple[list[Any | None], list[Any | None], list[Any]]:
     """Per column: the style of a plain value, of a number, of formula-like text.
 
-    None where a value needs no style at all (a plain value in a list
-    without wrapped columns).
+    None where a value needs no style at all. As in :func:`.layout.table`,
+    wrapped columns wrap, and in a ``tall`` row (several lines) the other
+    columns keep to the top.
     """
     plain: list[Any | None] = []
     number: list[Any | None] = []
     formula: list[Any] = []
     for i, fmt in enumerate(plan.formats, start=1):
-        align = (WRAP if i in plan.wraps else TOP) if plan.wraps else None
+        align = WRAP if i in plan.wraps else TOP if plan.wraps and tall else None
         base = None
         if align is not None:
             base = WriteOnlyCell(ws)

@@ -32,6 +32,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from healthcheck.errors import ConfigError
+from healthcheck.messages import MAX_LISTED
 from healthcheck.model import Waste
 
 #: Languages a report can be rendered in, with the CLDR locale each uses.
@@ -150,14 +151,15 @@ class Translator:
 
         The JSON-safe forms of :class:`healthcheck.messages.Message` parameters
         are understood too: a list is joined with ", ", ``{"items": [...],
-        "sep": "; "}`` with ``sep``, ``{"date": "2026-11-20"}`` is a
+        "sep": "; "}`` with ``sep`` (and ``"more": n`` counted after the
+        items), ``{"date": "2026-11-20"}`` is a
         :meth:`short_date`, and ``{"key": ..., "params": {...}}`` is a nested
         message rendered in this language.
         """
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, list | tuple):
-            return ", ".join(self.value(v) for v in value)
+            return self.items(value)
         if isinstance(value, Mapping):
             return self._nested(value)
         if isinstance(value, int):
@@ -176,9 +178,28 @@ class Translator:
         if "date" in value:
             return self.short_date(str(value["date"]))
         if "items" in value:
-            items = value.get("items") or []
-            return str(value.get("sep", ", ")).join(self.value(v) for v in items)
+            more = value.get("more")
+            return self.items(
+                value.get("items") or [],
+                str(value.get("sep", ", ")),
+                more if isinstance(more, int) and not isinstance(more, bool) else 0,
+            )
         return str(value)
+
+    def items(self, items: Any, sep: str = ", ", more: int = 0) -> str:
+        """A list as text, naming at most ``MAX_LISTED`` items.
+
+        The rest, and ``more`` items already left out when the list was
+        stored, are counted: "a, b, ... and 4,990 more, listed in the
+        workbook". An assessment saved before lists were bounded still reads
+        as a bounded sentence.
+        """
+        items = list(items)
+        more += max(len(items) - MAX_LISTED, 0)
+        text = sep.join(self.value(v) for v in items[:MAX_LISTED])
+        if more <= 0:
+            return text
+        return self.t("common.list.more", items=text, count=more)
 
     def message(self, message: Any) -> str:
         """A message (a Message, or its ``key``/``params`` dict) in this language."""

@@ -13,6 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+#: Objects a sentence names at most; the rest are counted ("... and 4,990
+#: more, listed in the workbook"). A finding's ``affected`` keeps them all,
+#: so the workbook lists every one while the PDF stays the same length.
+MAX_LISTED = 10
+
 
 def message_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` made JSON-safe for a message: see :class:`Message`."""
@@ -36,7 +41,7 @@ def _param(value: Any) -> Any:
         return {str(k): _param(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value) if isinstance(value, set | frozenset) else value
-        return [_param(v) for v in items]
+        return listed(items)
     if hasattr(value, "item"):  # a numpy scalar from a pandas frame
         return _param(value.item())
     return str(value)
@@ -54,7 +59,9 @@ class Message:
     - another message, as ``{"key": ..., "params": {...}}``, optionally with a
       ``"default"`` text for a key only non-English locales have;
     - a date, as ``{"date": "2026-11-20"}``;
-    - a list, joined with ", ", or ``{"items": [...], "sep": "; "}``.
+    - a list, joined with ", ", or ``{"items": [...], "sep": "; "}``; a list
+      longer than :data:`MAX_LISTED` keeps its first items and counts the
+      rest, ``{"items": [...], "more": 4990}`` (see :func:`listed`).
 
     Values that need no translation (device names, SKU names, UPNs) stay as
     they are; a word that does (a backup result) is a message of its own.
@@ -79,4 +86,23 @@ def msg(key: str, /, **params: Any) -> Message:
 
 def joined(items: Any, sep: str) -> dict[str, Any]:
     """A list parameter shown with ``sep`` between items instead of ", "."""
-    return {"items": _param(list(items)), "sep": sep}
+    shown = listed(list(items))
+    if isinstance(shown, list):
+        return {"items": shown, "sep": sep}
+    return {**shown, "sep": sep}
+
+
+def listed(items: Any) -> list[Any] | dict[str, Any]:
+    """A list parameter, bounded: its first :data:`MAX_LISTED` items, the rest counted.
+
+    Every list that goes into a sentence passes here, so no sentence of any
+    rule, in any language, names thousands of objects. A short list stays a
+    plain list; a long one becomes ``{"items": first ten, "more": rest}``,
+    which :meth:`healthcheck.i18n.Translator.value` shows as "a, b, ... and
+    4,990 more, listed in the workbook".
+    """
+    items = list(items)
+    shown = [_param(v) for v in items[:MAX_LISTED]]
+    if len(items) <= MAX_LISTED:
+        return shown
+    return {"items": shown, "more": len(items) - MAX_LISTED}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import IO
 
 from healthcheck.atomic import write_atomic
 from healthcheck.model import Assessment
@@ -15,9 +16,30 @@ def dumps(assessment: Assessment) -> str:
 
 
 def write(assessment: Assessment, path: Path) -> Path:
-    """Write ``assessment.json`` atomically."""
-    body = dumps(assessment).encode("utf-8")
-    return write_atomic(path, lambda fh: fh.write(body))
+    """Write ``assessment.json`` atomically: :func:`dumps`' text, written as made.
+
+    At 50,000 users the text is 45 MB in seven million pieces; joining them
+    first held three copies of it (the pieces, the text, its UTF-8 bytes),
+    the peak memory of the whole run. The encoder's pieces go out in batches.
+    """
+    data = assessment.to_dict()
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+
+    def fill(fh: IO[bytes]) -> None:
+        batch: list[str] = []
+        for piece in encoder.iterencode(data):
+            batch.append(piece)
+            if len(batch) >= _BATCH:
+                fh.write("".join(batch).encode("utf-8"))
+                batch.clear()
+        batch.append("\n")
+        fh.write("".join(batch).encode("utf-8"))
+
+    return write_atomic(path, fill)
+
+
+#: Encoder pieces per write: a few hundred kilobytes.
+_BATCH = 65_536
 
 
 def read(path: str | Path) -> Assessment:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -16,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck.report.xlsx.cells import (
     FORMULA_START,
+    MAX_CELL,
     looks_like_formula,
     neutralise,
     text,
@@ -34,6 +37,24 @@ from healthcheck.report.xlsx.styles import (
     TOP,
     WRAP,
 )
+
+#: The attribute of a workbook that holds the plans of its deferred list
+#: sheets, by sheet title (see :func:`deferring`).
+_DEFERRED = "_healthcheck_deferred_sheets"
+
+
+@contextmanager
+def deferring(wb: Workbook, plans: dict[str, Plan]) -> Iterator[None]:
+    """Within the block, :func:`table` plans ``wb``'s list sheets into ``plans``.
+
+    The sheets stay empty; :func:`healthcheck.report.xlsx.stream.save` writes
+    them from ``plans`` (by sheet title) in openpyxl's write-only mode.
+    """
+    setattr(wb, _DEFERRED, plans)
+    try:
+        yield
+    finally:
+        delattr(wb, _DEFERRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,64 +111,149 @@ def table(
 
     The autofilter covers the header and the rows but not the totals row, so
     sorting or filtering never moves the totals.
+
+    In a workbook that :func:`deferring` marks, the sheet stays empty and its
+    plan is kept: :func:`save` streams it in openpyxl's write-only mode, so a
+    50,000-row list never becomes 50,000 rows of cell objects. Such a sheet
+    must not be changed after ``table`` (a deferred sheet with cells of its
+    own is a programming error :func:`save` reports).
     """
+    plan = _plan(cols, rows, total)
+    deferred = getattr(ws.parent, _DEFERRED, None)
+    if deferred is not None:
+        deferred[ws.title] = plan
+        return ws
+    _write(ws, plan)
+    return ws
+
+
+@dataclass(slots=True)
+class Plan:
+    """A list sheet's content and layout, measured before it is written."""
+
+    headers: list[str]
+    formats: list[str | None]
+    #: Column numbers (from 1) whose text wraps; empty: no alignment at all.
+    wraps: frozenset[int]
+    rows: list[list[Any]]
+    total: list[Any] | None
+    widths: dict[int, int]
+    #: Row number -> height, for rows with wrapped text on several lines.
+    heights: dict[int, float]
+
+    @property
+    def last_row(self) -> int:
+        """The last row the autofilter covers (the totals row stays outside)."""
+        return len(self.rows) + 1
+
+
+def _plan(
+    cols: Sequence[Col], rows: Iterable[Sequence[Any]], total: Sequence[Any] | None
+) -> Plan:
     headers = [text(c.header) for c in cols]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     formats = [c.number_format for c in cols]
-    wraps = [i for i, c in enumerate(cols, start=1) if c.wrap]
-    # Widths are measured while writing: a second pass over 50,000 cells costs.
+    # Widths are measured while the values are read: a second pass over the
+    # cells of a written sheet would cost as much again.
     widest = [len(h) + 2 for h in headers]  # bold headers run wider
-    row = 1
-    append: Callable[[Sequence[Any]], None] = ws.append
+    # A number's shown width depends on its value and format only, and list
+    # sheets repeat values (one unit price per user): measure each once.
+    measured: dict[tuple[int, Any], int] = {}
+    values_of = []
     for values in rows:
-        values = [text(v) for v in values]
-        append(values)
-        row += 1
-        for i, (value, fmt) in enumerate(zip(values, formats, strict=True)):
-            if isinstance(value, str):
-                n = len(value) if "\n" not in value else shown_width(value, "")
-                if value.startswith(FORMULA_START):
-                    neutralise(ws.cell(row=row, column=i + 1))
-            elif value is None:
+        row: list[Any] = []
+        for i, value in enumerate(values):
+            if value is None:
+                row.append(None)
                 continue
+            if value.__class__ is str:
+                # Printable text has no line break, tab or control character:
+                # only its length can need text()'s care.
+                if not value.isprintable() or len(value) > MAX_CELL:
+                    value = text(value)
+                n = len(value) if "\n" not in value else shown_width(value, "")
             else:
-                n = shown_width(value, fmt or "")
-                if fmt is not None:
-                    ws.cell(row=row, column=i + 1).number_format = fmt
+                value = text(value)
+                try:
+                    n = measured[i, value]
+                except KeyError:
+                    n = measured[i, value] = shown_width(value, formats[i] or "")
+                except TypeError:  # unhashable
+                    n = shown_width(value, formats[i] or "")
             if n > widest[i]:
                 widest[i] = n
-        if wraps:
-            for i in range(1, len(cols) + 1):
-                ws.cell(row=row, column=i).alignment = WRAP if i in wraps else TOP
-    last = get_column_letter(len(cols))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}{row}"
+            row.append(value)
+        if len(row) != len(cols):
+            raise ValueError(f"a row of {len(row)} values for {len(cols)} columns")
+        values_of.append(row)
+    totals = None
     if total is not None:
-        row += 1
-        for i, value in enumerate(total, start=1):
+        totals = [text(v) for v in total]
+        for i, value in enumerate(totals):
             if value is not None:
-                put(ws, row, i, value, number_format=formats[i - 1], font=BOLD)
-                widest[i - 1] = max(
-                    widest[i - 1], shown_width(value, formats[i - 1] or "")
-                )
+                widest[i] = max(widest[i], shown_width(value, formats[i] or ""))
     widths = {}
     for i, (c, n) in enumerate(zip(cols, widest, strict=True), start=1):
         cap = c.max_width or (MAX_WRAP_WIDTH if c.wrap else MAX_WIDTH)
         widths[i] = max(MIN_WIDTH, min(cap, n + 2))
-        ws.column_dimensions[get_column_letter(i)].width = widths[i]
+    wraps = frozenset(i for i, c in enumerate(cols, start=1) if c.wrap)
+    heights: dict[int, float] = {}
     if wraps:
-        fit_rows(ws, {i: widths.get(i, MIN_WIDTH) for i in wraps}, 2, row)
+        wrapped = {i: widths[i] for i in wraps}
+        for r, values in enumerate(values_of + ([totals] if totals else []), 2):
+            height = row_height(values, wrapped)
+            if height is not None:
+                heights[r] = height
+    return Plan(headers, formats, wraps, values_of, totals, widths, heights)
+
+
+def _write(ws: Worksheet, plan: Plan) -> None:
+    """Write a planned list sheet into an ordinary (random-access) worksheet."""
+    ws.append(plan.headers)
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    ncols = len(plan.headers)
+    append: Callable[[Sequence[Any]], None] = ws.append
+    for row, values in enumerate(plan.rows, start=2):
+        append(values)
+        for i, (value, fmt) in enumerate(zip(values, plan.formats, strict=True)):
+            if isinstance(value, str):
+                if value.startswith(FORMULA_START):
+                    neutralise(ws.cell(row=row, column=i + 1))
+            elif value is not None and fmt is not None:
+                ws.cell(row=row, column=i + 1).number_format = fmt
+        if plan.wraps:
+            # Wrapped columns wrap; in a row of several lines the others keep
+            # to its top (in a one-line row, top or bottom look the same).
+            tall = row in plan.heights
+            for i in range(1, ncols + 1):
+                if i in plan.wraps:
+                    ws.cell(row=row, column=i).alignment = WRAP
+                elif tall:
+                    ws.cell(row=row, column=i).alignment = TOP
+    frame(ws, plan)
+    if plan.total is not None:
+        row = plan.last_row + 1
+        for i, value in enumerate(plan.total, start=1):
+            if value is not None:
+                put(ws, row, i, value, number_format=plan.formats[i - 1], font=BOLD)
+    for r, height in plan.heights.items():
+        ws.row_dimensions[r].height = height
+
+
+def frame(ws: Any, plan: Plan) -> None:
+    """Frozen header, filter, widths and print settings of a list sheet."""
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(plan.headers))}{plan.last_row}"
+    for i, width in plan.widths.items():
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.print_title_rows = "1:1"
     printable(ws)
-    return ws
 
 
 def printable(ws: Worksheet) -> None:
     """Print landscape, all columns on the page width."""
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -182,17 +288,28 @@ def fit_rows(ws: Worksheet, widths: Mapping[int, int], first: int, last: int) ->
     The line count is estimated from the text length and the column width.
     """
     for r in range(first, last + 1):
-        lines = 1
-        for col, width in widths.items():
-            value = ws.cell(row=r, column=col).value
-            if isinstance(value, str) and value:
-                per = chars_per_line(width)
-                n = sum(
-                    max(1, math.ceil(len(part) / per)) for part in value.split("\n")
-                )
-                lines = max(lines, n)
-        if lines > 1:
-            ws.row_dimensions[r].height = min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT)
+        values = [ws.cell(row=r, column=col).value for col in widths]
+        height = row_height(values, dict(enumerate(widths.values(), start=1)))
+        if height is not None:
+            ws.row_dimensions[r].height = height
+
+
+def row_height(values: Sequence[Any], widths: Mapping[int, int]) -> float | None:
+    """The height a row needs for its wrapped text, or None for one line.
+
+    ``widths`` maps the wrapped columns (numbered from 1 within ``values``)
+    to their widths.
+    """
+    lines = 1
+    for col, width in widths.items():
+        value = values[col - 1] if col <= len(values) else None
+        if isinstance(value, str) and value:
+            per = chars_per_line(width)
+            n = sum(max(1, math.ceil(len(part) / per)) for part in value.split("\n"))
+            lines = max(lines, n)
+    if lines > 1:
+        return min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT)
+    return None
 
 
 def chars_per_line(width: float) -> int:

@@ -226,6 +226,59 @@ class CollectorRun:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ObjectTable:
+    """The evidence for each affected object of a finding, one row per object.
+
+    Kept as columns and rows (not one mapping per object) so thousands of
+    objects stay small in ``assessment.json``. ``types`` says how to read
+    each column back: ``text``, ``bool``, ``int``, ``float``, ``date`` or
+    ``datetime`` (ISO text in JSON, a date in the workbook).
+    """
+
+    #: ``devices``, ``accounts``, ``backup_jobs`` or ``role_holders``.
+    kind: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...] = ()
+
+    def typed_rows(self) -> list[tuple[Any, ...]]:
+        """Rows with dates as :class:`date`/:class:`datetime` again."""
+        readers = [_READERS.get(t) for t in self.types]
+        return [
+            tuple(
+                v if v is None or r is None else r(v)
+                for v, r in zip(row, readers, strict=True)
+            )
+            for row in self.rows
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "kind": self.kind,
+            "columns": list(self.columns),
+            "types": list(self.types),
+            "rows": [list(r) for r in self.rows],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ObjectTable:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            kind=str(data["kind"]),
+            columns=tuple(data["columns"]),
+            types=tuple(data["types"]),
+            rows=tuple(tuple(r) for r in data.get("rows", ())),
+        )
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "date": lambda v: date.fromisoformat(str(v)),
+    "datetime": lambda v: datetime.fromisoformat(str(v)),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Finding:
     """The outcome of one rule, with enough catalogue text to stand alone."""
 
@@ -259,6 +312,9 @@ class Finding:
     #: How many objects fail when ``affected`` lists something else (seats
     #: counted, subscriptions listed); None means ``len(affected)``.
     count: int | None = None
+    #: The evidence for each affected object (devices, accounts, backup jobs,
+    #: role holders), when the objects were found in the datasets.
+    objects: ObjectTable | None = None
 
     @property
     def affected_count(self) -> int:
@@ -289,6 +345,7 @@ class Finding:
             "reason_params": dict(self.reason_params),
             "score": self.score,
             "population": self.population,
+            **({"objects": self.objects.to_dict()} if self.objects else {}),
         }
 
     @classmethod
@@ -336,6 +393,9 @@ class Finding:
             detail_params=dict(data.get("detail_params") or {}),
             reason_key=data.get("reason_key", ""),
             reason_params=dict(data.get("reason_params") or {}),
+            objects=(
+                ObjectTable.from_dict(data["objects"]) if data.get("objects") else None
+            ),
         )
 
 

@@ -26,6 +26,8 @@ from healthcheck import (
     cost,
     engine,
     evidence,
+    objects,
+    progress,
     publish,
     refdata,
     registry,
@@ -36,7 +38,7 @@ from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
 from healthcheck.errors import HealthcheckError, InputError
 from healthcheck.i18n import check_language, english
-from healthcheck.model import Assessment, CollectorRun, RunStatus, msg
+from healthcheck.model import Assessment, CollectorRun, RunStatus, Status, msg
 from healthcheck.registry import collectors
 
 if TYPE_CHECKING:
@@ -101,8 +103,10 @@ def _collect_into(
     ctx = CollectContext(engagement=engagement, collected_at=_now())
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
+    progress.stage("collecting %s", engagement.root)
     for loaded in collectors():
         got = registry.run(loaded, ctx)
+        _say_collected(loaded.name, got.runs)
         runs += got.runs
         unrecognised += got.unrecognised
     live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
@@ -123,6 +127,38 @@ def _collect_into(
         (staged / PREVIOUS_JSON).parent.mkdir()
         shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
     return dest
+
+
+def _say_collected(name: str, runs: tuple[CollectorRun, ...]) -> None:
+    """One line per dataset a collector gave, with its rows; one if it had no input."""
+    ok = [r for r in runs if r.status is RunStatus.OK and r.dataset is not None]
+    if not ok:
+        why = {r.reason for r in runs if r.status is not RunStatus.OK}
+        progress.stage(
+            "  %s: nothing collected%s",
+            name,
+            f" ({why.pop()})" if len(why) == 1 else "",
+        )
+        return
+    for r in ok:
+        assert r.dataset is not None
+        rows = len(r.dataset.frame)
+        progress.stage(
+            "  %s: %s, %d row%s", name, r.dataset_name, rows, "" if rows == 1 else "s"
+        )
+        # -v: where each dataset came from, and what was set aside.
+        for src in r.dataset.sources:
+            log.info(
+                "%s from %s (%s): %d rows read, %d rejected",
+                r.dataset_name,
+                Path(src.path).name,
+                src.format,
+                src.rows_read,
+                src.rows_rejected,
+            )
+    for r in runs:
+        if r.status is not RunStatus.OK:
+            log.info("%s: %s %s: %s", name, r.dataset_name, r.status.value, r.reason)
 
 
 def _brand_name(key: str, rel: str) -> str:
@@ -229,7 +265,26 @@ def assess(
     a rebuilt report judges against the same data as the first.
     """
     with refdata.pinned(ev.tables):
-        return _assess(ev, generated_at=generated_at)
+        progress.stage("scoring")
+        done = _assess(ev, generated_at=generated_at)
+    for f in done.findings:
+        log.info(
+            "%s %s%s%s",
+            f.rule_id,
+            f.status.value,
+            "" if f.score is None else f", score {f.score:.2f}",
+            f", {f.affected_count} affected" if f.affected_count else "",
+        )
+    counts = {st: sum(f.status is st for f in done.findings) for st in Status}
+    progress.stage(
+        "  %d rules: %d passed, %d failed, %d accepted, %d not assessed",
+        len(done.findings),
+        counts[Status.PASS],
+        counts[Status.FAIL],
+        counts[Status.ACCEPTED],
+        counts[Status.NOT_ASSESSED],
+    )
+    return done
 
 
 def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessment:
@@ -251,6 +306,7 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
         collected_at=_collected_times(ev),
     )
+    findings = objects.attach(findings, ev.frames, activity_source=_activity_source(ev))
     layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
         ev.frames,
@@ -282,6 +338,20 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
     )
 
 
+def _activity_source(ev: evidence.Evidence) -> str:
+    """The file(s) the users' last activity came from.
+
+    Activity reports are joined onto the user list after it, so with several
+    sources the later ones hold the dates; with one, that one does.
+    """
+    names = [
+        Path(str(s.get("path", ""))).name
+        for s in ev.sources
+        if s.get("dataset") == "users" and s.get("path")
+    ]
+    return ", ".join(dict.fromkeys(names[1:] or names))
+
+
 def _collected_times(ev: evidence.Evidence) -> dict[str, datetime]:
     """When each dataset was collected, from the evidence manifest."""
     out = {}
@@ -300,8 +370,11 @@ def render_all(
 
     lang = options.lang if options else "en"
     comparison = options.comparison if options else None
+    progress.stage("writing %s", ASSESSMENT_JSON)
     jsonout.write(assessment, stage / ASSESSMENT_JSON)
+    progress.stage("writing %s", WORKBOOK)
     xlsx.write(assessment, stage / WORKBOOK, lang=lang, comparison=comparison)
+    progress.stage("writing %s", PDF)
     pdf.write(assessment, stage / PDF, options)
     return [ASSESSMENT_JSON, WORKBOOK, PDF]
 

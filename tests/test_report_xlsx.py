@@ -17,7 +17,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck import compare
-from healthcheck.model import Acceptance, Assessment, Severity, Status
+from healthcheck.model import Acceptance, Assessment, ObjectTable, Severity, Status
 from healthcheck.report import jsonout, xlsx
 from tests.conftest import locale_keys
 
@@ -121,9 +121,20 @@ def test_findings_sorted_typed_and_linked(sample: Assessment, book) -> None:
         assert r[count_col].data_type == "n"
         if f.status in (Status.FAIL, Status.ACCEPTED) and f.affected:
             target = book[_linked(r[link_col])]
-            assert _header(target) == ["Affected object"]
+            # Objects found in the datasets carry their evidence columns
+            # (tests/test_objects.py); the first column is still the name.
+            first = f.objects.columns[0] if f.objects else None
+            assert (
+                _header(target)[0]
+                == {
+                    None: "Affected object",
+                    "name": "Device",
+                    "upn": "User principal name",
+                    "job": "Backup job",
+                }[first]
+            )
             objects = [row[0] for row in target.iter_rows(min_row=2, values_only=True)]
-            assert objects == list(f.affected)
+            assert list(dict.fromkeys(objects)) == list(f.affected)
         else:
             assert r[link_col].value is None and r[link_col].hyperlink is None
         if f.acceptance:
@@ -325,6 +336,16 @@ def _hostile(sample: Assessment) -> Assessment:
     for f in sample.findings:
         if f.status is Status.FAIL and f.affected:
             f = dataclasses.replace(f, affected=(*f.affected, *HOSTILE))
+            if f.objects is not None:
+                # The evidence columns are written with the same care.
+                blank = (None,) * (len(f.objects.columns) - 1)
+                f = dataclasses.replace(
+                    f,
+                    objects=dataclasses.replace(
+                        f.objects,
+                        rows=(*f.objects.rows, *((h, *blank) for h in HOSTILE)),
+                    ),
+                )
         if f.rule_id == "REV-09":
             f = dataclasses.replace(
                 f,
@@ -393,7 +414,8 @@ def test_control_characters_and_huge_cells_do_not_break_the_workbook(
     a = dataclasses.replace(
         sample,
         findings=tuple(
-            dataclasses.replace(g, affected=bad) if g is f else g
+            # Names alone: the evidence columns were found for other names.
+            dataclasses.replace(g, affected=bad, objects=None) if g is f else g
             for g in sample.findings
         ),
     )
@@ -499,10 +521,20 @@ def test_fifty_thousand_affected_objects(sample: Assessment, tmp_path: Path) -> 
         if f.status is Status.FAIL and f.severity is Severity.CRITICAL and f.affected
     )
     objects = tuple(f"user{i:05d}@big.example" for i in range(50_000))
+    # Each with its evidence columns, as a run attaches them.
+    table = ObjectTable(
+        kind="accounts",
+        columns=("upn", "display_name", "enabled", "last_activity", "created"),
+        types=("text", "text", "bool", "date", "datetime"),
+        rows=tuple(
+            (u, f"User {n}", True, "2026-07-15", "2021-08-25T16:33:24")
+            for n, u in enumerate(objects)
+        ),
+    )
     a = dataclasses.replace(
         sample,
         findings=tuple(
-            dataclasses.replace(g, affected=objects) if g is f else g
+            dataclasses.replace(g, affected=objects, objects=table) if g is f else g
             for g in sample.findings
         ),
     )
@@ -514,7 +546,15 @@ def test_fifty_thousand_affected_objects(sample: Assessment, tmp_path: Path) -> 
     ws = wb[sheet]
     assert ws.max_row == 50_001
     last = list(ws.iter_rows(min_row=50_001, values_only=True))
-    assert last == [("user49999@big.example",)]
+    assert last == [
+        (
+            "user49999@big.example",
+            "User 49999",
+            True,
+            datetime(2026, 7, 15),
+            datetime(2021, 8, 25, 16, 33, 24),
+        )
+    ]
     wb.close()
 
 

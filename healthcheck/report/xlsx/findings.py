@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from healthcheck.model import Finding, Status
+from healthcheck.model import Finding, ObjectTable, Status
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import Col, link_to, table
 from healthcheck.report.xlsx.styles import INTEGER
@@ -40,13 +40,38 @@ class FindingsSheets(WriterBase):
                     title=self.title(f),
                 )
             )
-            table(
-                ws,
-                [Col(self.w("affected.object", "Affected object"))],
-                ((obj,) for obj in f.affected),
-            )
+            if f.objects is not None and f.objects.columns:
+                self.object_table(ws, f.objects)
+            else:
+                table(
+                    ws,
+                    [Col(self.w("affected.object", "Affected object"))],
+                    ((obj,) for obj in f.affected),
+                )
             out[f.rule_id] = ws.title
         return out
+
+    def object_table(self, ws: Worksheet, objects: ObjectTable) -> None:
+        """The affected objects with their evidence: typed columns, dates as dates."""
+        formats = {"date": self.date, "datetime": self.datetime, "int": INTEGER}
+        cols = [
+            Col(
+                self.object_header(name, kind),
+                formats.get(kind),
+                max_width=40 if kind == "text" else None,
+            )
+            for name, kind in zip(objects.columns, objects.types, strict=True)
+        ]
+        table(ws, cols, objects.typed_rows())
+
+    def object_header(self, column: str, kind: str) -> str:
+        """A column's header; a time says its time zone (times are UTC)."""
+        label = self.w(f"objects.{column}", column.replace("_", " ").capitalize())
+        return f"{label} ({self.zone_label()})" if kind == "datetime" else label
+
+    def zone_label(self) -> str:
+        """The time zone the workbook's times are shown in."""
+        return "UTC"
 
     def fill_findings(self, ws: Worksheet, links: Mapping[str, str]) -> None:
         """One row per finding, with a link to its affected-object sheet."""

@@ -304,6 +304,14 @@ def permissions(engagement: Path | None) -> None:
                 click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
+        if config is not None and config.section("graph") is None:
+            # The URL above then has <tenant_id> placeholders: say why.
+            click.echo(
+                f"note: {engagement}/client.yaml has no graph: section yet; "
+                "uncomment the one 'healthcheck init' wrote and fill in "
+                "tenant_id and client_id to get this client's consent URL",
+                err=True,
+            )
 
 
 @main.group()

@@ -121,14 +121,32 @@ rules:
 # report:
 #   language: en                          # en or fi (--language overrides)
 #   previous: ../2026-Q3/report         # last quarter: its assessment.json or folder
+
+# Read the tenant live through Microsoft Graph instead of (or as well as) the
+# files in exports/. `healthcheck permissions .` prints the permissions the
+# app needs and the admin-consent URL once tenant_id and client_id are set.
+# The secret itself never goes here: only the NAME of the environment
+# variable that holds it.
+# graph:
+#   tenant_id: contoso.onmicrosoft.com    # or the tenant's GUID
+#   client_id: 11111111-2222-3333-4444-555555555555   # the app registration
+#   auth: app                             # app (default) or device_code
+#   client_secret_env: HEALTHCHECK_GRAPH_SECRET
+#   # instead of a secret: certificate_path, certificate_thumbprint and
+#   # optionally certificate_password_env
 """
+
+#: Files ``init`` puts in ``exports/`` for the consultant, not exports: the
+#: exports collector passes over them without a word.
+EXPORTS_HELP_FILES = ("README.md",)
 
 EXPORTS_README = """\
 # Exports
 
 Drop the files the client's admins download here, under any name: they are
-recognised by their header row. What each file gives is in the README's
-"An engagement folder" section. The usual set:
+recognised by their header row (this README itself is passed over). What
+each file gives is in the healthcheck README's "An engagement folder"
+section. The usual set:
 
 - Microsoft 365 admin center: Users > Active users > Export users
 - Microsoft 365 admin center: Reports > Usage > Active users, detail export
@@ -282,7 +300,9 @@ def create_engagement(
             encoding="utf-8",
         )
         (stage / "exports").mkdir()
-        (stage / "exports" / "README.md").write_text(EXPORTS_README, encoding="utf-8")
+        (stage / "exports" / EXPORTS_HELP_FILES[0]).write_text(
+            EXPORTS_README, encoding="utf-8"
+        )
         write_interview(stage / "interview.xlsx", load_questions(), language=language)
         if dest.exists():
             dest.rmdir()

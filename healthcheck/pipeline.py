@@ -54,6 +54,8 @@ EVIDENCE_DIR = "evidence"
 #: assessment, so ``report`` rebuilds the same PDF offline.
 BRANDING_DIR = "branding"
 PREVIOUS_JSON = "previous/assessment.json"
+#: The interview collector's dataset.
+INTERVIEW = "interview_answers"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,6 +113,7 @@ def _collect_into(
         unrecognised += got.unrecognised
     live = {c.name for c in collectors() if getattr(c.collector, "live", False)}
     runs = _first_ok_wins(runs, prefer=live)
+    _something_to_assess(engagement, runs)
     staged = evidence.write(
         dest,
         config=engagement.config,
@@ -127,6 +130,45 @@ def _collect_into(
         (staged / PREVIOUS_JSON).parent.mkdir()
         shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
     return dest
+
+
+def _answered(runs: list[CollectorRun]) -> bool:
+    """Whether the interview has at least one answer."""
+    for r in runs:
+        if r.dataset_name == INTERVIEW and r.status is RunStatus.OK and r.dataset:
+            answers = r.dataset.frame.get("answer")
+            if answers is not None and answers.fillna("").astype(str).str.strip().any():
+                return True
+    return False
+
+
+def _something_to_assess(engagement: Engagement, runs: list[CollectorRun]) -> None:
+    """Stop a run with nothing to assess with one line saying what to add.
+
+    A fresh ``init`` folder has empty ``exports/``, no ``graph:`` section and
+    an unanswered interview: scoring it would be a report of "not assessed".
+    Data without the interview is worth a report, with one line of warning.
+    """
+    data = {
+        r.dataset_name
+        for r in runs
+        if r.status is RunStatus.OK and r.dataset_name != INTERVIEW
+    }
+    answered = _answered(runs)
+    root = engagement.root
+    interview = engagement.interview_path
+    if not data and not answered:
+        raise InputError(
+            "nothing to assess yet: add the admins' exports to "
+            f"{engagement.exports_dir}/ (or a graph: section to "
+            f"{root / 'client.yaml'}) and answer the interview in {interview}",
+            hint="exports/README.md lists the usual files",
+        )
+    if not answered:
+        log.warning(
+            "%s has no answers yet: the process and expert rules are not assessed",
+            interview,
+        )
 
 
 def _say_collected(name: str, runs: tuple[CollectorRun, ...]) -> None:

@@ -39,6 +39,7 @@ from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, CollectContext
 from healthcheck.errors import InputError
 from healthcheck.i18n import english
+from healthcheck.init import EXPORTS_HELP_FILES
 from healthcheck.model import (
     CollectorRun,
     Message,
@@ -297,6 +298,10 @@ class ExportsCollector:
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
+            if path.parent == ctx.engagement.exports_dir and (
+                path.name in EXPORTS_HELP_FILES
+            ):
+                continue  # init's own note to the consultant, not an export
             shown = str(path)
             if path.suffix.lower() not in reader.SUFFIXES:
                 self.unrecognised.append(
@@ -491,8 +496,8 @@ class ExportsCollector:
             raise InputError(
                 f"no file in exports/ could be used ({listed})",
                 file=ctx.engagement.exports_dir,
-                hint="see README, 'Files in exports/', or map the columns under "
-                f"column_mappings in {CONFIG_NAME}",
+                hint="see the README's 'An engagement folder', or map the columns "
+                f"under column_mappings in {CONFIG_NAME}",
             )
         runs = []
         for name in PROVIDES:

@@ -473,7 +473,8 @@ _ROUTINE_TEXTS = (
 )
 
 
-def _routine(run: Mapping[str, Any]) -> bool:
+def routine(run: Mapping[str, Any]) -> bool:
+    """Whether a collector run says nothing is wrong (see above)."""
     key = run.get("reason_key")
     if key:
         return key in _ROUTINE_KEYS
@@ -533,7 +534,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             "reason": t.reason(r),
         }
         for r in a.collector_runs
-        if r.get("status") != "ok" and not _routine(r)
+        if r.get("status") != "ok" and not routine(r)
     ]
     title = t.t(
         "report.meta.title",

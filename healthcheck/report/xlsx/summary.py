@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck.compare import whole
+from healthcheck.report.context import routine
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import (
     Col,
@@ -177,7 +178,7 @@ class SummarySheet(WriterBase):
             ],
             [
                 (r.get("dataset"), self.run_status(r), r.get("collector"))
-                for r in a.collector_runs
+                for r in applying_runs(a.collector_runs)
             ],
         )
         self.changes(ws, row + 1)
@@ -365,3 +366,13 @@ def _delta(before: Any, now: Any) -> int | None:
     if before is None or now is None:
         return None
     return whole(round_half_up(float(now) - float(before)))
+
+
+def applying_runs(runs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The runs of collectors that apply to this engagement.
+
+    A collector with no input here (Graph on an exports-only engagement) and
+    one whose dataset another delivered say nothing: they are left out. The
+    rules that needed a dataset nobody delivered say so in Findings.
+    """
+    return [r for r in runs if r.get("status") == "ok" or not routine(r)]

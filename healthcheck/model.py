@@ -816,6 +816,8 @@ class Assessment:
     actions: tuple[Action, ...] = ()
     #: The reference tables the run used: name, table_date, source, sha256.
     reference_data: tuple[Mapping[str, Any], ...] = ()
+    #: IANA zone the reports show times in (times are stored as UTC).
+    timezone: str = "UTC"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -827,6 +829,7 @@ class Assessment:
             "period": self.period,
             "as_of": self.as_of.isoformat(),
             "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "timezone": self.timezone,
             "overall": self.overall.to_dict(),
             "layers": [s.to_dict() for s in self.layers],
             "findings": [f.to_dict() for f in self.findings],
@@ -858,6 +861,7 @@ class Assessment:
             rejected=tuple(data.get("rejected_rows", ())),
             actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
             reference_data=tuple(data.get("reference_data", ())),
+            timezone=str(data.get("timezone") or "UTC"),
         )
 
 

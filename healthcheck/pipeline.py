@@ -377,6 +377,7 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
             {k: v for k, v in t.to_dict().items() if k != "origin"}
             for t in refdata.in_use()
         ),
+        timezone=cfg.timezone,
     )
 
 

@@ -191,8 +191,8 @@ def test_client_yaml_has_a_commented_graph_section(
     # Uncommented, it is a valid graph section.
     import yaml
 
-    block = text[text.index("# graph:") :]
-    lines = [n[2:] for n in block.splitlines() if n.startswith("# ")]
+    block = text[text.index("# graph:") :].split("\n\n")[0]
+    lines = [n[2:] for n in block.splitlines()]
     section = yaml.safe_load("\n".join(lines))["graph"]
     assert {"tenant_id", "client_id", "auth", "client_secret_env"} <= set(section)
     got = runner.invoke(main, ["permissions", str(dest)])

@@ -11,13 +11,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from healthcheck import objects
+from healthcheck import objects, zones
 from healthcheck.model import Finding, Layer, ObjectTable, Severity, Status
 
 
 @pytest.fixture(scope="module")
 def book(sample_run: Path) -> openpyxl.Workbook:
     return openpyxl.load_workbook(sample_run / "findings.xlsx")
+
+
+@pytest.fixture(scope="module")
+def zone(sample_run: Path) -> str:
+    """The zone the sample's times are shown in (client.yaml's, or this machine's)."""
+    return json.loads((sample_run / "assessment.json").read_text())["timezone"]
 
 
 def _sheet(book: openpyxl.Workbook, rule: str) -> Any:
@@ -30,21 +36,22 @@ def _rows(ws: Any) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in cells[1:]]
 
 
-def test_devices_sheet_names_user_os_and_check_in_as_dates(book) -> None:
+def test_devices_sheet_names_user_os_and_check_in_as_dates(book, zone) -> None:
     rows = _rows(_sheet(book, "FND-01"))
     assert len(rows) == 7
     first = rows[0]
     assert first["Device"].value == "AUR-AN-008"
     assert first["Primary user"].value == "sami.leppanen@aurora-logistics.example"
     assert first["OS"].value == "Android" and first["OS version"].value == "14"
-    check_in = first["Last check-in (UTC)"]
-    assert check_in.is_date and check_in.value == datetime(2026, 9, 13, 7, 12, 19)
+    check_in = first[f"Last check-in ({zone})"]
+    utc = datetime(2026, 9, 13, 7, 12, 19)
+    assert check_in.is_date and check_in.value == zones.local_naive(utc, zone)
     assert check_in.number_format == "d mmm yyyy hh:mm"
     assert first["Compliance"].value == "noncompliant"
     assert first["Encrypted"].data_type == "b"
 
 
-def test_accounts_sheet_has_licences_last_activity_and_its_source(book) -> None:
+def test_accounts_sheet_has_licences_last_activity_and_its_source(book, zone) -> None:
     rows = _rows(_sheet(book, "REV-02"))
     anne = next(
         r for r in rows if r["User principal name"].value.startswith("anne.miettinen")
@@ -56,16 +63,18 @@ def test_accounts_sheet_has_licences_last_activity_and_its_source(book) -> None:
     assert last.is_date and last.value.date() == date(2026, 7, 15)
     assert last.number_format == "d mmm yyyy"
     assert anne["Activity from"].value == "usage_active_users_detail.csv"
-    assert anne["Created (UTC)"].is_date
+    assert anne[f"Created ({zone})"].is_date
 
 
-def test_backup_and_role_sheets(book) -> None:
+def test_backup_and_role_sheets(book, zone) -> None:
     (job,) = _rows(_sheet(book, "FND-04"))
     assert job["Backup job"].value == "Nightly SRV-ERP01"
     assert job["Protected system"].value == "SRV-ERP01"
     assert job["Last result"].value == "failed"
-    assert job["Last run (UTC)"].value == datetime(2026, 11, 20, 2, 30)
-    assert job["Last success (UTC)"].value == datetime(2026, 11, 14, 2, 30)
+    last_run = zones.local_naive(datetime(2026, 11, 20, 2, 30), zone)
+    assert job[f"Last run ({zone})"].value == last_run
+    last_success = zones.local_naive(datetime(2026, 11, 14, 2, 30), zone)
+    assert job[f"Last success ({zone})"].value == last_success
     holders = _rows(_sheet(book, "REV-04"))
     # Every role a holder has is a row: the admin sees what the account can do.
     assert sorted(

@@ -210,7 +210,7 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
     as_of = cells["Assessment date"]
     assert as_of.is_date and as_of.value.date() == sample.as_of
     assert as_of.number_format == "d mmm yyyy"
-    generated = cells["Generated (UTC)"]
+    generated = cells[f"Generated ({sample.timezone})"]
     assert generated.is_date and isinstance(generated.value, datetime)
     assert cells["Overall score"].value == pytest.approx(sample.overall.score)
     assert cells["Overall score"].data_type == "n"

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from healthcheck import zones
 from healthcheck.compare import Comparison, FindingChange, whole
 from healthcheck.config import Branding
 from healthcheck.i18n import Translator
@@ -351,6 +353,9 @@ class _View:
             "lines": lines,
             "actions": actions,
             "not_assessed": t.waste_not_assessed(w),
+            # Some categories could not be priced for want of data: the total
+            # is a floor, and the card says so and what is missing.
+            "partial": bool(w.assessed and t.waste_not_assessed(w)),
             "unpriced": [clip(s) for s in w.unpriced_skus],
             "has_client": any(i.price_origin == "client" for i in w.items),
             "has_list": any(i.price_origin == "list" for i in w.items),
@@ -452,7 +457,9 @@ class _View:
                     "file": clip(Path(str(s.get("path", ""))).name),
                     "format": s.get("format", ""),
                     "dataset": s.get("dataset", ""),
-                    "collected": self.t.datetime(when) if when else "–",
+                    "collected": self.t.datetime(when, self.a.timezone)
+                    if when
+                    else "–",
                     "rows": self.t.integer(read),
                     "rejected": self.t.integer(rejected),
                     "coverage": self.t.percent(read / (read + rejected))
@@ -479,6 +486,21 @@ def routine(run: Mapping[str, Any]) -> bool:
     if key:
         return key in _ROUTINE_KEYS
     return str(run.get("reason") or "").startswith(_ROUTINE_TEXTS)
+
+
+def _as_of_note(t: Translator, a: Assessment, opts: ReportOptions) -> str:
+    """How the assessment date and the collection time relate, in one sentence.
+
+    Ages and deadlines are measured from the assessment date; when evidence
+    was collected on another day, the reader is told by how many days.
+    """
+    if not opts.collected:
+        return ""
+    first = datetime.fromisoformat(min(opts.collected.values()))
+    day = zones.local(first, a.timezone).date()
+    days = (day - a.as_of).days
+    key = "as_of_before" if days > 0 else "as_of_after" if days else "as_of_same"
+    return t.t(f"report.appendix.{key}", as_of=t.date(a.as_of), count=abs(days))
 
 
 def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
@@ -547,7 +569,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         "client": client,
         "period": a.period,
         "as_of": t.date(a.as_of),
-        "generated_at": t.datetime(a.generated_at),
+        "generated_at": t.datetime(a.generated_at, a.timezone),
         "tool_version": a.tool_version,
         "catalog_version": a.catalog_version,
         "meta": {
@@ -618,9 +640,10 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             for r in a.reference_data
             if r.get("table_date")
         ),
-        "collected_at": t.datetime(min(opts.collected.values()))
+        "collected_at": t.datetime(min(opts.collected.values()), a.timezone)
         if opts.collected
         else "",
+        "as_of_note": _as_of_note(t, a, opts),
         "grade_text": ", ".join(
             t.t("report.appendix.grade_band", grade=g, floor=f)
             for g, f in GRADES

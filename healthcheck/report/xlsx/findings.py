@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from healthcheck import zones
 from healthcheck.model import Finding, ObjectTable, Status
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import Col, link_to, table
@@ -41,7 +42,7 @@ class FindingsSheets(WriterBase):
                 )
             )
             if f.objects is not None and f.objects.columns:
-                self.object_table(ws, f.objects)
+                self.object_table(ws, f.objects, f.affected)
             else:
                 table(
                     ws,
@@ -51,8 +52,15 @@ class FindingsSheets(WriterBase):
             out[f.rule_id] = ws.title
         return out
 
-    def object_table(self, ws: Worksheet, objects: ObjectTable) -> None:
-        """The affected objects with their evidence: typed columns, dates as dates."""
+    def object_table(
+        self, ws: Worksheet, objects: ObjectTable, affected: tuple[str, ...] = ()
+    ) -> None:
+        """The affected objects with their evidence: typed columns, dates as dates.
+
+        The first column names the object. A name of ``affected`` the table
+        lacks (an edited assessment) still gets a row of its own: the list
+        never shows fewer objects than the finding counts.
+        """
         formats = {"date": self.date, "datetime": self.datetime, "int": INTEGER}
         cols = [
             Col(
@@ -62,7 +70,22 @@ class FindingsSheets(WriterBase):
             )
             for name, kind in zip(objects.columns, objects.types, strict=True)
         ]
-        table(ws, cols, objects.typed_rows())
+        rows = objects.typed_rows()
+        named = {str(r[0]).casefold() for r in rows if r and r[0] is not None}
+        blank = (None,) * (len(objects.columns) - 1)
+        rows += [(a, *blank) for a in affected if str(a).casefold() not in named]
+        times = [n for n, k in enumerate(objects.types) if k == "datetime"]
+        if times:
+            # Stored as UTC; shown in the engagement's zone, as the header says.
+            zone = self.a.timezone
+            rows = [
+                tuple(
+                    zones.local_naive(v, zone) if n in times and v is not None else v
+                    for n, v in enumerate(row)
+                )
+                for row in rows
+            ]
+        table(ws, cols, rows)
 
     def object_header(self, column: str, kind: str) -> str:
         """A column's header; a time says its time zone (times are UTC)."""
@@ -71,7 +94,7 @@ class FindingsSheets(WriterBase):
 
     def zone_label(self) -> str:
         """The time zone the workbook's times are shown in."""
-        return "UTC"
+        return self.a.timezone
 
     def fill_findings(self, ws: Worksheet, links: Mapping[str, str]) -> None:
         """One row per finding, with a link to its affected-object sheet."""

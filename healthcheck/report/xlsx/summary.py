@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from healthcheck import zones
 from healthcheck.compare import whole
 from healthcheck.report.context import routine
 from healthcheck.report.xlsx.base import WriterBase
@@ -45,15 +45,18 @@ class SummarySheet(WriterBase):
         a, w = self.a, self.w
         na = w("status.not_assessed", "not assessed")
         put(ws, 1, 1, w("summary.title", "IT health check"), font=TITLE_FONT)
-        generated = a.generated_at
-        if generated.tzinfo is not None:
-            generated = generated.astimezone(UTC).replace(tzinfo=None)
+        # Shown in the engagement's zone, which the label names.
+        generated = zones.local_naive(a.generated_at, a.timezone)
         overall = a.overall
         pairs: list[tuple[str, Any, str | None]] = [
             (w("summary.client", "Client"), a.client_name, None),
             (w("summary.period", "Period"), a.period, None),
             (w("summary.as_of", "Assessment date"), a.as_of, self.date),
-            (w("summary.generated", "Generated"), generated, self.datetime),
+            (
+                w("summary.generated_in", "Generated ({zone})", zone=a.timezone),
+                generated,
+                self.datetime,
+            ),
             (w("summary.tool_version", "Tool version"), a.tool_version, None),
             (
                 w("summary.catalog_version", "Rule catalogue version"),

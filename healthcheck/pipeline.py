@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -371,7 +371,7 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         actions=actions.rank(findings, layers, overall),
         waste=waste,
         collector_runs=tuple(ev.runs),
-        sources=tuple(ev.sources),
+        sources=tuple(_titled(s) for s in ev.sources),
         rejected=tuple(ev.rejected),
         reference_data=tuple(
             {k: v for k, v in t.to_dict().items() if k != "origin"}
@@ -379,6 +379,15 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         ),
         timezone=cfg.timezone,
     )
+
+
+def _titled(source: Mapping[str, object]) -> dict[str, object]:
+    """A source entry with its dataset's title, for reports that name it in words."""
+    from healthcheck.datasets import SCHEMAS
+
+    name = str(source.get("dataset", ""))
+    known = SCHEMAS.get(name)
+    return dict(source, dataset_title=known.title) if known else dict(source)
 
 
 def _activity_source(ev: evidence.Evidence) -> str:

@@ -275,7 +275,7 @@ def test_finnish_labels_and_formats(sample: Assessment, book_fi) -> None:
     names = book_fi.sheetnames
     assert names[:4] == ["Yhteenveto", "Toimenpiteet", "Havainnot", "Lisenssihukka"]
     assert names[-2:] == ["Lähteet", "Hylätyt rivit"]
-    assert any(n.startswith("Passiivinen ") for n in names)
+    assert any(n.startswith("Käyttämätön ") for n in names)
     findings = book_fi["Havainnot"]
     assert _header(findings)[:4] == ["Sääntö", "Taso", "Vakavuus", "Tila"]
     first = _body(findings)[0]
@@ -448,9 +448,9 @@ def test_control_characters_and_huge_cells_do_not_break_the_workbook(
             "FND-04 Every backup job\u2026 (2)",
         ),
         (
-            "Passiivinen O365_BUSINESS_ESSENTIALS",
+            "Käyttämätön O365_BUSINESS_ESSENTIALS",
             [],
-            "Passiivinen O365_BUSINESS_ESSE\u2026",
+            "Käyttämätön O365_BUSINESS_ESSE\u2026",
         ),
     ],
 )

@@ -130,6 +130,11 @@ class _View:
         n = whole(value)
         return ("+" if n > 0 else "") + self.t.integer(n)
 
+    def dataset_title(self, name: str, english: object = None) -> str:
+        """A dataset in words ("managed devices"), never its id."""
+        default = str(english).lower() if english else name.replace("_", " ")
+        return self.t.t(f"datasets.{name}.title", default)
+
     def layer_label(self, layer_id: str, default: str) -> str:
         return self.t.t(f"report.layer.{layer_id}", default)
 
@@ -308,7 +313,7 @@ class _View:
                     "price_label": ", ".join(x for x in (origin, term) if x),
                     "monthly": self.money(i.monthly_cost),
                     "annual": self.money(i.annual_cost),
-                    "confidence": t.t(f"report.level.{i.confidence}", i.confidence)
+                    "confidence": t.t(f"report.confidence.{i.confidence}", i.confidence)
                     if i.confidence
                     else "–",
                 }
@@ -455,8 +460,12 @@ class _View:
             out.append(
                 {
                     "file": clip(Path(str(s.get("path", ""))).name),
+                    # The format id stays in the workbook's Sources sheet:
+                    # the PDF names what the file gave, in words.
                     "format": s.get("format", ""),
-                    "dataset": s.get("dataset", ""),
+                    "dataset": self.dataset_title(
+                        str(s.get("dataset", "")), s.get("dataset_title")
+                    ),
                     "collected": self.t.datetime(when, self.a.timezone)
                     if when
                     else "–",

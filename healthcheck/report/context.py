@@ -560,7 +560,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     runs_missing = [
         {
             "collector": r.get("collector", ""),
-            "dataset": r.get("dataset", ""),
+            "dataset": v.dataset_title(str(r.get("dataset", ""))),
             "status": t.t(f"report.run.{r.get('status', '')}", r.get("status", "")),
             "reason": t.reason(r),
         }

@@ -157,7 +157,10 @@ def _something_to_assess(engagement: Engagement, runs: list[CollectorRun]) -> No
     answered = _answered(runs)
     root = engagement.root
     interview = engagement.interview_path
-    if not data and not answered:
+    # A collector that failed (Graph sign-in refused) is worth a report that
+    # says so; only an engagement with nothing in it at all is stopped.
+    failed = any(r.status is RunStatus.FAILED for r in runs)
+    if not data and not answered and not failed:
         raise InputError(
             "nothing to assess yet: add the admins' exports to "
             f"{engagement.exports_dir}/ (or a graph: section to "

@@ -180,7 +180,11 @@ class SummarySheet(WriterBase):
                 Col(w("summary.collector", "Collector")),
             ],
             [
-                (r.get("dataset"), self.run_status(r), r.get("collector"))
+                (
+                    self.dataset_title(r.get("dataset")),
+                    self.run_status(r),
+                    r.get("collector"),
+                )
                 for r in applying_runs(a.collector_runs)
             ],
         )
@@ -211,6 +215,18 @@ class SummarySheet(WriterBase):
             put(ws, row, 2, value, number_format=fmt).alignment = LEFT
             row += 1
         return row
+
+    def dataset_title(self, name: Any) -> str:
+        """A dataset in words in this language ("managed devices"), not its id."""
+        titles = {
+            str(src.get("dataset")): str(src["dataset_title"]).lower()
+            for src in self.a.sources
+            if src.get("dataset_title")
+        }
+        name = str(name or "")
+        return self.t.t(
+            f"datasets.{name}.title", titles.get(name) or name.replace("_", " ")
+        )
 
     def run_status(self, run: Mapping[str, Any]) -> str:
         """A collector run's status, with its reason when it has one."""

@@ -227,12 +227,15 @@ class CollectorRun:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ObjectTable:
-    """The evidence for each affected object of a finding, one row per object.
+    """The evidence for objects of one kind, one row per object.
 
-    Kept as columns and rows (not one mapping per object) so thousands of
-    objects stay small in ``assessment.json``. ``types`` says how to read
-    each column back: ``text``, ``bool``, ``int``, ``float``, ``date`` or
-    ``datetime`` (ISO text in JSON, a date in the workbook).
+    The assessment keeps one table per kind, holding every object any
+    finding lists once (a device failing four rules is one row), as columns
+    and rows rather than one mapping per object, so tens of thousands of
+    objects stay small in ``assessment.json``. The first column names the
+    object (what ``Finding.affected`` lists). ``types`` says how to read each
+    column back: ``text``, ``bool``, ``int``, ``float``, ``date`` or
+    ``datetime`` (ISO text in UTC in JSON, a date in the workbook).
     """
 
     #: ``devices``, ``accounts``, ``backup_jobs`` or ``role_holders``.
@@ -312,9 +315,10 @@ class Finding:
     #: How many objects fail when ``affected`` lists something else (seats
     #: counted, subscriptions listed); None means ``len(affected)``.
     count: int | None = None
-    #: The evidence for each affected object (devices, accounts, backup jobs,
-    #: role holders), when the objects were found in the datasets.
-    objects: ObjectTable | None = None
+    #: The kind of its affected objects (``devices``, ``accounts``,
+    #: ``backup_jobs``, ``role_holders``): their evidence is in the
+    #: assessment's table of that kind. Empty when none was found.
+    object_kind: str = ""
 
     @property
     def affected_count(self) -> int:
@@ -345,7 +349,7 @@ class Finding:
             "reason_params": dict(self.reason_params),
             "score": self.score,
             "population": self.population,
-            **({"objects": self.objects.to_dict()} if self.objects else {}),
+            **({"object_kind": self.object_kind} if self.object_kind else {}),
         }
 
     @classmethod
@@ -393,9 +397,7 @@ class Finding:
             detail_params=dict(data.get("detail_params") or {}),
             reason_key=data.get("reason_key", ""),
             reason_params=dict(data.get("reason_params") or {}),
-            objects=(
-                ObjectTable.from_dict(data["objects"]) if data.get("objects") else None
-            ),
+            object_kind=str(data.get("object_kind") or ""),
         )
 
 
@@ -818,6 +820,21 @@ class Assessment:
     reference_data: tuple[Mapping[str, Any], ...] = ()
     #: IANA zone the reports show times in (times are stored as UTC).
     timezone: str = "UTC"
+    #: The affected objects' evidence, one table per kind (see ObjectTable).
+    objects: Mapping[str, ObjectTable] = field(default_factory=dict)
+
+    def objects_of(self, finding: Finding) -> ObjectTable | None:
+        """The evidence rows of ``finding``'s affected objects, in its order."""
+        table = self.objects.get(finding.object_kind) if finding.object_kind else None
+        if table is None:
+            return None
+        by_key: dict[str, list[tuple[Any, ...]]] = {}
+        for row in table.rows:
+            by_key.setdefault(str(row[0]).casefold(), []).append(row)
+        rows = [r for a in finding.affected for r in by_key.get(str(a).casefold(), ())]
+        return ObjectTable(
+            kind=table.kind, columns=table.columns, types=table.types, rows=tuple(rows)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -839,6 +856,7 @@ class Assessment:
             "sources": [dict(s) for s in self.sources],
             "rejected_rows": [dict(r) for r in self.rejected],
             "reference_data": [dict(r) for r in self.reference_data],
+            "objects": {k: t.to_dict() for k, t in sorted(self.objects.items())},
         }
 
     @classmethod
@@ -862,6 +880,10 @@ class Assessment:
             actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
             reference_data=tuple(data.get("reference_data", ())),
             timezone=str(data.get("timezone") or "UTC"),
+            objects={
+                str(k): ObjectTable.from_dict(v)
+                for k, v in (data.get("objects") or {}).items()
+            },
         )
 
 

@@ -12,12 +12,13 @@ Which kind a finding lists is decided by its names, not by its rule id, so
 a new rule gets its columns without being registered here: of the kinds
 whose dataset the finding used, the one whose key matches the most names
 wins (FND-07 uses backup jobs and devices, and names servers). A name that
-matches no row keeps a row of its own with the name alone.
+matches no row keeps a row of its own with the name alone. Each kind is one
+table in the assessment, every object once however many rules list it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -159,29 +160,29 @@ def _types(kind: Kind, columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _cell(value: Any, kind: str) -> Any:
-    """A JSON value: dates as ISO text, blanks as None."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if kind == "date":
-        return pd.Timestamp(value).date().isoformat()
-    if kind == "datetime":
-        stamp = pd.Timestamp(value)
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        return stamp.to_pydatetime().replace(microsecond=0).isoformat()
-    if kind == "bool":
-        return bool(value)
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
-    return str(value)
+def _json_column(values: pd.Series, kind: str) -> list[Any]:
+    """A column as JSON values, converted at once: dates as ISO text, blanks None."""
+    if kind in ("date", "datetime"):
+        stamps = pd.to_datetime(values, errors="coerce")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        shown = stamps.dt.strftime(
+            "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
+        )
+        return [None if pd.isna(v) else v for v in shown.tolist()]
+    out: list[Any] = []
+    for v in values.tolist():
+        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+            out.append(None)
+        elif kind == "bool":
+            out.append(bool(v))
+        elif kind == "int":
+            out.append(int(v))
+        elif kind == "float":
+            out.append(float(v))
+        else:
+            out.append(str(v))
+    return out
 
 
 def _columns(kind: Kind, index: _Index, frame: pd.DataFrame) -> tuple[str, ...]:
@@ -194,42 +195,45 @@ def _columns(kind: Kind, index: _Index, frame: pd.DataFrame) -> tuple[str, ...]:
             out.append(c)
         elif c == "mfa_registered" and "mfa_registration" in index.frames:
             out.append(c)
-        elif c == "last_activity_source" and (
-            index.activity_source or "last_activity_source" in frame.columns
-        ):
+        elif c == "last_activity_source" and index.activity_source:
             out.append(c)
     return tuple(out)
 
 
-def table_for(finding: Finding, kind: Kind, index: _Index) -> ObjectTable:
-    """The rows of ``finding``'s affected objects, of ``kind``."""
+def table_for(names: Iterable[str], kind: Kind, index: _Index) -> ObjectTable:
+    """One row per object named (several for a role holder with several roles).
+
+    Rows come in the order of the names, each name once; a name found in no
+    row of the dataset keeps a row with the name alone.
+    """
     frame = index.frames[kind.dataset]
     columns = _columns(kind, index, frame)
     types = _types(kind, columns)
     positions = index.positions(kind)
-    getters: list[Callable[[int, str], Any]] = []
-    values = {c: frame[c].tolist() for c in columns if c in frame.columns}
-    for c in columns:
-        if c in values:
-            getters.append(lambda n, _k, col=values[c]: col[n])
+    keys = list(dict.fromkeys(_key(n) for n in names))
+    first = {}
+    for n in names:
+        first.setdefault(_key(n), n)
+    picked = [p for k in keys for p in positions.get(k, ())]
+    rows_of = {k: len(positions.get(k, ())) for k in keys}
+    chosen = frame.iloc[picked]
+    values: list[list[Any]] = []
+    for c, t in zip(columns, types, strict=True):
+        if c in frame.columns:
+            values.append(_json_column(chosen[c], t))
         elif c == "last_activity_source":
-            getters.append(lambda _n, _k: index.activity_source or None)
+            values.append([index.activity_source] * len(picked))
         else:
             joined = index.joined(c)
-            getters.append(lambda _n, k, j=joined: j.get(k))
-    rows = []
-    for name in finding.affected:
-        key = _key(name)
-        found = positions.get(key)
-        if not found:
-            rows.append(tuple(name if c == kind.key else None for c in columns))
-            continue
-        for n in found:
-            rows.append(
-                tuple(
-                    _cell(get(n, key), t) for get, t in zip(getters, types, strict=True)
-                )
-            )
+            keyed = [_key(v) for v in chosen[kind.key].tolist()]
+            values.append([joined.get(k) for k in keyed])
+    found = iter(zip(*values, strict=True)) if values else iter(())
+    rows: list[tuple[Any, ...]] = []
+    for k in keys:
+        if rows_of[k]:
+            rows += [tuple(next(found)) for _ in range(rows_of[k])]
+        else:
+            rows.append(tuple(first[k] if c == kind.key else None for c in columns))
     return ObjectTable(kind=kind.name, columns=columns, types=types, rows=tuple(rows))
 
 
@@ -262,19 +266,26 @@ def attach(
     frames: Mapping[str, pd.DataFrame],
     *,
     activity_source: str = "",
-) -> tuple[Finding, ...]:
-    """Findings with ``objects`` set where they list objects an admin can act on.
+) -> tuple[tuple[Finding, ...], dict[str, ObjectTable]]:
+    """Findings with ``object_kind`` set, and one evidence table per kind.
 
-    Only failed and accepted findings list objects; ``activity_source`` says
-    where ``users.last_activity`` came from when the dataset has no
-    ``last_activity_source`` column of its own.
+    Only failed and accepted findings list objects. Each table holds every
+    object any finding of its kind names, once. ``activity_source`` says
+    where ``users.last_activity`` came from.
     """
     index = _Index(frames, activity_source)
     out = []
+    named: dict[str, list[str]] = {}
     for f in findings:
         if f.status in (Status.FAIL, Status.ACCEPTED) and f.affected:
             kind = choose(f, index)
             if kind is not None:
-                f = replace(f, objects=table_for(f, kind, index))
+                f = replace(f, object_kind=kind.name)
+                named.setdefault(kind.name, []).extend(f.affected)
         out.append(f)
-    return tuple(out)
+    kinds = {k.name: k for k in KINDS}
+    tables = {
+        name: table_for(sorted(set(names), key=_key), kinds[name], index)
+        for name, names in sorted(named.items())
+    }
+    return tuple(out), tables

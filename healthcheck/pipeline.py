@@ -351,7 +351,9 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
         collected_at=_collected_times(ev),
     )
-    findings = objects.attach(findings, ev.frames, activity_source=_activity_source(ev))
+    findings, object_tables = objects.attach(
+        findings, ev.frames, activity_source=_activity_source(ev)
+    )
     layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
         ev.frames,
@@ -381,6 +383,7 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
             for t in refdata.in_use()
         ),
         timezone=cfg.timezone,
+        objects=object_tables,
     )
 
 

@@ -128,25 +128,50 @@ def test_unknown_names_keep_a_row_and_json_round_trips() -> None:
             }
         )
     }
-    (f,) = objects.attach([_finding(("GONE", "pc-1"), ("devices",))], frames)
-    assert f.objects is not None and f.objects.kind == "devices"
-    assert f.objects.columns == ("name", "os", "last_check_in")
-    assert f.objects.rows == (
+    (f,), tables = objects.attach([_finding(("GONE", "pc-1"), ("devices",))], frames)
+    assert f.object_kind == "devices"
+    table = tables["devices"]
+    assert table.columns == ("name", "os", "last_check_in")
+    assert table.rows == (
         ("GONE", None, None),
         ("PC-1", "Windows", "2026-11-01T10:00:00"),
     )
-    back = Finding.from_dict(json.loads(json.dumps(f.to_dict())))
-    assert back.objects == f.objects
-    assert back.objects.typed_rows()[1][2] == datetime(2026, 11, 1, 10, 0)
+    back = ObjectTable.from_dict(json.loads(json.dumps(table.to_dict())))
+    assert back == table
+    assert back.typed_rows()[1][2] == datetime(2026, 11, 1, 10, 0)
+    assert Finding.from_dict(f.to_dict()).object_kind == "devices"
 
 
 def test_no_objects_when_no_name_matches_or_dataset_unused() -> None:
     frames = {"devices": pd.DataFrame({"device_id": ["1"], "name": ["PC-1"]})}
-    (f,) = objects.attach([_finding(("nothing",), ("devices",))], frames)
-    assert f.objects is None
+    (f,), tables = objects.attach([_finding(("nothing",), ("devices",))], frames)
+    assert f.object_kind == "" and tables == {}
     # A rule that did not use the devices is not given device columns.
-    (g,) = objects.attach([_finding(("PC-1",), ("users",))], frames)
-    assert g.objects is None
+    (g,), _ = objects.attach([_finding(("PC-1",), ("users",))], frames)
+    assert g.object_kind == ""
+
+
+def test_an_object_listed_by_several_rules_is_one_row() -> None:
+    frames = {
+        "devices": pd.DataFrame(
+            {"device_id": ["1", "2"], "name": ["PC-1", "PC-2"], "os": ["W", "W"]}
+        )
+    }
+    found, tables = objects.attach(
+        [
+            _finding(("PC-2", "PC-1"), ("devices",)),
+            _finding(("PC-1",), ("devices",)),
+        ],
+        frames,
+    )
+    assert tables["devices"].rows == (("PC-1", "W"), ("PC-2", "W"))
+    from healthcheck.model import Assessment
+
+    class A:  # objects_of reads only these two fields
+        objects = tables
+
+    first = Assessment.objects_of(A, found[0])  # type: ignore[arg-type]
+    assert first is not None and first.rows == (("PC-2", "W"), ("PC-1", "W"))
 
 
 def test_object_table_stays_compact() -> None:

@@ -123,7 +123,8 @@ def test_findings_sorted_typed_and_linked(sample: Assessment, book) -> None:
             target = book[_linked(r[link_col])]
             # Objects found in the datasets carry their evidence columns
             # (tests/test_objects.py); the first column is still the name.
-            first = f.objects.columns[0] if f.objects else None
+            table = sample.objects_of(f)
+            first = table.columns[0] if table else None
             assert (
                 _header(target)[0]
                 == {
@@ -341,16 +342,6 @@ def _hostile(sample: Assessment) -> Assessment:
     for f in sample.findings:
         if f.status is Status.FAIL and f.affected:
             f = dataclasses.replace(f, affected=(*f.affected, *HOSTILE))
-            if f.objects is not None:
-                # The evidence columns are written with the same care.
-                blank = (None,) * (len(f.objects.columns) - 1)
-                f = dataclasses.replace(
-                    f,
-                    objects=dataclasses.replace(
-                        f.objects,
-                        rows=(*f.objects.rows, *((h, *blank) for h in HOSTILE)),
-                    ),
-                )
         if f.rule_id == "REV-09":
             f = dataclasses.replace(
                 f,
@@ -369,8 +360,24 @@ def _hostile(sample: Assessment) -> Assessment:
         else i
         for i in sample.waste.items
     )
+    # The evidence columns are written with the same care: each hostile name
+    # is an object whose text columns are hostile too.
+    objects = {
+        kind: dataclasses.replace(
+            t,
+            rows=(
+                *t.rows,
+                *(
+                    (h, *(h if ty == "text" else None for ty in t.types[1:]))
+                    for h in HOSTILE
+                ),
+            ),
+        )
+        for kind, t in sample.objects.items()
+    }
     return dataclasses.replace(
         sample,
+        objects=objects,
         client_name=HOSTILE[0],
         period="-2026-Q4",
         findings=tuple(findings),
@@ -420,7 +427,7 @@ def test_control_characters_and_huge_cells_do_not_break_the_workbook(
         sample,
         findings=tuple(
             # Names alone: the evidence columns were found for other names.
-            dataclasses.replace(g, affected=bad, objects=None) if g is f else g
+            dataclasses.replace(g, affected=bad, object_kind="") if g is f else g
             for g in sample.findings
         ),
     )
@@ -539,9 +546,12 @@ def test_fifty_thousand_affected_objects(sample: Assessment, tmp_path: Path) -> 
     a = dataclasses.replace(
         sample,
         findings=tuple(
-            dataclasses.replace(g, affected=objects, objects=table) if g is f else g
+            dataclasses.replace(g, affected=objects, object_kind="accounts")
+            if g is f
+            else g
             for g in sample.findings
         ),
+        objects={**sample.objects, "accounts": table},
     )
     start = time.perf_counter()
     path = xlsx.write(a, tmp_path / "big.xlsx")

@@ -41,8 +41,9 @@ class FindingsSheets(WriterBase):
                     title=self.title(f),
                 )
             )
-            if f.objects is not None and f.objects.columns:
-                self.object_table(ws, f.objects, f.affected)
+            objects = self.a.objects_of(f)
+            if objects is not None and objects.columns:
+                self.object_table(ws, objects, f.affected)
             else:
                 table(
                     ws,

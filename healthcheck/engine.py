@@ -517,7 +517,7 @@ def evaluate(
     findings = []
     chosen = rules.EVALUATORS if evaluators is None else evaluators
     chosen_rules = list(load_catalog() if catalog is None else catalog)
-    for rule in progress.bar(chosen_rules, "scoring", length=len(chosen_rules)):
+    for rule in progress.bar(chosen_rules, "rules", length=len(chosen_rules)):
         params = dict(rule.params)
         for key, value in (overrides or {}).items():
             if key in params:

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from healthcheck import compare
 from healthcheck.model import Acceptance, Assessment, ObjectTable, Severity, Status
 from healthcheck.report import jsonout, xlsx
+from healthcheck.report.context import as_noun
 from tests.conftest import locale_keys
 
 FIXED = ("Summary", "Actions", "Findings", "Waste")
@@ -252,7 +253,7 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
         # Named in words: "managed devices", not "devices".
         assert collector == run["collector"]
         assert dataset.replace(" ", "_") == run["dataset"] or dataset in {
-            str(src.get("dataset_title", "")).lower() for src in sample.sources
+            as_noun(str(src.get("dataset_title", ""))) for src in sample.sources
         }
         if run["reason"]:
             assert status.endswith(": " + run["reason"])

@@ -132,7 +132,7 @@ class _View:
 
     def dataset_title(self, name: str, english: object = None) -> str:
         """A dataset in words ("managed devices"), never its id."""
-        default = str(english).lower() if english else name.replace("_", " ")
+        default = as_noun(str(english)) if english else name.replace("_", " ")
         return self.t.t(f"datasets.{name}.title", default)
 
     def layer_label(self, layer_id: str, default: str) -> str:
@@ -487,6 +487,11 @@ _ROUTINE_TEXTS = (
     "another collector already provided it",
     "no input for this collector",
 )
+
+
+def as_noun(title: str) -> str:
+    """A title used mid-sentence: "User accounts" -> "user accounts", "MFA" kept."""
+    return title if title[:2].isupper() else title[:1].lower() + title[1:]
 
 
 def routine(run: Mapping[str, Any]) -> bool:

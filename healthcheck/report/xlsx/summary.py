@@ -11,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck import zones
 from healthcheck.compare import whole
-from healthcheck.report.context import routine
+from healthcheck.report.context import as_noun, routine
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import (
     Col,
@@ -219,7 +219,7 @@ class SummarySheet(WriterBase):
     def dataset_title(self, name: Any) -> str:
         """A dataset in words in this language ("managed devices"), not its id."""
         titles = {
-            str(src.get("dataset")): str(src["dataset_title"]).lower()
+            str(src.get("dataset")): as_noun(str(src["dataset_title"]))
             for src in self.a.sources
             if src.get("dataset_title")
         }

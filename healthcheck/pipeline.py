@@ -184,7 +184,6 @@ def _say_collected(name: str, runs: tuple[CollectorRun, ...]) -> None:
             name,
             f" ({why.pop()})" if len(why) == 1 else "",
         )
-        return
     for r in ok:
         assert r.dataset is not None
         rows = len(r.dataset.frame)
@@ -201,9 +200,13 @@ def _say_collected(name: str, runs: tuple[CollectorRun, ...]) -> None:
                 src.rows_read,
                 src.rows_rejected,
             )
-    for r in runs:
-        if r.status is not RunStatus.OK:
-            log.info("%s: %s %s: %s", name, r.dataset_name, r.status.value, r.reason)
+    # -v: why each other dataset did not arrive (unless one reason said it all).
+    if ok or len({r.reason for r in runs if r.status is not RunStatus.OK}) > 1:
+        for r in runs:
+            if r.status is not RunStatus.OK:
+                log.info(
+                    "%s: %s %s: %s", name, r.dataset_name, r.status.value, r.reason
+                )
 
 
 def _brand_name(key: str, rel: str) -> str:

@@ -211,7 +211,7 @@ def table_for(names: Iterable[str], kind: Kind, index: _Index) -> ObjectTable:
     types = _types(kind, columns)
     positions = index.positions(kind)
     keys = list(dict.fromkeys(_key(n) for n in names))
-    first = {}
+    first: dict[str, str] = {}
     for n in names:
         first.setdefault(_key(n), n)
     picked = [p for k in keys for p in positions.get(k, ())]

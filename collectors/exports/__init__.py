@@ -484,6 +484,9 @@ class ExportsCollector:
         """Read every file, then build one canonical dataset per kind found."""
         where = str(ctx.engagement.root / CONFIG_NAME)
         cfg = mappings.load(ctx.engagement.config.section(mappings.SECTION), where)
+        # One instance serves every run of a process: start each run afresh,
+        # or an earlier engagement's files are blamed for this one.
+        self.unrecognised = []
         found: dict[str, list[tuple[Part, SourceFile, str]]] = {}
         for part, source, fmt_id in self._parts(ctx, cfg):
             found.setdefault(part.dataset, []).append((part, source, fmt_id))

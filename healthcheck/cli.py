@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -65,19 +65,62 @@ previous_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _output_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Remember -v or -q wherever it was given, and set the console up."""
+    if not value or ctx.resilient_parsing:
+        return
+    flags = ctx.find_root().meta.setdefault("healthcheck.output", set())
+    flags.add(param.name)
+    if {"verbose", "quiet"} <= flags:
+        raise click.UsageError("-v and -q cannot be used together")
+    from healthcheck import progress
+
+    progress.configure(verbose="verbose" in flags, quiet="quiet" in flags)
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``-v`` and ``-q``, accepted before or after the subcommand."""
+    for name, short, text in (
+        ("quiet", "-q", "Only warnings and errors; no progress."),
+        ("verbose", "-v", "Also show our own detail (never the libraries')."),
+    ):
+        fn = click.option(
+            f"--{name}",
+            short,
+            name,
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_output_flag,
+            help=text,
+        )(fn)
+    return fn
+
+
+class _Group(click.Group):
+    """Gives every subcommand ``-v``/``-q`` too, so they work after it as well."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(p.name == "verbose" for p in cmd.params):
+            output_options(cmd)
+        super().add_command(cmd, name)
+
+
+# Subgroups (``refdata``) are of the same class, so their commands get them too.
+_Group.group_class = type
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="healthcheck")
-@click.option("--verbose", "-v", is_flag=True, help="Show progress and warnings.")
-def main(verbose: bool) -> None:
+@output_options
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Quarterly IT health check: exports in, graded report out."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-    )
-    if not verbose:
-        # The renderer's notes about fonts and CSS are for developers.
-        for name in ("weasyprint", "fontTools"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    from healthcheck import progress
+
+    flags = ctx.meta.get("healthcheck.output", set())
+    # Stages show by default; -v and -q (here or after the subcommand) adjust.
+    progress.configure(verbose="verbose" in flags, quiet="quiet" in flags)
 
 
 @main.command()
@@ -264,6 +307,14 @@ def permissions(engagement: Path | None) -> None:
                 click.echo(f"  {line}")
             if hasattr(coll, "consent_url"):
                 click.echo(f"  admin consent: {coll.consent_url(config)}")
+        if config is not None and config.section("graph") is None:
+            # The URL above then has <tenant_id> placeholders: say why.
+            click.echo(
+                f"note: {engagement}/client.yaml has no graph: section yet; "
+                "uncomment the one 'healthcheck init' wrote and fill in "
+                "tenant_id and client_id to get this client's consent URL",
+                err=True,
+            )
 
 
 #: Datasets the licence waste model reads besides the rules.

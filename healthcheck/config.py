@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from healthcheck import zones
 from healthcheck.errors import ConfigError
 from healthcheck.i18n import LANGUAGES
 from healthcheck.prices import TERMS, ClientPrices, LicencePrice, prices_to_json
@@ -34,6 +35,7 @@ _CORE_KEYS = {
     "currency",
     "inactive_days",
     "emergency_accounts",
+    "timezone",
     "licence_prices",
     "branding",
     "report",
@@ -269,6 +271,8 @@ class ClientConfig:
     #: accounts or of the group that excludes them from Conditional Access.
     emergency_accounts: tuple[str, ...] = ()
     as_of: date | None = None
+    #: IANA zone the report shows times in; the collecting machine's by default.
+    timezone: str = zones.DEFAULT
     licence_prices: Mapping[str, Decimal] = field(default_factory=dict)
     branding: Branding = field(default_factory=Branding)
     report: ReportSettings = field(default_factory=ReportSettings)
@@ -293,6 +297,7 @@ class ClientConfig:
                 else {}
             ),
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "timezone": self.timezone,
             "licence_prices": prices_to_json(self.licence_prices),
             "branding": self.branding.to_dict(),
             "report": self.report.to_dict(),
@@ -354,6 +359,16 @@ class ClientConfig:
                 f"got {data.get('as_of')!r}"
             )
         prices = _licence_prices(data.get("licence_prices"), where)
+        zone = data.get("timezone")
+        if zone is None:
+            zone = zones.machine_zone()
+        elif not isinstance(zone, str) or not zones.valid(zone):
+            close = zones.suggestions(str(zone))
+            raise ConfigError(
+                f"{where}: key 'timezone': expected a time zone like "
+                f"Europe/Helsinki, got {zone!r}",
+                hint=f"did you mean '{close[0]}'?" if close else None,
+            )
         return cls(
             extra={k: data[k] for k in SECTIONS if k in data},
             client_name=name.strip(),
@@ -362,6 +377,7 @@ class ClientConfig:
             inactive_days=days,
             emergency_accounts=emergency,
             as_of=as_of,
+            timezone=zone,
             licence_prices=prices,
             branding=Branding.from_dict(data.get("branding"), where),
             report=ReportSettings.from_dict(data.get("report"), where),

@@ -22,6 +22,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from healthcheck import progress
 from healthcheck.errors import ConfigError
 from healthcheck.i18n import english
 from healthcheck.init import Question, load_questions
@@ -557,7 +558,8 @@ def evaluate(
     settings = rule_settings or RuleSettings()
     findings = []
     chosen = rules.EVALUATORS if evaluators is None else evaluators
-    for rule in load_catalog() if catalog is None else catalog:
+    chosen_rules = list(load_catalog() if catalog is None else catalog)
+    for rule in progress.bar(chosen_rules, "rules", length=len(chosen_rules)):
         params = dict(rule.params)
         for key, value in (overrides or {}).items():
             if key in params:

@@ -31,6 +31,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from healthcheck import zones
 from healthcheck.errors import ConfigError
 from healthcheck.messages import MAX_LISTED
 from healthcheck.model import Waste
@@ -100,6 +101,11 @@ def english(message: Any) -> str:
     if data.get("default") is None and not _english().has(str(data["key"])):
         raise LookupError(f"no English text for {data['key']!r} in locales/en")
     return _english().message(data)
+
+
+#: The minus sign, and the languages that set negative numbers with it.
+MINUS = "\u2212"
+REAL_MINUS = frozenset({"fi"})
 
 
 class Translator:
@@ -218,34 +224,43 @@ class Translator:
         key = waste.list_price_basis_key
         return self.t(key, waste.list_price_basis) if key else waste.list_price_basis
 
+    def _minus(self, text: str) -> str:
+        """Finnish typesetting writes a negative number with a real minus (U+2212).
+
+        Babel gives a hyphen-minus; English keeps it, as English style does.
+        """
+        return text.replace("-", MINUS) if self.lang in REAL_MINUS else text
+
     def integer(self, value: int) -> str:
         """A whole number with the locale's grouping (12,345; 12 345)."""
-        return format_decimal(value, format="#,##0", locale=self.locale)
+        return self._minus(format_decimal(value, format="#,##0", locale=self.locale))
 
     def number(self, value: float | Decimal, digits: int = 2) -> str:
         """Up to ``digits`` decimals, trailing zeros dropped (1.5, 1 234,5)."""
         pattern = "#,##0" + ("." + "#" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return self._minus(format_decimal(value, format=pattern, locale=self.locale))
 
     def money(self, amount: float | Decimal, currency: str, whole: bool = False) -> str:
         """``amount`` in ``currency`` in the locale's way (€1,234.50, 1 234,50 €)."""
         if whole:
             pattern = self.locale.currency_formats["standard"].pattern
-            return format_currency(
-                round(amount),
-                currency,
-                format=pattern.replace(".00", ""),
-                locale=self.locale,
-                currency_digits=False,
+            return self._minus(
+                format_currency(
+                    round(amount),
+                    currency,
+                    format=pattern.replace(".00", ""),
+                    locale=self.locale,
+                    currency_digits=False,
+                )
             )
-        return format_currency(amount, currency, locale=self.locale)
+        return self._minus(format_currency(amount, currency, locale=self.locale))
 
     def percent(self, fraction: float, digits: int = 0) -> str:
         """A fraction (0.95) as a percentage (95 %, 95 %)."""
         pattern = self.locale.percent_formats[None].pattern
         if digits:
             pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-        return format_percent(fraction, format=pattern, locale=self.locale)
+        return self._minus(format_percent(fraction, format=pattern, locale=self.locale))
 
     def date(self, value: date | str) -> str:
         """A date as the locale writes it (20 November 2026; 20.11.2026)."""
@@ -266,12 +281,20 @@ class Translator:
             return value.isoformat()
         return format_date(value, format="d.M.yyyy", locale=self.locale)
 
-    def datetime(self, value: datetime | str) -> str:
-        """A time stamp to the minute, as the locale writes it."""
+    def datetime(self, value: datetime | str, zone: str | None = None) -> str:
+        """A time stamp to the minute, as the locale writes it.
+
+        With ``zone`` (an IANA name), a UTC time is shown in that zone and
+        followed by the zone's abbreviation (EET, EEST, UTC).
+        """
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         pattern = "d MMMM yyyy HH:mm" if self.lang == "en" else "d.M.yyyy 'klo' H.mm"
-        return format_datetime(value, format=pattern, locale=self.locale)
+        if zone is None:
+            return format_datetime(value, format=pattern, locale=self.locale)
+        shown = zones.local_naive(value, zone)
+        text = format_datetime(shown, format=pattern, locale=self.locale)
+        return f"{text}\u00a0{zones.abbreviation(value, zone)}"
 
     # Catalogue texts ---------------------------------------------------------
 

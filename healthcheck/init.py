@@ -93,6 +93,7 @@ period: {period}            # 2026-Q4, 2026-H2 or 2026-11
 # as_of: {today}      # the assessment date; leave it out to use the collection date
 currency: EUR               # ISO 4217 code of the prices below
 inactive_days: 90           # an account unused this long counts as inactive
+# timezone: Europe/Helsinki  # times in the report; default: this machine's zone
 licence_prices:             # monthly price per seat, by SKU part number
   # SPB: 20.60
   # EXCHANGESTANDARD: {{price: 3.70, term: monthly, note: CSP invoice}}
@@ -104,6 +105,19 @@ rules:
   # REV-03: {{max_admins: 5}}
   # FND-07:
   #   accept: {{reason: print server is rebuilt from a script, expires: 2027-03-31}}
+
+# Read the tenant live through Microsoft Graph instead of (or as well as) the
+# files in exports/. `healthcheck permissions .` prints the permissions the
+# app needs and the admin-consent URL once tenant_id and client_id are set.
+# The secret itself never goes here: only the NAME of the environment
+# variable that holds it.
+# graph:
+#   tenant_id: contoso.onmicrosoft.com    # or the tenant's GUID
+#   client_id: 11111111-2222-3333-4444-555555555555   # the app registration
+#   auth: app                             # app (default) or device_code
+#   client_secret_env: HEALTHCHECK_GRAPH_SECRET
+#   # instead of a secret: certificate_path, certificate_thumbprint and
+#   # optionally certificate_password_env
 
 # The report's look. Files are relative to this folder and must be local; they
 # are copied into the evidence, so `healthcheck report` rebuilds offline.
@@ -121,14 +135,20 @@ rules:
 # report:
 #   language: en                          # en or fi (--language overrides)
 #   previous: ../2026-Q3/report         # last quarter: its assessment.json or folder
+
 """
+
+#: Files ``init`` puts in ``exports/`` for the consultant, not exports: the
+#: exports collector passes over them without a word.
+EXPORTS_HELP_FILES = ("README.md",)
 
 EXPORTS_README = """\
 # Exports
 
 Drop the files the client's admins download here, under any name: they are
-recognised by their header row. What each file gives is in the README's
-"An engagement folder" section. The usual set:
+recognised by their header row (this README itself is passed over). What
+each file gives is in the healthcheck README's "An engagement folder"
+section. The usual set:
 
 - Microsoft 365 admin center: Users > Active users > Export users
 - Microsoft 365 admin center: Reports > Usage > Active users, detail export
@@ -291,7 +311,9 @@ def create_engagement(
             encoding="utf-8",
         )
         (stage / "exports").mkdir()
-        (stage / "exports" / "README.md").write_text(EXPORTS_README, encoding="utf-8")
+        (stage / "exports" / EXPORTS_HELP_FILES[0]).write_text(
+            EXPORTS_README, encoding="utf-8"
+        )
         write_interview(stage / "interview.xlsx", load_questions(), language=language)
         if dest.exists():
             dest.rmdir()

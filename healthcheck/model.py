@@ -226,6 +226,62 @@ class CollectorRun:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ObjectTable:
+    """The evidence for objects of one kind, one row per object.
+
+    The assessment keeps one table per kind, holding every object any
+    finding lists once (a device failing four rules is one row), as columns
+    and rows rather than one mapping per object, so tens of thousands of
+    objects stay small in ``assessment.json``. The first column names the
+    object (what ``Finding.affected`` lists). ``types`` says how to read each
+    column back: ``text``, ``bool``, ``int``, ``float``, ``date`` or
+    ``datetime`` (ISO text in UTC in JSON, a date in the workbook).
+    """
+
+    #: ``devices``, ``accounts``, ``backup_jobs`` or ``role_holders``.
+    kind: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...] = ()
+
+    def typed_rows(self) -> list[tuple[Any, ...]]:
+        """Rows with dates as :class:`date`/:class:`datetime` again."""
+        readers = [_READERS.get(t) for t in self.types]
+        return [
+            tuple(
+                v if v is None or r is None else r(v)
+                for v, r in zip(row, readers, strict=True)
+            )
+            for row in self.rows
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "kind": self.kind,
+            "columns": list(self.columns),
+            "types": list(self.types),
+            "rows": [list(r) for r in self.rows],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ObjectTable:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            kind=str(data["kind"]),
+            columns=tuple(data["columns"]),
+            types=tuple(data["types"]),
+            rows=tuple(tuple(r) for r in data.get("rows", ())),
+        )
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "date": lambda v: date.fromisoformat(str(v)),
+    "datetime": lambda v: datetime.fromisoformat(str(v)),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Finding:
     """The outcome of one rule, with enough catalogue text to stand alone."""
 
@@ -259,6 +315,10 @@ class Finding:
     #: How many objects fail when ``affected`` lists something else (seats
     #: counted, subscriptions listed); None means ``len(affected)``.
     count: int | None = None
+    #: The kind of its affected objects (``devices``, ``accounts``,
+    #: ``backup_jobs``, ``role_holders``): their evidence is in the
+    #: assessment's table of that kind. Empty when none was found.
+    object_kind: str = ""
 
     @property
     def affected_count(self) -> int:
@@ -289,6 +349,7 @@ class Finding:
             "reason_params": dict(self.reason_params),
             "score": self.score,
             "population": self.population,
+            **({"object_kind": self.object_kind} if self.object_kind else {}),
         }
 
     @classmethod
@@ -336,6 +397,7 @@ class Finding:
             detail_params=dict(data.get("detail_params") or {}),
             reason_key=data.get("reason_key", ""),
             reason_params=dict(data.get("reason_params") or {}),
+            object_kind=str(data.get("object_kind") or ""),
         )
 
 
@@ -756,6 +818,23 @@ class Assessment:
     actions: tuple[Action, ...] = ()
     #: The reference tables the run used: name, table_date, source, sha256.
     reference_data: tuple[Mapping[str, Any], ...] = ()
+    #: IANA zone the reports show times in (times are stored as UTC).
+    timezone: str = "UTC"
+    #: The affected objects' evidence, one table per kind (see ObjectTable).
+    objects: Mapping[str, ObjectTable] = field(default_factory=dict)
+
+    def objects_of(self, finding: Finding) -> ObjectTable | None:
+        """The evidence rows of ``finding``'s affected objects, in its order."""
+        table = self.objects.get(finding.object_kind) if finding.object_kind else None
+        if table is None:
+            return None
+        by_key: dict[str, list[tuple[Any, ...]]] = {}
+        for row in table.rows:
+            by_key.setdefault(str(row[0]).casefold(), []).append(row)
+        rows = [r for a in finding.affected for r in by_key.get(str(a).casefold(), ())]
+        return ObjectTable(
+            kind=table.kind, columns=table.columns, types=table.types, rows=tuple(rows)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
@@ -767,6 +846,7 @@ class Assessment:
             "period": self.period,
             "as_of": self.as_of.isoformat(),
             "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "timezone": self.timezone,
             "overall": self.overall.to_dict(),
             "layers": [s.to_dict() for s in self.layers],
             "findings": [f.to_dict() for f in self.findings],
@@ -776,6 +856,7 @@ class Assessment:
             "sources": [dict(s) for s in self.sources],
             "rejected_rows": [dict(r) for r in self.rejected],
             "reference_data": [dict(r) for r in self.reference_data],
+            "objects": {k: t.to_dict() for k, t in sorted(self.objects.items())},
         }
 
     @classmethod
@@ -798,6 +879,11 @@ class Assessment:
             rejected=tuple(data.get("rejected_rows", ())),
             actions=tuple(Action.from_dict(a) for a in data.get("actions", ())),
             reference_data=tuple(data.get("reference_data", ())),
+            timezone=str(data.get("timezone") or "UTC"),
+            objects={
+                str(k): ObjectTable.from_dict(v)
+                for k, v in (data.get("objects") or {}).items()
+            },
         )
 
 

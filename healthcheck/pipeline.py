@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -26,6 +26,8 @@ from healthcheck import (
     cost,
     engine,
     evidence,
+    objects,
+    progress,
     publish,
     refdata,
     registry,
@@ -36,7 +38,7 @@ from healthcheck.catalog import CATALOG_VERSION
 from healthcheck.config import ClientConfig, CollectContext, Engagement, load_engagement
 from healthcheck.errors import HealthcheckError, InputError
 from healthcheck.i18n import check_language, english
-from healthcheck.model import Assessment, CollectorRun, RunStatus, msg
+from healthcheck.model import Assessment, CollectorRun, RunStatus, Status, msg
 from healthcheck.registry import collectors
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ EVIDENCE_DIR = "evidence"
 #: assessment, so ``report`` rebuilds the same PDF offline.
 BRANDING_DIR = "branding"
 PREVIOUS_JSON = "previous/assessment.json"
+#: The interview collector's dataset.
+INTERVIEW = "interview_answers"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,8 +109,10 @@ def _collect_into(
     # A collector that reads others' datasets (``needs``) runs after them.
     first = [c for c in collectors() if not getattr(c.collector, "needs", ())]
     after = [c for c in collectors() if getattr(c.collector, "needs", ())]
+    progress.stage("collecting %s", engagement.root)
     for loaded in first:
         got = registry.run(loaded, ctx)
+        _say_collected(loaded.name, got.runs)
         runs += got.runs
         unrecognised += got.unrecognised
     if after:
@@ -122,6 +128,7 @@ def _collect_into(
             runs += got.runs
             unrecognised += got.unrecognised
     runs = _first_ok_wins(runs, prefer=live)
+    _something_to_assess(engagement, runs)
     staged = evidence.write(
         dest,
         config=engagement.config,
@@ -138,6 +145,83 @@ def _collect_into(
         (staged / PREVIOUS_JSON).parent.mkdir()
         shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
     return dest
+
+
+def _answered(runs: list[CollectorRun]) -> bool:
+    """Whether the interview has at least one answer."""
+    for r in runs:
+        if r.dataset_name == INTERVIEW and r.status is RunStatus.OK and r.dataset:
+            answers = r.dataset.frame.get("answer")
+            if answers is not None and answers.fillna("").astype(str).str.strip().any():
+                return True
+    return False
+
+
+def _something_to_assess(engagement: Engagement, runs: list[CollectorRun]) -> None:
+    """Stop a run with nothing to assess with one line saying what to add.
+
+    A fresh ``init`` folder has empty ``exports/``, no ``graph:`` section and
+    an unanswered interview: scoring it would be a report of "not assessed".
+    Data without the interview is worth a report, with one line of warning.
+    """
+    data = {
+        r.dataset_name
+        for r in runs
+        if r.status is RunStatus.OK and r.dataset_name != INTERVIEW
+    }
+    answered = _answered(runs)
+    root = engagement.root
+    interview = engagement.interview_path
+    # A collector that failed (Graph sign-in refused) is worth a report that
+    # says so; only an engagement with nothing in it at all is stopped.
+    failed = any(r.status is RunStatus.FAILED for r in runs)
+    if not data and not answered and not failed:
+        raise InputError(
+            "nothing to assess yet: add the admins' exports to "
+            f"{engagement.exports_dir}/ (or a graph: section to "
+            f"{root / 'client.yaml'}) and answer the interview in {interview}",
+            hint="exports/README.md lists the usual files",
+        )
+    if not answered:
+        log.warning(
+            "%s has no answers yet: the process and expert rules are not assessed",
+            interview,
+        )
+
+
+def _say_collected(name: str, runs: tuple[CollectorRun, ...]) -> None:
+    """One line per dataset a collector gave, with its rows; one if it had no input."""
+    ok = [r for r in runs if r.status is RunStatus.OK and r.dataset is not None]
+    if not ok:
+        why = {r.reason for r in runs if r.status is not RunStatus.OK}
+        progress.stage(
+            "  %s: nothing collected%s",
+            name,
+            f" ({why.pop()})" if len(why) == 1 else "",
+        )
+    for r in ok:
+        assert r.dataset is not None
+        rows = len(r.dataset.frame)
+        progress.stage(
+            "  %s: %s, %d row%s", name, r.dataset_name, rows, "" if rows == 1 else "s"
+        )
+        # -v: where each dataset came from, and what was set aside.
+        for src in r.dataset.sources:
+            log.info(
+                "%s from %s (%s): %d rows read, %d rejected",
+                r.dataset_name,
+                Path(src.path).name,
+                src.format,
+                src.rows_read,
+                src.rows_rejected,
+            )
+    # -v: why each other dataset did not arrive (unless one reason said it all).
+    if ok or len({r.reason for r in runs if r.status is not RunStatus.OK}) > 1:
+        for r in runs:
+            if r.status is not RunStatus.OK:
+                log.info(
+                    "%s: %s %s: %s", name, r.dataset_name, r.status.value, r.reason
+                )
 
 
 def _brand_name(key: str, rel: str) -> str:
@@ -244,7 +328,26 @@ def assess(
     a rebuilt report judges against the same data as the first.
     """
     with refdata.pinned(ev.tables):
-        return _assess(ev, generated_at=generated_at)
+        progress.stage("scoring")
+        done = _assess(ev, generated_at=generated_at)
+    for f in done.findings:
+        log.info(
+            "%s %s%s%s",
+            f.rule_id,
+            f.status.value,
+            "" if f.score is None else f", score {f.score:.2f}",
+            f", {f.affected_count} affected" if f.affected_count else "",
+        )
+    counts = {st: sum(f.status is st for f in done.findings) for st in Status}
+    progress.stage(
+        "  %d rules: %d passed, %d failed, %d accepted, %d not assessed",
+        len(done.findings),
+        counts[Status.PASS],
+        counts[Status.FAIL],
+        counts[Status.ACCEPTED],
+        counts[Status.NOT_ASSESSED],
+    )
+    return done
 
 
 def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessment:
@@ -269,6 +372,9 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
         collected_at=_collected_times(ev),
     )
+    findings, object_tables = objects.attach(
+        findings, ev.frames, activity_source=_activity_source(ev)
+    )
     layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
         ev.frames,
@@ -291,13 +397,38 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         actions=actions.rank(findings, layers, overall),
         waste=waste,
         collector_runs=tuple(ev.runs),
-        sources=tuple(ev.sources),
+        sources=tuple(_titled(s) for s in ev.sources),
         rejected=tuple(ev.rejected),
         reference_data=tuple(
             {k: v for k, v in t.to_dict().items() if k != "origin"}
             for t in refdata.in_use()
         ),
+        timezone=cfg.timezone,
+        objects=object_tables,
     )
+
+
+def _titled(source: Mapping[str, object]) -> dict[str, object]:
+    """A source entry with its dataset's title, for reports that name it in words."""
+    from healthcheck.datasets import SCHEMAS
+
+    name = str(source.get("dataset", ""))
+    known = SCHEMAS.get(name)
+    return dict(source, dataset_title=known.title) if known else dict(source)
+
+
+def _activity_source(ev: evidence.Evidence) -> str:
+    """The file(s) the users' last activity came from.
+
+    Activity reports are joined onto the user list after it, so with several
+    sources the later ones hold the dates; with one, that one does.
+    """
+    names = [
+        Path(str(s.get("path", ""))).name
+        for s in ev.sources
+        if s.get("dataset") == "users" and s.get("path")
+    ]
+    return ", ".join(dict.fromkeys(names[1:] or names))
 
 
 def _collected_times(ev: evidence.Evidence) -> dict[str, datetime]:
@@ -318,8 +449,11 @@ def render_all(
 
     lang = options.lang if options else "en"
     comparison = options.comparison if options else None
+    progress.stage("writing %s", ASSESSMENT_JSON)
     jsonout.write(assessment, stage / ASSESSMENT_JSON)
+    progress.stage("writing %s", WORKBOOK)
     xlsx.write(assessment, stage / WORKBOOK, lang=lang, comparison=comparison)
+    progress.stage("writing %s", PDF)
     pdf.write(assessment, stage / PDF, options)
     return [ASSESSMENT_JSON, WORKBOOK, PDF]
 

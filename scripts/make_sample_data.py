@@ -510,6 +510,7 @@ period: 2026-Q4
 as_of: 2026-11-20          # the assessment date; omit to use the collection date
 currency: EUR
 inactive_days: 90
+timezone: Europe/Helsinki  # times in the report; default: this machine's zone
 licence_prices:            # monthly price per seat, by SKU part number
   SPB: {price: 20.60, term: annual, note: CSP invoice 2026-10}
   O365_BUSINESS_PREMIUM: 11.70

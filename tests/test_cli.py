@@ -81,7 +81,8 @@ def test_missing_required_column_is_one_line_and_keeps_old_report(
         )
         + "\n"
     )
-    result = runner.invoke(main, ["run", str(engagement), "--out", str(out)])
+    # -q: the progress lines are left out, the error is one line.
+    result = runner.invoke(main, ["run", str(engagement), "--out", str(out), "-q"])
     assert result.exit_code == 2
     lines_out = result.output.strip().splitlines()
     assert len(lines_out) == 1, result.output
@@ -185,6 +186,7 @@ def test_python_dash_m_runs_as_a_new_user_would(tmp_path: Path) -> None:
             str(SAMPLE),
             "--out",
             str(tmp_path / "report"),
+            "-v",  # after the subcommand, as a user types it
         ],
         capture_output=True,
         text=True,
@@ -193,6 +195,21 @@ def test_python_dash_m_runs_as_a_new_user_would(tmp_path: Path) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "wrote" in proc.stdout and proc.stderr == ""
+    assert "wrote" in proc.stdout
+    lines = proc.stderr.splitlines()
+    # Stages in order, each dataset with its rows; -v adds our detail only,
+    # never the renderer's or fontTools' internals.
+    assert lines[0] == f"collecting {SAMPLE}"
+    assert "  exports: users, 62 rows" in lines
+    stages = [n for n in lines if not n.startswith((" ", "info: "))]
+    assert stages[-4:] == [
+        "scoring",
+        "writing assessment.json",
+        "writing findings.xlsx",
+        "writing report.pdf",
+    ]
+    noise = ("glyph", "subset", "pruned", "renderer", "harfbuzz", "step ")
+    assert not [n for n in lines if any(w in n.lower() for w in noise)], lines
+    assert not [n for n in lines if n.startswith("warning:")], lines
     assert (tmp_path / "report" / "report.pdf").is_file()
     assert ROOT.exists()

@@ -615,7 +615,7 @@ def test_unset_secret_variable_is_a_one_line_error(
     monkeypatch.delenv(ENV)
     eng = write_engagement(tmp_path / "eng", fake)
     result = CliRunner().invoke(
-        main, ["collect", str(eng), "--out", str(tmp_path / "e")]
+        main, ["-q", "collect", str(eng), "--out", str(tmp_path / "e")]
     )
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1

@@ -170,7 +170,7 @@ def test_surrogate_escapes_in_client_yaml_are_an_input_error(
         encoding="utf-8",
     )
     out = tmp_path / "report"
-    result = CliRunner().invoke(main, ["run", str(engagement), "--out", str(out)])
+    result = CliRunner().invoke(main, ["run", str(engagement), "--out", str(out), "-q"])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -202,7 +202,8 @@ def test_disabled_users() -> None:
     assert_sums(w)
     assert w.unpriced_skus == ("PROJECTPROFESSIONAL",)
     assert len(w.not_assessed) == 1
-    assert w.not_assessed[0].startswith("unassigned")
+    assert w.not_assessed_messages[0]["key"] == "cost.not_assessed.unassigned"
+    assert w.not_assessed[0].startswith("seats bought but not assigned")
 
 
 def test_inactive_users() -> None:
@@ -471,7 +472,7 @@ def test_without_licence_skus_unassigned_is_not_assessed() -> None:
     del t["licence_skus"]
     w = waste(t)
     assert w.assessed
-    assert [n for n in w.not_assessed if n.startswith("unassigned")]
+    assert [n for n in w.not_assessed if n.startswith("seats bought but not")]
     assert not [i for i in w.items if i.category is UNASSIGNED]
     # The per-user categories still count: 20.60 + 20.60 + 8.00 = 49.20
     assert w.monthly_total == D("49.20")
@@ -493,7 +494,9 @@ def test_without_last_activity_inactive_is_not_assessed() -> None:
         }
     )
     assert w.assessed
-    inactive_notes = [n for n in w.not_assessed if n.startswith("inactive_user")]
+    inactive_notes = [
+        n for n in w.not_assessed if n.startswith("licences of inactive accounts")
+    ]
     assert len(inactive_notes) == 1
     # Disabled still counts: 1 x 20.60.
     assert rows(w) == [

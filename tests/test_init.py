@@ -144,3 +144,57 @@ def test_finnish_engagement_sets_the_report_language(
     # English stays the default, with the report section left commented.
     runner.invoke(main, ["init", str(tmp_path / "en")])
     assert load_engagement(tmp_path / "en").config.report.language == "en"
+
+
+def test_new_user_flow_init_run_add_exports_run(tmp_path: Path) -> None:
+    """init -> run (one line: what to add, nothing left) -> exports -> run."""
+    import shutil
+
+    from tests.conftest import SAMPLE
+
+    eng, out = tmp_path / "fresh", tmp_path / "fresh" / "report"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(eng), "-q"]).exit_code == 0
+    first = runner.invoke(main, ["run", str(eng), "--out", str(out), "-q"])
+    assert first.exit_code == 2
+    (line,) = first.stderr.splitlines()
+    assert line.startswith("error: nothing to assess yet: add the admins' exports")
+    assert "graph: section" in line and "interview.xlsx" in line
+    # init's own README is never blamed, and nothing of the run is left.
+    assert "README.md: not a" not in line
+    assert sorted(p.name for p in eng.iterdir()) == [
+        "client.yaml",
+        "exports",
+        "interview.xlsx",
+    ]
+    for csv in (SAMPLE / "exports").glob("*.csv"):
+        shutil.copy(csv, eng / "exports")
+    second = runner.invoke(main, ["run", str(eng), "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    assert (out / "findings.xlsx").is_file()
+    warnings = [n for n in second.stderr.splitlines() if n.startswith("warning:")]
+    assert warnings == [
+        f"warning: {eng / 'interview.xlsx'} has no answers yet: "
+        "the process and expert rules are not assessed"
+    ]
+    assert "README.md" not in second.stderr
+
+
+def test_client_yaml_has_a_commented_graph_section(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    dest = tmp_path / "e"
+    create_engagement(dest, client_name="Acme", period="2026-Q4")
+    text = (dest / "client.yaml").read_text("utf-8")
+    assert "# graph:\n#   tenant_id: " in text
+    assert load_engagement(dest).config.section("graph") is None
+    # Uncommented, it is a valid graph section.
+    import yaml
+
+    block = text[text.index("# graph:") :].split("\n\n")[0]
+    lines = [n[2:] for n in block.splitlines()]
+    section = yaml.safe_load("\n".join(lines))["graph"]
+    assert {"tenant_id", "client_id", "auth", "client_secret_env"} <= set(section)
+    got = runner.invoke(main, ["permissions", str(dest)])
+    assert got.exit_code == 0
+    assert "has no graph: section yet" in got.stderr

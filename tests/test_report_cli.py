@@ -75,6 +75,7 @@ def test_bad_language_and_previous_are_usage_errors(
             str(tmp_path / "o"),
             "--previous",
             str(bad),
+            "-q",  # the progress lines aside, the error is one line
         ],
     )
     assert result.exit_code == 2

@@ -402,7 +402,7 @@ def test_hostile_svgs_give_one_line_of_ours_without_paths(
     )
     out = tmp_path / "report"
     done = subprocess.run(
-        [sys.executable, "-m", "healthcheck", "run", engagement, "--out", out],
+        [sys.executable, "-m", "healthcheck", "run", engagement, "--out", out, "-q"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -410,7 +410,7 @@ def test_hostile_svgs_give_one_line_of_ours_without_paths(
     assert done.returncode == 0, done.stderr
     lines = done.stderr.strip().splitlines()
     assert lines == [
-        "WARNING: the PDF renderer could not use brand file client_logo.svg, "
+        "warning: the PDF renderer could not use brand file client_logo.svg, "
         "logo.svg: left out of the report (check that it opens in a web browser)"
     ]
     assert "root:" not in "\n".join(pdf_pages(out / "report.pdf"))

@@ -17,8 +17,9 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcheck import compare
-from healthcheck.model import Acceptance, Assessment, Severity, Status
+from healthcheck.model import Acceptance, Assessment, ObjectTable, Severity, Status
 from healthcheck.report import jsonout, xlsx
+from healthcheck.report.context import as_noun
 from tests.conftest import locale_keys
 
 FIXED = ("Summary", "Actions", "Findings", "Waste")
@@ -121,9 +122,21 @@ def test_findings_sorted_typed_and_linked(sample: Assessment, book) -> None:
         assert r[count_col].data_type == "n"
         if f.status in (Status.FAIL, Status.ACCEPTED) and f.affected:
             target = book[_linked(r[link_col])]
-            assert _header(target) == ["Affected object"]
+            # Objects found in the datasets carry their evidence columns
+            # (tests/test_objects.py); the first column is still the name.
+            table = sample.objects_of(f)
+            first = table.columns[0] if table else None
+            assert (
+                _header(target)[0]
+                == {
+                    None: "Affected object",
+                    "name": "Device",
+                    "upn": "User principal name",
+                    "job": "Backup job",
+                }[first]
+            )
             objects = [row[0] for row in target.iter_rows(min_row=2, values_only=True)]
-            assert objects == list(f.affected)
+            assert list(dict.fromkeys(objects)) == list(f.affected)
         else:
             assert r[link_col].value is None and r[link_col].hyperlink is None
         if f.acceptance:
@@ -199,7 +212,7 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
     as_of = cells["Assessment date"]
     assert as_of.is_date and as_of.value.date() == sample.as_of
     assert as_of.number_format == "d mmm yyyy"
-    generated = cells["Generated (UTC)"]
+    generated = cells[f"Generated ({sample.timezone})"]
     assert generated.is_date and isinstance(generated.value, datetime)
     assert cells["Overall score"].value == pytest.approx(sample.overall.score)
     assert cells["Overall score"].data_type == "n"
@@ -225,18 +238,23 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
         assert row[3].value == pytest.approx(s.score)
         assert row[4].value == pytest.approx(s.coverage)
         assert row[4].number_format == "0%"
-    # Every collector run is listed with its status and reason.
+    # Every run of a collector that applies is listed with its status and
+    # reason; Graph, with no input in this exports-only engagement, is not.
     runs = [
         (r[0].value, r[1].value, r[2].value)
         for r in ws.iter_rows()
         if isinstance(r[1].value, str)
         and r[1].value.split(":")[0] in ("collected", "missing", "failed")
     ]
-    assert len(runs) == len(sample.collector_runs)
-    for (dataset, status, collector), run in zip(
-        runs, sample.collector_runs, strict=True
-    ):
-        assert (dataset, collector) == (run["dataset"], run["collector"])
+    applying = [r for r in sample.collector_runs if r["collector"] != "graph"]
+    assert len(applying) < len(sample.collector_runs)
+    assert len(runs) == len(applying)
+    for (dataset, status, collector), run in zip(runs, applying, strict=True):
+        # Named in words: "managed devices", not "devices".
+        assert collector == run["collector"]
+        assert dataset.replace(" ", "_") == run["dataset"] or dataset in {
+            as_noun(str(src.get("dataset_title", ""))) for src in sample.sources
+        }
         if run["reason"]:
             assert status.endswith(": " + run["reason"])
     # No comparison on this assessment: no changes section.
@@ -263,7 +281,7 @@ def test_finnish_labels_and_formats(sample: Assessment, book_fi) -> None:
     names = book_fi.sheetnames
     assert names[:4] == ["Yhteenveto", "Toimenpiteet", "Havainnot", "Lisenssihukka"]
     assert names[-2:] == ["Lähteet", "Hylätyt rivit"]
-    assert any(n.startswith("Passiivinen ") for n in names)
+    assert any(n.startswith("Käyttämätön ") for n in names)
     findings = book_fi["Havainnot"]
     assert _header(findings)[:4] == ["Sääntö", "Taso", "Vakavuus", "Tila"]
     first = _body(findings)[0]
@@ -343,8 +361,24 @@ def _hostile(sample: Assessment) -> Assessment:
         else i
         for i in sample.waste.items
     )
+    # The evidence columns are written with the same care: each hostile name
+    # is an object whose text columns are hostile too.
+    objects = {
+        kind: dataclasses.replace(
+            t,
+            rows=(
+                *t.rows,
+                *(
+                    (h, *(h if ty == "text" else None for ty in t.types[1:]))
+                    for h in HOSTILE
+                ),
+            ),
+        )
+        for kind, t in sample.objects.items()
+    }
     return dataclasses.replace(
         sample,
+        objects=objects,
         client_name=HOSTILE[0],
         period="-2026-Q4",
         findings=tuple(findings),
@@ -393,7 +427,8 @@ def test_control_characters_and_huge_cells_do_not_break_the_workbook(
     a = dataclasses.replace(
         sample,
         findings=tuple(
-            dataclasses.replace(g, affected=bad) if g is f else g
+            # Names alone: the evidence columns were found for other names.
+            dataclasses.replace(g, affected=bad, object_kind="") if g is f else g
             for g in sample.findings
         ),
     )
@@ -425,9 +460,9 @@ def test_control_characters_and_huge_cells_do_not_break_the_workbook(
             "FND-04 Every backup job\u2026 (2)",
         ),
         (
-            "Passiivinen O365_BUSINESS_ESSENTIALS",
+            "Käyttämätön O365_BUSINESS_ESSENTIALS",
             [],
-            "Passiivinen O365_BUSINESS_ESSE\u2026",
+            "Käyttämätön O365_BUSINESS_ESSE\u2026",
         ),
     ],
 )
@@ -499,12 +534,25 @@ def test_fifty_thousand_affected_objects(sample: Assessment, tmp_path: Path) -> 
         if f.status is Status.FAIL and f.severity is Severity.CRITICAL and f.affected
     )
     objects = tuple(f"user{i:05d}@big.example" for i in range(50_000))
+    # Each with its evidence columns, as a run attaches them.
+    table = ObjectTable(
+        kind="accounts",
+        columns=("upn", "display_name", "enabled", "last_activity", "created"),
+        types=("text", "text", "bool", "date", "datetime"),
+        rows=tuple(
+            (u, f"User {n}", True, "2026-07-15", "2021-08-25T16:33:24")
+            for n, u in enumerate(objects)
+        ),
+    )
     a = dataclasses.replace(
         sample,
         findings=tuple(
-            dataclasses.replace(g, affected=objects) if g is f else g
+            dataclasses.replace(g, affected=objects, object_kind="accounts")
+            if g is f
+            else g
             for g in sample.findings
         ),
+        objects={**sample.objects, "accounts": table},
     )
     start = time.perf_counter()
     path = xlsx.write(a, tmp_path / "big.xlsx")
@@ -514,7 +562,15 @@ def test_fifty_thousand_affected_objects(sample: Assessment, tmp_path: Path) -> 
     ws = wb[sheet]
     assert ws.max_row == 50_001
     last = list(ws.iter_rows(min_row=50_001, values_only=True))
-    assert last == [("user49999@big.example",)]
+    assert last == [
+        (
+            "user49999@big.example",
+            "User 49999",
+            True,
+            datetime(2026, 7, 15),
+            datetime(2021, 8, 25, 16, 33, 24),
+        )
+    ]
     wb.close()
 
 

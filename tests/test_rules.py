@@ -1689,9 +1689,11 @@ def test_unanswered_interview_question() -> None:
     rows = [answer("onboarding_documented", "", owner="", last_reviewed="")]
     f = run({"interview_answers": rows})["DOC-01"]
     assert f.status is Status.NOT_ASSESSED
+    # The question as the workbook asks it, never its id.
     assert (
         f.reason
-        == "Question 'onboarding_documented' was not answered in the interview."
+        == "Question 'Is onboarding_documented in place?' was not answered in the "
+        "interview."
     )
     assert f.reason == f.detail
 

@@ -39,6 +39,7 @@ from healthcheck import datasets
 from healthcheck.config import CONFIG_NAME, CollectContext
 from healthcheck.errors import InputError
 from healthcheck.i18n import english
+from healthcheck.init import EXPORTS_HELP_FILES
 from healthcheck.model import (
     CollectorRun,
     Message,
@@ -333,6 +334,10 @@ class ExportsCollector:
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
+            if path.parent == ctx.engagement.exports_dir and (
+                path.name in EXPORTS_HELP_FILES
+            ):
+                continue  # init's own note to the consultant, not an export
             shown = str(path)
             if path.suffix.lower() not in reader.SUFFIXES:
                 self.unrecognised.append(
@@ -541,6 +546,9 @@ class ExportsCollector:
         self.unrecognised = []
         where = str(ctx.engagement.root / CONFIG_NAME)
         cfg = mappings.load(ctx.engagement.config.section(mappings.SECTION), where)
+        # One instance serves every run of a process: start each run afresh,
+        # or an earlier engagement's files are blamed for this one.
+        self.unrecognised = []
         found: dict[str, list[tuple[Part, SourceFile, str]]] = {}
         for part, source, fmt_id in self._parts(ctx, cfg):
             found.setdefault(part.dataset, []).append((part, source, fmt_id))
@@ -553,8 +561,8 @@ class ExportsCollector:
             raise InputError(
                 f"no file in exports/ could be used ({listed})",
                 file=ctx.engagement.exports_dir,
-                hint="see README, 'Files in exports/', or map the columns under "
-                f"column_mappings in {CONFIG_NAME}",
+                hint="see the README's 'An engagement folder', or map the columns "
+                f"under column_mappings in {CONFIG_NAME}",
             )
         runs = []
         for name in PROVIDES:

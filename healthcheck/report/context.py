@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from healthcheck import zones
 from healthcheck.compare import Comparison, FindingChange, whole
 from healthcheck.config import Branding
 from healthcheck.i18n import Translator
@@ -137,6 +139,11 @@ class _View:
         """A change in whole points with its sign, rounded half up."""
         n = whole(value)
         return ("+" if n > 0 else "") + self.t.integer(n)
+
+    def dataset_title(self, name: str, english: object = None) -> str:
+        """A dataset in words ("managed devices"), never its id."""
+        default = as_noun(str(english)) if english else name.replace("_", " ")
+        return self.t.t(f"datasets.{name}.title", default)
 
     def layer_label(self, layer_id: str, default: str) -> str:
         return self.t.t(f"report.layer.{layer_id}", default)
@@ -341,7 +348,7 @@ class _View:
                     "price_label": ", ".join(x for x in (origin, term) if x),
                     "monthly": self.money(i.monthly_cost),
                     "annual": self.money(i.annual_cost),
-                    "confidence": t.t(f"report.level.{i.confidence}", i.confidence)
+                    "confidence": t.t(f"report.confidence.{i.confidence}", i.confidence)
                     if i.confidence
                     else "–",
                 }
@@ -386,6 +393,9 @@ class _View:
             "lines": lines,
             "actions": actions,
             "not_assessed": t.waste_not_assessed(w),
+            # Some categories could not be priced for want of data: the total
+            # is a floor, and the card says so and what is missing.
+            "partial": bool(w.assessed and t.waste_not_assessed(w)),
             "unpriced": [clip(s) for s in w.unpriced_skus],
             "has_client": any(i.price_origin == "client" for i in w.items),
             "has_list": any(i.price_origin == "list" for i in w.items),
@@ -485,9 +495,15 @@ class _View:
             out.append(
                 {
                     "file": clip(Path(str(s.get("path", ""))).name),
+                    # The format id stays in the workbook's Sources sheet:
+                    # the PDF names what the file gave, in words.
                     "format": s.get("format", ""),
-                    "dataset": s.get("dataset", ""),
-                    "collected": self.t.datetime(when) if when else "–",
+                    "dataset": self.dataset_title(
+                        str(s.get("dataset", "")), s.get("dataset_title")
+                    ),
+                    "collected": self.t.datetime(when, self.a.timezone)
+                    if when
+                    else "–",
                     "rows": self.t.integer(read),
                     "rejected": self.t.integer(rejected),
                     "coverage": self.t.percent(read / (read + rejected))
@@ -508,11 +524,32 @@ _ROUTINE_TEXTS = (
 )
 
 
-def _routine(run: Mapping[str, Any]) -> bool:
+def as_noun(title: str) -> str:
+    """A title used mid-sentence: "User accounts" -> "user accounts", "MFA" kept."""
+    return title if title[:2].isupper() else title[:1].lower() + title[1:]
+
+
+def routine(run: Mapping[str, Any]) -> bool:
+    """Whether a collector run says nothing is wrong (see above)."""
     key = run.get("reason_key")
     if key:
         return key in _ROUTINE_KEYS
     return str(run.get("reason") or "").startswith(_ROUTINE_TEXTS)
+
+
+def _as_of_note(t: Translator, a: Assessment, opts: ReportOptions) -> str:
+    """How the assessment date and the collection time relate, in one sentence.
+
+    Ages and deadlines are measured from the assessment date; when evidence
+    was collected on another day, the reader is told by how many days.
+    """
+    if not opts.collected:
+        return ""
+    first = datetime.fromisoformat(min(opts.collected.values()))
+    day = zones.local(first, a.timezone).date()
+    days = (day - a.as_of).days
+    key = "as_of_before" if days > 0 else "as_of_after" if days else "as_of_same"
+    return t.t(f"report.appendix.{key}", as_of=t.date(a.as_of), count=abs(days))
 
 
 def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
@@ -563,12 +600,12 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
     runs_missing = [
         {
             "collector": r.get("collector", ""),
-            "dataset": r.get("dataset", ""),
+            "dataset": v.dataset_title(str(r.get("dataset", ""))),
             "status": t.t(f"report.run.{r.get('status', '')}", r.get("status", "")),
             "reason": t.reason(r),
         }
         for r in a.collector_runs
-        if r.get("status") != "ok" and not _routine(r)
+        if r.get("status") != "ok" and not routine(r)
     ]
     title = t.t(
         "report.meta.title",
@@ -581,7 +618,7 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         "client": client,
         "period": a.period,
         "as_of": t.date(a.as_of),
-        "generated_at": t.datetime(a.generated_at),
+        "generated_at": t.datetime(a.generated_at, a.timezone),
         "tool_version": a.tool_version,
         "catalog_version": a.catalog_version,
         "meta": {
@@ -652,9 +689,10 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
             for r in a.reference_data
             if r.get("table_date")
         ),
-        "collected_at": t.datetime(min(opts.collected.values()))
+        "collected_at": t.datetime(min(opts.collected.values()), a.timezone)
         if opts.collected
         else "",
+        "as_of_note": _as_of_note(t, a, opts),
         "grade_text": ", ".join(
             t.t("report.appendix.grade_band", grade=g, floor=f)
             for g, f in GRADES

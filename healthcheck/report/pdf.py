@@ -72,7 +72,7 @@ class PackagedOnlyFetcher(URLFetcher):
 
 
 class _Catch(logging.Handler):
-    """Keeps the renderer's errors; its notes (CSS it ignores) go to ``-v``."""
+    """Keeps the renderer's errors; its notes go to DEBUG only."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -82,7 +82,9 @@ class _Catch(logging.Handler):
         if record.levelno >= logging.ERROR:
             self.messages.append(record.getMessage())
         else:
-            log.info("renderer: %s", record.getMessage().splitlines()[0])
+            # The renderer's internals (CSS steps, font subsetting): never
+            # shown to a consultant, even with -v.
+            log.debug("renderer: %s", record.getMessage().splitlines()[0])
 
 
 @contextlib.contextmanager

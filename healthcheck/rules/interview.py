@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from healthcheck.rules import Outcome, RuleContext, failed, msg, not_assessed, passed
+from healthcheck.rules import (
+    Message,
+    Outcome,
+    RuleContext,
+    failed,
+    msg,
+    not_assessed,
+    passed,
+)
 
 #: What an answer is worth: Yes 1, Partly 0.5, No 0. A "Yes" with no owner or
 #: no review within ``max_review_age_days`` counts as Partly: the document may
@@ -40,7 +48,13 @@ def interview_answer(ctx: RuleContext) -> Outcome:
         else ""
     )
     if pd.isna(answer):
-        return not_assessed(msg("rules.interview.unanswered", question=qid))
+        # The question as the reader knows it, never its id.
+        asked = row.iloc[0]["question"]
+        question = Message(
+            f"interview.{qid}.text",
+            default=str(asked) if isinstance(asked, str) and asked.strip() else qid,
+        )
+        return not_assessed(msg("rules.interview.unanswered", question=question))
     if answer == "dont_know":
         return failed(msg("rules.interview.dont_know", note=note), answer=answer)
     if answer in ("no", "partly"):

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from healthcheck.model import Finding, Status
+from healthcheck import zones
+from healthcheck.model import Finding, ObjectTable, Status
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import Col, link_to, table
 from healthcheck.report.xlsx.styles import INTEGER
@@ -40,13 +41,61 @@ class FindingsSheets(WriterBase):
                     title=self.title(f),
                 )
             )
-            table(
-                ws,
-                [Col(self.w("affected.object", "Affected object"))],
-                ((obj,) for obj in f.affected),
-            )
+            objects = self.a.objects_of(f)
+            if objects is not None and objects.columns:
+                self.object_table(ws, objects, f.affected)
+            else:
+                table(
+                    ws,
+                    [Col(self.w("affected.object", "Affected object"))],
+                    ((obj,) for obj in f.affected),
+                )
             out[f.rule_id] = ws.title
         return out
+
+    def object_table(
+        self, ws: Worksheet, objects: ObjectTable, affected: tuple[str, ...] = ()
+    ) -> None:
+        """The affected objects with their evidence: typed columns, dates as dates.
+
+        The first column names the object. A name of ``affected`` the table
+        lacks (an edited assessment) still gets a row of its own: the list
+        never shows fewer objects than the finding counts.
+        """
+        formats = {"date": self.date, "datetime": self.datetime, "int": INTEGER}
+        cols = [
+            Col(
+                self.object_header(name, kind),
+                formats.get(kind),
+                max_width=40 if kind == "text" else None,
+            )
+            for name, kind in zip(objects.columns, objects.types, strict=True)
+        ]
+        rows = objects.typed_rows()
+        named = {str(r[0]).casefold() for r in rows if r and r[0] is not None}
+        blank = (None,) * (len(objects.columns) - 1)
+        rows += [(a, *blank) for a in affected if str(a).casefold() not in named]
+        times = [n for n, k in enumerate(objects.types) if k == "datetime"]
+        if times:
+            # Stored as UTC; shown in the engagement's zone, as the header says.
+            zone = self.a.timezone
+            rows = [
+                tuple(
+                    zones.local_naive(v, zone) if n in times and v is not None else v
+                    for n, v in enumerate(row)
+                )
+                for row in rows
+            ]
+        table(ws, cols, rows)
+
+    def object_header(self, column: str, kind: str) -> str:
+        """A column's header; a time says its time zone (times are UTC)."""
+        label = self.w(f"objects.{column}", column.replace("_", " ").capitalize())
+        return f"{label} ({self.zone_label()})" if kind == "datetime" else label
+
+    def zone_label(self) -> str:
+        """The time zone the workbook's times are shown in."""
+        return self.a.timezone
 
     def fill_findings(self, ws: Worksheet, links: Mapping[str, str]) -> None:
         """One row per finding, with a link to its affected-object sheet."""

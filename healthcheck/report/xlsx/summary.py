@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from healthcheck import zones
 from healthcheck.compare import whole
+from healthcheck.report.context import as_noun, routine
 from healthcheck.report.xlsx.base import WriterBase
 from healthcheck.report.xlsx.layout import (
     Col,
@@ -44,15 +45,18 @@ class SummarySheet(WriterBase):
         a, w = self.a, self.w
         na = w("status.not_assessed", "not assessed")
         put(ws, 1, 1, w("summary.title", "IT health check"), font=TITLE_FONT)
-        generated = a.generated_at
-        if generated.tzinfo is not None:
-            generated = generated.astimezone(UTC).replace(tzinfo=None)
+        # Shown in the engagement's zone, which the label names.
+        generated = zones.local_naive(a.generated_at, a.timezone)
         overall = a.overall
         pairs: list[tuple[str, Any, str | None]] = [
             (w("summary.client", "Client"), a.client_name, None),
             (w("summary.period", "Period"), a.period, None),
             (w("summary.as_of", "Assessment date"), a.as_of, self.date),
-            (w("summary.generated", "Generated"), generated, self.datetime),
+            (
+                w("summary.generated_in", "Generated ({zone})", zone=a.timezone),
+                generated,
+                self.datetime,
+            ),
             (w("summary.tool_version", "Tool version"), a.tool_version, None),
             (
                 w("summary.catalog_version", "Rule catalogue version"),
@@ -176,8 +180,12 @@ class SummarySheet(WriterBase):
                 Col(w("summary.collector", "Collector")),
             ],
             [
-                (r.get("dataset"), self.run_status(r), r.get("collector"))
-                for r in a.collector_runs
+                (
+                    self.dataset_title(r.get("dataset")),
+                    self.run_status(r),
+                    r.get("collector"),
+                )
+                for r in applying_runs(a.collector_runs)
             ],
         )
         self.changes(ws, row + 1)
@@ -207,6 +215,18 @@ class SummarySheet(WriterBase):
             put(ws, row, 2, value, number_format=fmt).alignment = LEFT
             row += 1
         return row
+
+    def dataset_title(self, name: Any) -> str:
+        """A dataset in words in this language ("managed devices"), not its id."""
+        titles = {
+            str(src.get("dataset")): as_noun(str(src["dataset_title"]))
+            for src in self.a.sources
+            if src.get("dataset_title")
+        }
+        name = str(name or "")
+        return self.t.t(
+            f"datasets.{name}.title", titles.get(name) or name.replace("_", " ")
+        )
 
     def run_status(self, run: Mapping[str, Any]) -> str:
         """A collector run's status, with its reason when it has one."""
@@ -365,3 +385,13 @@ def _delta(before: Any, now: Any) -> int | None:
     if before is None or now is None:
         return None
     return whole(round_half_up(float(now) - float(before)))
+
+
+def applying_runs(runs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The runs of collectors that apply to this engagement.
+
+    A collector with no input here (Graph on an exports-only engagement) and
+    one whose dataset another delivered say nothing: they are left out. The
+    rules that needed a dataset nobody delivered say so in Findings.
+    """
+    return [r for r in runs if r.get("status") == "ok" or not routine(r)]

@@ -123,8 +123,14 @@ def test_refused_permissions_name_the_permission(
 
 def test_missing_licences_are_named(fake: FakeTenant, tmp_path: Path) -> None:
     # Exchange Online Plan 1 only: no Entra ID P1, no SharePoint.
-    fake.tenant.items["subscribedSkus"] = fake.tenant.items["subscribedSkus"][1:]
+    # (By part number: the fake tenant's list also holds Entra ID P2 and SPB.)
+    fake.tenant.items["subscribedSkus"] = [
+        s
+        for s in fake.tenant.items["subscribedSkus"]
+        if s["skuPartNumber"] == "EXCHANGESTANDARD"
+    ]
     fake.faults.no_p1 = True
+    fake.faults.no_p2 = True
     fake.faults.no_sharepoint = True
     found, ev = _findings(fake, tmp_path)
     runs = runs_of(ev)

@@ -41,6 +41,8 @@ _PRODUCTS = (
     "Unlicensed",
 )
 _NOW = datetime(2026, 11, 20, 12)
+#: Headers of the Exchange mailbox export that only forwarding needs.
+_FORWARDING = ("Forwarding", "DeliverToMailboxAndForward")
 
 
 def _write(path: Path, header: tuple[str, ...], rows: list[dict[str, str]]) -> None:
@@ -354,7 +356,9 @@ def _write_more(
     kinds = ("UserMailbox",) * 8 + ("SharedMailbox", "RoomMailbox")
     _write(
         exports / "exo_mailboxes.csv",
-        _HEADERS["exo_mailboxes"],
+        # The mailbox facts only: forwarding is mailbox_forwarding.csv's (the
+        # same format; a file with forwarding columns gives mail_forwarding).
+        [h for h in _HEADERS["exo_mailboxes"] if not h.startswith(_FORWARDING)],
         [
             {
                 "UserPrincipalName": upn,

@@ -299,8 +299,6 @@ def permissions(engagement: Path | None) -> None:
             click.echo(f"{c.name}: application permissions (Microsoft Graph)")
             if hasattr(coll, "permission_datasets"):
                 lines = _permission_users(coll.permission_datasets())
-            elif hasattr(coll, "permission_lines"):
-                lines = coll.permission_lines()
             else:
                 lines = list(coll.permissions)
             for line in lines:
@@ -317,14 +315,9 @@ def permissions(engagement: Path | None) -> None:
             )
 
 
-#: Datasets the licence waste model reads besides the rules.
-_WASTE_DATASETS = frozenset(
-    {"licence_skus", "users", "licence_assignments", "mailboxes"}
-)
-
-
 def _permission_users(by_permission: dict[str, list[str]]) -> list[str]:
     """One line per permission: the datasets it reads and who uses them."""
+    from healthcheck.cost import DATASETS as WASTE_DATASETS
     from healthcheck.engine import list_catalog, required_datasets
 
     catalog = list_catalog()
@@ -333,7 +326,7 @@ def _permission_users(by_permission: dict[str, list[str]]) -> list[str]:
         users = sorted(
             {r.id for r in catalog if set(required_datasets(r)) & set(names)}
         )
-        if set(names) & _WASTE_DATASETS:
+        if set(names) & WASTE_DATASETS:
             users.append("licence waste")
         used = ", ".join(users) if users else "no rule"
         lines.append(f"{perm}: {', '.join(names)} (used by {used})")

@@ -35,6 +35,11 @@ from healthcheck.model import (
 
 HIGH, MEDIUM = "high", "medium"
 
+#: The datasets :func:`compute_waste` reads: what ``healthcheck permissions``
+#: names "licence waste" beside the rules, and what a collector may provide
+#: for the waste model alone (``mailboxes``).
+DATASETS = frozenset({"licence_skus", "users", "licence_assignments", "mailboxes"})
+
 #: How sure each category is; the report and README say why. An overlap that
 #: rests on a higher tier of a service (plan_rules.csv) is medium instead, and
 #: so is a blocked account whose mailbox needs its licence (a shared mailbox

@@ -629,8 +629,14 @@ def test_permissions_command_prints_permissions_and_consent_url(
     result = CliRunner().invoke(main, ["permissions", str(eng)])
     assert result.exit_code == 0, result.output
     # Per permission: the datasets it reads and the rules that use them.
-    assert "DeviceManagementManagedDevices.Read.All: devices (rules: " in result.stdout
-    assert "SecurityEvents.Read.All: secure_scores (rules: REV-13)" in result.stdout
+    devices = next(
+        line.strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("DeviceManagementManagedDevices.Read.All: ")
+    )
+    assert devices.startswith("DeviceManagementManagedDevices.Read.All: devices (")
+    assert "FND-01" in devices and devices.endswith(")")
+    assert "SecurityEvents.Read.All: secure_scores (used by REV-13)" in result.stdout
     assert f"{fake.url}/{TENANT_ID}/adminconsent?client_id={CLIENT_ID}" in result.stdout
 
 

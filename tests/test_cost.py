@@ -1149,3 +1149,35 @@ def test_an_account_without_a_mailbox_has_nothing_to_check() -> None:
     assert lines["medium"].users == ("big@x.fi",)
     assert lines["high"].users == ("archive@x.fi", "plain@x.fi")
     assert "check" not in lines["high"].action
+
+
+class _Recording(Mapping[str, pd.DataFrame]):
+    """Frames that note every dataset name asked for."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
+        self.frames = frames
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        self.asked.add(name)
+        return self.frames[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the waste model asks for datasets by name")
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def test_the_waste_model_reads_the_datasets_it_declares() -> None:
+    # cost.DATASETS is what `healthcheck permissions` credits to "licence
+    # waste": it must be exactly what compute_waste asks for.
+    frames = _Recording(
+        {
+            "licence_skus": subs([("SPB", "3", "1")]),
+            "users": frame("users", [user("erin", enabled="False")]),
+            "licence_assignments": assignments([("erin", "SPB")]),
+        }
+    )
+    assert waste(frames).items
+    assert frames.asked == cost.DATASETS

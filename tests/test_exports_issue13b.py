@@ -166,16 +166,20 @@ def test_a_bad_date_or_a_missing_required_column_is_named(
     root = engagement(tmp_path)
     text = (Path(__file__).parent / "data" / "exports" / name).read_text()
     header, *rows = text.splitlines()
-    # Drop the second required column from the header and every row.
-    cols = header.split(",")
-    keep = [i for i, c in enumerate(cols) if "ForwardingAddress" != c.strip('"')]
     if name == "exo_mailbox_forwarding.csv":
+        # The mailbox export (format exo_mailboxes) gives forwarding from a
+        # pair of columns: ForwardingSmtpAddress without ForwardingAddress is
+        # refused with the missing one named, not read as "no forwarding".
+        cols = header.split(",")
+        keep = [i for i, c in enumerate(cols) if c.strip('"') != "ForwardingAddress"]
         text = "\n".join(
             ",".join(line.split(",")[i] for i in keep) for line in [header, *rows]
         )
         (root / "exports" / name).write_text(text + "\n")
-        with pytest.raises(InputError, match="ForwardingAddress"):
+        with pytest.raises(InputError, match="ForwardingAddress") as err:
             collect(root)
+        assert err.value.column == "ForwardingAddress"
+        assert err.value.file is not None and name in str(err.value.file)
         return
     bad = text.replace("2026-11-19T07:12:00Z", "yesterday").replace(
         "2026-04-02T03:00:00Z", "soon"
@@ -184,3 +188,49 @@ def test_a_bad_date_or_a_missing_required_column_is_named(
     runs, _ = collect(root)
     ds = next(r for r in runs.values() if r.status.value == "ok").dataset
     assert any("expected a date" in r.reason for r in ds.rejected)
+
+
+def _without(text: str, *drop: str) -> str:
+    """A CSV's text without the named columns (the fixtures quote no commas)."""
+    lines = text.splitlines()
+    cols = [c.strip('"') for c in lines[0].split(",")]
+    keep = [i for i, c in enumerate(cols) if c not in drop]
+    return "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines)
+
+
+def test_a_mailbox_export_gives_each_dataset_only_from_its_columns(
+    tmp_path: Path,
+) -> None:
+    data = Path(__file__).parent / "data" / "exports"
+    # The mailbox facts alone (no forwarding columns): mailboxes only.
+    runs, _ = collect(engagement(tmp_path / "facts", "exo_mailboxes.csv"))
+    assert len(frame(runs, "mailboxes")) == 5
+    assert runs["mail_forwarding"].status.value != "ok"
+    # Forwarding columns alone (no RecipientTypeDetails): mail_forwarding only,
+    # and a blank PrimarySmtpAddress falls back to the row's UPN.
+    root = engagement(tmp_path / "fwd")
+    text = _without(
+        (data / "exo_mailbox_forwarding.csv").read_text(), "RecipientTypeDetails"
+    )
+    info = '"Info","info@contoso.example","info@contoso.example"'
+    assert info in text
+    text = text.replace(info, '"Info","info@contoso.example",""')
+    (root / "exports" / "fwd.csv").write_text(text + "\n")
+    runs, _ = collect(root)
+    assert runs["mailboxes"].status.value != "ok"
+    fwd = frame(runs, "mail_forwarding")
+    assert runs["mail_forwarding"].dataset.rejected == ()
+    assert sorted(fwd["mailbox"]) == [
+        "anna.korhonen@contoso.example",
+        "info@contoso.example",
+        "maija.virtanen@contoso.example",
+        "pekka.nieminen@contoso.example",
+    ]
+    # Both files side by side, as the hard synthetic tenant writes them.
+    (root / "exports" / "facts.csv").write_text(
+        (data / "exo_mailboxes.csv").read_text()
+    )
+    runs, _ = collect(root)
+    assert len(frame(runs, "mailboxes")) == 5
+    assert len(frame(runs, "mail_forwarding")) == 4
+    assert runs["mail_forwarding"].dataset.rejected == ()

@@ -288,6 +288,22 @@ _SPOILT: dict[str, tuple[dict[str, Any], str]] = {
         "conditions.users.excludeUsers",
     ),
     "secureScores": ({"createdDateTime": {"d": 1}}, "createdDateTime"),
+    "applications": (
+        {"displayName": "App", "passwordCredentials": [{"endDateTime": [1]}]},
+        "passwordCredentials.endDateTime",
+    ),
+    "authorizationPolicy": (
+        {"defaultUserRolePermissions": {"permissionGrantPoliciesAssigned": "x"}},
+        "defaultUserRolePermissions.permissionGrantPoliciesAssigned",
+    ),
+    # Get-SPOTenant's PascalCase name is the one shown.
+    "sharepointSettings": ({"SharingCapability": ["x"]}, "SharingCapability"),
+    "domains": ({"id": "x.example", "supportedServices": "Email"}, "supportedServices"),
+    "bitlockerRecoveryKeys": ({"id": "k", "deviceId": {"id": "d"}}, "deviceId"),
+    "deviceLocalCredentials": (
+        {"id": "d", "lastBackupDateTime": [1]},
+        "lastBackupDateTime",
+    ),
 }
 
 
@@ -312,6 +328,46 @@ def test_every_graph_mapper_checks_shapes_before_use(resource: str) -> None:
             (5, None),
         ]
         assert part.rejected[1].reason == "expected an object, got 42"
+
+
+def test_a_spoilt_setting_item_is_named_by_its_number_and_the_others_kept() -> None:
+    apps = [
+        {
+            "displayName": "Good",
+            "appId": "a1",
+            "passwordCredentials": [{"keyId": "k1"}],
+        },
+        {"displayName": "Bad", "keyCredentials": 3},
+        {
+            "displayName": "Two",
+            "appId": "a3",
+            "passwordCredentials": [{"keyId": "k3"}],
+            "keyCredentials": [{"keyId": "k4"}],
+        },
+    ]
+    [part] = graph_json.POLICY_MAPPERS["applications"](apps, "apps.json", {})
+    assert part.frame["key_id"].tolist() == ["k1", "k3", "k4"]
+    assert list(part.rows) == [1, 3, 3]  # a credential row is its app's item
+    assert [(r.row, r.column, r.reason) for r in part.rejected] == [
+        (2, "keyCredentials", "expected a list, got 3")
+    ]
+    spo = [{"PreventExternalUsersFromResharing": "yes", "SharingCapability": "x"}]
+    [part] = graph_json.POLICY_MAPPERS["sharepointSettings"](spo, "spo.json", {})
+    assert [(r.row, r.column, r.reason) for r in part.rejected] == [
+        (1, "PreventExternalUsersFromResharing", "expected true or false, got 'yes'")
+    ]
+
+
+def test_an_unverified_domain_does_not_shift_the_item_numbers() -> None:
+    items = [
+        {"id": "new.example", "isVerified": False},
+        {"id": "x.example", "isVerified": True, "supportedServices": 5},
+        {"id": "y.example", "isVerified": True, "supportedServices": ["Email"]},
+    ]
+    [part] = graph_json.DEVICE_MAPPERS["domains"](items, "domains.json", {})
+    assert part.frame["domain"].tolist() == ["y.example"]
+    assert list(part.rows) == [3]
+    assert [(r.row, r.column) for r in part.rejected] == [(2, "supportedServices")]
 
 
 def test_azure_backup_jobs_check_shapes_before_use() -> None:

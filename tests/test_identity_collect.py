@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from healthcheck import engine, evidence, pipeline
+from healthcheck import cost, engine, evidence, pipeline
 from healthcheck.cli import main
 from healthcheck.model import Status
 from healthcheck.registry import collectors
@@ -123,8 +123,14 @@ def test_refused_permissions_name_the_permission(
 
 def test_missing_licences_are_named(fake: FakeTenant, tmp_path: Path) -> None:
     # Exchange Online Plan 1 only: no Entra ID P1, no SharePoint.
-    fake.tenant.items["subscribedSkus"] = fake.tenant.items["subscribedSkus"][1:]
+    # (By part number: the fake tenant's list also holds Entra ID P2 and SPB.)
+    fake.tenant.items["subscribedSkus"] = [
+        s
+        for s in fake.tenant.items["subscribedSkus"]
+        if s["skuPartNumber"] == "EXCHANGESTANDARD"
+    ]
     fake.faults.no_p1 = True
+    fake.faults.no_p2 = True
     fake.faults.no_sharepoint = True
     found, ev = _findings(fake, tmp_path)
     runs = runs_of(ev)
@@ -257,26 +263,17 @@ def test_saved_files_fill_the_same_datasets(tmp_path: Path) -> None:
 
 # --- contracts ----------------------------------------------------------------
 
-#: Datasets a collector provides that another branch's rules read (issue 13
-#: item 5, FND-10.. on rules13b). The test below fails once a rule reads one,
-#: so the entry is removed on merge rather than forgotten.
-PENDING = {"patch_status"}
-
 
 def test_every_provided_dataset_is_read_by_a_rule() -> None:
-    read = {
-        d.partition(".")[0]
-        for r in engine.load_catalog()
-        for d in (*r.requires, *r.uses)
-    }
+    # ... or by the licence waste model, which reads ``mailboxes`` alone.
+    read = {name for r in engine.load_catalog() for name in engine.required_datasets(r)}
     provided = {
         name
         for c in collectors()
         if c.collector is not None
         for name in c.collector.provides
     }
-    assert provided - read == PENDING
-    assert not PENDING & read, "a pending dataset is read now: drop it from PENDING"
+    assert provided - read - cost.DATASETS == set()
 
 
 def test_every_new_rule_has_pass_fail_and_not_assessed_cases() -> None:
@@ -291,12 +288,13 @@ def test_permissions_list_rules_per_permission() -> None:
     lines = {
         line.strip().split(":")[0]: line.strip()
         for line in result.stdout.splitlines()
-        if "(rules:" in line
+        if "(used by" in line
     }
     assert lines["Application.Read.All"] == (
-        "Application.Read.All: app_credentials (rules: REV-14)"
+        "Application.Read.All: app_credentials (used by REV-14)"
     )
-    assert lines["SharePointTenantSettings.Read.All"].endswith("(rules: REV-16)")
+    assert lines["SharePointTenantSettings.Read.All"].endswith("(used by REV-16)")
+    assert "SecurityEvents.Read.All: secure_scores (used by REV-13)" in result.stdout
     assert "REV-15" in lines["Policy.Read.All"]
     # Nothing is asked for that no rule reads.
     assert all("no rule" not in line for line in lines.values())

@@ -52,6 +52,17 @@ def test_hard_synthetic_tenant_is_read_whole(tmp_path: Path) -> None:
         )
     }
     assert {s["format"] for s in sources} == {f.id for f in TABLE_FORMATS} | saved_json
+    # The two Exchange mailbox files share a format, one dataset each.
+    read_from = {
+        (Path(s["path"]).name, name)
+        for name, d in manifest["datasets"].items()
+        for s in d["sources"]
+        if Path(s["path"]).name in ("exo_mailboxes.csv", "mailbox_forwarding.csv")
+    }
+    assert read_from == {
+        ("exo_mailboxes.csv", "mailboxes"),
+        ("mailbox_forwarding.csv", "mail_forwarding"),
+    }
     # Only this folder's files: the exports collector is a cached instance
     # whose list of unrecognised files outlives a run (reported separately).
     assert not [u for u in manifest["unrecognised"] if str(root) in str(u["path"])]
@@ -70,8 +81,11 @@ def test_hard_synthetic_tenant_is_read_whole(tmp_path: Path) -> None:
     assert len(findings["FND-07"].affected) == 8
 
 
-def test_bench_exports_hard_case_keeps_working() -> None:
+def test_bench_exports_hard_case_keeps_working(tmp_path: Path) -> None:
     """``bench_exports`` runs the hard case at a size CI affords (no timing here)."""
+    # It measures every CSV file the hard tenant has (more with each issue).
+    root = _synthetic().write_tenant(tmp_path / "eng", 200, hard=True)
+    csvs = len(list((root / "exports").glob("*.csv")))
     proc = subprocess.run(
         [
             sys.executable,
@@ -88,7 +102,9 @@ def test_bench_exports_hard_case_keeps_working() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("hard case, 200 users: 12 CSV files")
+    assert lines[0].startswith(f"hard case, 200 users: {csvs} CSV files")
+    # One line per file, then the whole folder and the worst ratio.
+    assert len(lines) == 2 + csvs + 2, lines
     # One ratio per export kind, then the whole folder at once.
     measured = [line.split()[0] for line in lines[2:-1]]
     names = {"licences.csv", "role_assignments.csv", "backup_jobs.csv"}

@@ -373,13 +373,10 @@ def domains(
     so it is neither "inside" nor a domain whose DNS we judge.
     https://learn.microsoft.com/graph/api/resources/domain
     """
-    verified = [
-        i
-        for i in items
-        if not (isinstance(i, Mapping) and i.get("isVerified") is False)
-    ]
 
-    def row(i: Mapping[str, Any]) -> dict[str, str]:
+    def row(i: Mapping[str, Any]) -> dict[str, str] | None:
+        if i.get("isVerified") is False:
+            return None
         services = _texts(i.get("supportedServices"), "supportedServices")
         return {
             "domain": _text(i.get("id"), "id").lower(),
@@ -388,7 +385,12 @@ def domains(
             "email": _text("Email" in services),
         }
 
-    rows, numbers, rejected = _rows(verified, source, row)
+    # Unverified domains are left out after numbering, so an item keeps its
+    # number in the file.
+    got, all_numbers, rejected = _rows(items, source, row)
+    kept = [(n, r) for n, r in zip(all_numbers, got, strict=True) if r is not None]
+    rows = [r for _, r in kept]
+    numbers = [n for n, _ in kept]
     return [
         _part(
             "accepted_domains",

@@ -24,6 +24,11 @@ Resources, from the Graph v1.0 reference:
   https://learn.microsoft.com/graph/api/resources/application
 - authorizationPolicy: https://learn.microsoft.com/graph/api/resources/authorizationpolicy
 - sharepointSettings: https://learn.microsoft.com/graph/api/resources/sharepointsettings
+
+As in :mod:`.graph_json`, every property is read through :mod:`.shape`: an
+item whose property holds another JSON type than the reference says is
+rejected with its item number, the property's path and what was expected,
+and the other items are kept.
 """
 
 from __future__ import annotations
@@ -33,26 +38,31 @@ from typing import Any
 
 import pandas as pd
 
+from healthcheck.model import Rejected
+
 from .formats import Part
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
+from .shape import ShapeError
+from .shape import obj as _obj
+from .shape import rows as _rows
+from .shape import text as _text
+from .shape import texts as _texts
+from .shape import whole_list as _list
 
 
 def _part(
-    dataset: str, rows: list[dict[str, str]], source_columns: Mapping[str, str]
+    dataset: str,
+    rows: list[dict[str, str]],
+    source_columns: Mapping[str, str],
+    numbers: list[int],
+    rejected: list[Rejected],
 ) -> Part:
     frame = pd.DataFrame(rows, columns=list(source_columns), dtype="object")
     return Part(
         dataset=dataset,
         frame=frame,
-        rows=list(range(1, len(rows) + 1)),
+        rows=numbers,
         source_columns=dict(source_columns),
+        rejected=rejected,
     )
 
 
@@ -60,18 +70,24 @@ def security_defaults(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /policies/identitySecurityDefaultsEnforcementPolicy`` -> one row."""
-    rows = [{"enabled": _text(i.get("isEnabled"))} for i in items]
-    return [_part("security_defaults", rows, {"enabled": "isEnabled"})]
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {"enabled": _text(i.get("isEnabled"), "isEnabled")}
+
+    rows, numbers, rejected = _rows(items, source, row)
+    return [
+        _part("security_defaults", rows, {"enabled": "isEnabled"}, numbers, rejected)
+    ]
 
 
-def _all(values: Any) -> str:
+def _all(values: Any, path: str) -> str:
     # "All" is how a policy names every user or every app.
-    return _text(any(str(v).lower() == "all" for v in values or ()))
+    return _text(any(v.lower() == "all" for v in _texts(values, path)))
 
 
-def _listed(values: Any, names: Mapping[str, str] | None = None) -> str:
+def _listed(values: Any, path: str, names: Mapping[str, str] | None = None) -> str:
     names = names or {}
-    return ", ".join(names.get(str(v).lower(), str(v)) for v in values or ())
+    return ", ".join(names.get(v.lower(), v) for v in _texts(values, path))
 
 
 #: Conditions that make a policy apply to fewer sign-ins than "all users, all
@@ -94,37 +110,54 @@ def conditional_access_policies(
     policy names excluded users by id, and a report names people.
     """
     names: Mapping[str, str] = context.get("user_ids", {})
-    rows = []
-    for i in items:
-        cond = i.get("conditions") or {}
-        who = cond.get("users") or {}
-        apps = cond.get("applications") or {}
-        grant = i.get("grantControls") or {}
-        controls = list(grant.get("builtInControls") or ())
-        if grant.get("authenticationStrength"):
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        cond = _obj(i.get("conditions"), "conditions")
+        who = _obj(cond.get("users"), "conditions.users")
+        apps = _obj(cond.get("applications"), "conditions.applications")
+        grant = _obj(i.get("grantControls"), "grantControls")
+        controls = _texts(grant.get("builtInControls"), "grantControls.builtInControls")
+        if _obj(
+            grant.get("authenticationStrength"), "grantControls.authenticationStrength"
+        ):
             controls.append("authenticationStrength")
         excluded = sum(
-            len(who.get(k) or ())
+            len(_list(who.get(k), f"conditions.users.{k}"))
             for k in ("excludeUsers", "excludeGroups", "excludeRoles")
         )
-        narrowed = [label for key, label in _NARROWING if _narrows(key, cond.get(key))]
-        rows.append(
-            {
-                "policy_id": _text(i.get("id")),
-                "name": _text(i.get("displayName")),
-                "state": _text(i.get("state")),
-                "all_users": _all(who.get("includeUsers")),
-                "excluded_principals": str(excluded),
-                "all_apps": _all(apps.get("includeApplications")),
-                "client_app_types": ", ".join(cond.get("clientAppTypes") or ()),
-                "grant_controls": ", ".join(controls),
-                "operator": _text(grant.get("operator")),
-                "excluded_users": _listed(who.get("excludeUsers"), names),
-                "excluded_groups": _listed(who.get("excludeGroups")),
-                "excluded_roles": _listed(who.get("excludeRoles")),
-                "narrowed_by": ", ".join(dict.fromkeys(narrowed)),
-            }
-        )
+        narrowed = [
+            label
+            for key, label in _NARROWING
+            if _narrows(key, cond.get(key), f"conditions.{key}")
+        ]
+        return {
+            "policy_id": _text(i.get("id"), "id"),
+            "name": _text(i.get("displayName"), "displayName"),
+            "state": _text(i.get("state"), "state"),
+            "all_users": _all(who.get("includeUsers"), "conditions.users.includeUsers"),
+            "excluded_principals": str(excluded),
+            "all_apps": _all(
+                apps.get("includeApplications"),
+                "conditions.applications.includeApplications",
+            ),
+            "client_app_types": ", ".join(
+                _texts(cond.get("clientAppTypes"), "conditions.clientAppTypes")
+            ),
+            "grant_controls": ", ".join(controls),
+            "operator": _text(grant.get("operator"), "grantControls.operator"),
+            "excluded_users": _listed(
+                who.get("excludeUsers"), "conditions.users.excludeUsers", names
+            ),
+            "excluded_groups": _listed(
+                who.get("excludeGroups"), "conditions.users.excludeGroups"
+            ),
+            "excluded_roles": _listed(
+                who.get("excludeRoles"), "conditions.users.excludeRoles"
+            ),
+            "narrowed_by": ", ".join(dict.fromkeys(narrowed)),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "conditional_access_policies",
@@ -144,33 +177,40 @@ def conditional_access_policies(
                 "excluded_roles": "conditions.users.excludeRoles",
                 "narrowed_by": "conditions.*",
             },
+            numbers,
+            rejected,
         )
     ]
 
 
-def _narrows(key: str, value: Any) -> bool:
+def _narrows(key: str, value: Any, path: str) -> bool:
     """Whether a condition leaves some sign-ins out of the policy.
 
     Locations and platforms narrow unless they include All and exclude
     nothing; risk levels and a device filter always narrow.
     """
-    if not value:
-        return False
     if key in ("locations", "platforms"):
         noun = "Locations" if key == "locations" else "Platforms"
-        include = [str(v).lower() for v in value.get("include" + noun) or ()]
-        return bool(value.get("exclude" + noun)) or (
-            bool(include) and include != ["all"]
-        )
+        found = _obj(value, path)
+        include = [
+            v.lower()
+            for v in _texts(found.get("include" + noun), f"{path}.include{noun}")
+        ]
+        exclude = _list(found.get("exclude" + noun), f"{path}.exclude{noun}")
+        return bool(exclude) or (bool(include) and include != ["all"])
     if key == "devices":
-        return bool((value.get("deviceFilter") or {}).get("rule"))
-    return True
+        found = _obj(value, path)
+        device_filter = _obj(found.get("deviceFilter"), f"{path}.deviceFilter")
+        return bool(_text(device_filter.get("rule"), f"{path}.deviceFilter.rule"))
+    return bool(_list(value, path))
 
 
 def _average(item: Mapping[str, Any], basis: str) -> str:
-    for entry in item.get("averageComparativeScores") or ():
-        if str(entry.get("basis", "")).lower() == basis.lower():
-            return _text(entry.get("averageScore"))
+    path = "averageComparativeScores"
+    for entry in _list(item.get(path), path):
+        entry = _obj(entry, path)
+        if _text(entry.get("basis"), f"{path}.basis").lower() == basis.lower():
+            return _text(entry.get("averageScore"), f"{path}.averageScore")
     return ""
 
 
@@ -178,18 +218,19 @@ def secure_scores(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /security/secureScores`` -> secure_scores (one row per day)."""
-    rows = [
-        {
-            "date": _text(i.get("createdDateTime"))[:10],
-            "current_score": _text(i.get("currentScore")),
-            "max_score": _text(i.get("maxScore")),
-            "active_users": _text(i.get("activeUserCount")),
-            "licensed_users": _text(i.get("licensedUserCount")),
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "date": _text(i.get("createdDateTime"), "createdDateTime")[:10],
+            "current_score": _text(i.get("currentScore"), "currentScore"),
+            "max_score": _text(i.get("maxScore"), "maxScore"),
+            "active_users": _text(i.get("activeUserCount"), "activeUserCount"),
+            "licensed_users": _text(i.get("licensedUserCount"), "licensedUserCount"),
             "all_tenants_average": _average(i, "AllTenants"),
             "similar_size_average": _average(i, "TotalSeats"),
         }
-        for i in items
-    ]
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "secure_scores",
@@ -203,6 +244,8 @@ def secure_scores(
                 "all_tenants_average": "averageComparativeScores[AllTenants]",
                 "similar_size_average": "averageComparativeScores[TotalSeats]",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -210,25 +253,40 @@ def secure_scores(
 def applications(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
-    """``GET /applications`` -> app_credentials, one row per secret or certificate."""
-    rows = []
-    for app in items:
+    """``GET /applications`` -> app_credentials, one row per secret or certificate.
+
+    Each row keeps the number of its application's item, so a bad credential
+    is named by the application it belongs to.
+    """
+
+    def row(app: Mapping[str, Any]) -> list[dict[str, str]]:
+        name = _text(app.get("displayName"), "displayName")
+        app_id = _text(app.get("appId"), "appId") or _text(app.get("id"), "id")
+        out = []
         for field, kind in (
             ("passwordCredentials", "secret"),
             ("keyCredentials", "certificate"),
         ):
-            for cred in app.get(field) or ():
-                rows.append(
+            for cred in _list(app.get(field), field):
+                cred = _obj(cred, field)
+                out.append(
                     {
-                        "app": _text(app.get("displayName")),
-                        "app_id": _text(app.get("appId") or app.get("id")),
+                        "app": name,
+                        "app_id": app_id,
                         "kind": kind,
-                        "key_id": _text(cred.get("keyId")),
-                        "name": _text(cred.get("displayName")),
-                        "start": _text(cred.get("startDateTime")),
-                        "end": _text(cred.get("endDateTime")),
+                        "key_id": _text(cred.get("keyId"), f"{field}.keyId"),
+                        "name": _text(cred.get("displayName"), f"{field}.displayName"),
+                        "start": _text(
+                            cred.get("startDateTime"), f"{field}.startDateTime"
+                        ),
+                        "end": _text(cred.get("endDateTime"), f"{field}.endDateTime"),
                     }
                 )
+        return out
+
+    got, app_numbers, rejected = _rows(items, source, row)
+    rows = [r for creds in got for r in creds]
+    numbers = [n for n, creds in zip(app_numbers, got, strict=True) for _ in creds]
     return [
         _part(
             "app_credentials",
@@ -242,6 +300,8 @@ def applications(
                 "start": "startDateTime",
                 "end": "endDateTime",
             },
+            numbers,
+            rejected,
         )
     ]
 
@@ -250,52 +310,68 @@ def authorization_policy(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /policies/authorizationPolicy`` -> user_consent (one row)."""
-    rows = []
-    for i in items:
-        perms = i.get("defaultUserRolePermissions") or {}
-        rows.append(
-            {
-                "consent_policies": ", ".join(
-                    perms.get("permissionGrantPoliciesAssigned") or ()
-                )
-            }
+    path = "defaultUserRolePermissions"
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        perms = _obj(i.get(path), path)
+        assigned = _texts(
+            perms.get("permissionGrantPoliciesAssigned"),
+            f"{path}.permissionGrantPoliciesAssigned",
         )
+        return {"consent_policies": ", ".join(assigned)}
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "user_consent",
             rows,
-            {
-                "consent_policies": "defaultUserRolePermissions."
-                "permissionGrantPoliciesAssigned"
-            },
+            {"consent_policies": f"{path}.permissionGrantPoliciesAssigned"},
+            numbers,
+            rejected,
         )
     ]
 
 
+def _name(item: Mapping[str, Any], name: str) -> str:
+    """The key a property has: Graph's camelCase name or PowerShell's PascalCase."""
+    if name in item:
+        return name
+    pascal = name[0].upper() + name[1:]
+    return pascal if pascal in item else name
+
+
 def _get(item: Mapping[str, Any], name: str) -> Any:
     """A property by Graph's camelCase name or PowerShell's PascalCase one."""
-    if name in item:
-        return item[name]
-    return item.get(name[0].upper() + name[1:])
+    return item.get(_name(item, name))
 
 
 def sharepoint_settings(
     items: list[Mapping[str, Any]], source: str, context: Mapping[str, Any]
 ) -> list[Part]:
     """``GET /admin/sharepoint/settings`` or Get-SPOTenant -> sharing_settings."""
-    rows = []
-    for i in items:
-        resharing = _get(i, "isResharingByExternalUsersEnabled")
+
+    def setting(i: Mapping[str, Any], name: str) -> str:
+        return _text(_get(i, name), _name(i, name))
+
+    def row(i: Mapping[str, Any]) -> dict[str, str]:
+        resharing = setting(i, "isResharingByExternalUsersEnabled")
         prevent = _get(i, "preventExternalUsersFromResharing")
-        if resharing is None and isinstance(prevent, bool):
-            resharing = not prevent
-        rows.append(
-            {
-                "sharing": _text(_get(i, "sharingCapability")),
-                "guest_resharing": _text(resharing),
-                "domain_restriction": _text(_get(i, "sharingDomainRestrictionMode")),
-            }
-        )
+        if not resharing and prevent is not None:
+            if not isinstance(prevent, bool):
+                # Get-SPOTenant writes a boolean; anything else is not it.
+                raise ShapeError(
+                    _name(i, "preventExternalUsersFromResharing"),
+                    "true or false",
+                    prevent,
+                )
+            resharing = _text(not prevent)
+        return {
+            "sharing": setting(i, "sharingCapability"),
+            "guest_resharing": resharing,
+            "domain_restriction": setting(i, "sharingDomainRestrictionMode"),
+        }
+
+    rows, numbers, rejected = _rows(items, source, row)
     return [
         _part(
             "sharing_settings",
@@ -305,6 +381,8 @@ def sharepoint_settings(
                 "guest_resharing": "isResharingByExternalUsersEnabled",
                 "domain_restriction": "sharingDomainRestrictionMode",
             },
+            numbers,
+            rejected,
         )
     ]
 

@@ -78,16 +78,6 @@ class GraphCollector:
         """True when client.yaml has a ``graph`` section."""
         return ctx.engagement.config.section(settings.SECTION) is not None
 
-    def permission_lines(
-        self, rules: Mapping[str, list[str]] | None = None
-    ) -> list[str]:
-        """Per dataset, the application permissions it needs.
-
-        ``rules`` (dataset -> rule ids, from the caller: a collector does not
-        read the catalogue) adds the rules that use each line.
-        """
-        return endpoints.permission_lines(rules)
-
     def permission_datasets(self) -> dict[str, list[str]]:
         """Per application permission, the datasets that need it."""
         return endpoints.permission_datasets()

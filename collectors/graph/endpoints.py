@@ -408,18 +408,3 @@ def permission_datasets() -> dict[str, list[str]]:
                 if dataset not in names:
                     names.append(dataset)
     return dict(sorted(out.items()))
-
-
-def permission_lines() -> list[str]:
-    """One line per dataset: the permissions its calls need."""
-    lines = []
-    for dataset, keys in DATASETS.items():
-        if dataset == "users":
-            keys = (*keys, *FALLBACK_USERS)
-        perms: list[str] = []
-        for k in keys:
-            for p in ENDPOINTS[k].permission.split(","):
-                if p.strip() not in perms:
-                    perms.append(p.strip())
-        lines.append(f"{dataset}: {', '.join(perms)}")
-    return lines

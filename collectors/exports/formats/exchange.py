@@ -249,16 +249,21 @@ def _strip_smtp(series: pd.Series) -> pd.Series:
 
 def _forwarding(view: View) -> list[Part]:
     # Get-Mailbox -ResultSize Unlimited | Export-Csv: the forwarding columns.
-    who = (
-        "PrimarySmtpAddress" if view.has("PrimarySmtpAddress") else "UserPrincipalName"
-    )
+    # The mailbox is its primary address; where a row leaves that blank (an
+    # export that selected the column but has no value), its UPN.
+    mailbox = _lower(view.col("UserPrincipalName"))
+    who = "UserPrincipalName"
+    if view.has("PrimarySmtpAddress"):
+        primary = _lower(view.col("PrimarySmtpAddress"))
+        mailbox = primary.mask(primary.fillna("").eq(""), mailbox)
+        who = "PrimarySmtpAddress"
     part = view.part(
         "mail_forwarding",
         {
             "forwarding_address": "ForwardingAddress",
             "deliver_and_forward": "DeliverToMailboxAndForward",
         },
-        mailbox=_lower(view.col(who)),
+        mailbox=mailbox,
         forwarding_smtp=_strip_smtp(view.col("ForwardingSmtpAddress")),
     )
     part.source_columns.update(
@@ -334,12 +339,36 @@ DKIM_SIGNING = TableFormat(
 )
 
 
+#: The forwarding columns of a mailbox export: FND-12 reads both (an outside
+#: address, or a mail contact), so a file has both or neither.
+_FORWARDING = ("ForwardingSmtpAddress", "ForwardingAddress")
+
+
 def _mailbox_export(view: View) -> list[Part]:
-    """Both datasets a mailbox export can give, each from the columns it has."""
+    """Both datasets a mailbox export can give, each from the columns it has.
+
+    Mailbox facts need RecipientTypeDetails; forwarding needs both of
+    :data:`_FORWARDING`. A file with only one of those is refused with the
+    other named, rather than read as if nobody forwarded mail.
+
+    Raises:
+        InputError: one forwarding column without the other.
+    """
     parts = []
     if view.has("RecipientTypeDetails"):
         parts += _exo_mailboxes(view)
-    if view.has("ForwardingSmtpAddress") and view.has("ForwardingAddress"):
+    present = [h for h in _FORWARDING if view.has(h)]
+    if present and len(present) < len(_FORWARDING):
+        lacking = next(h for h in _FORWARDING if not view.has(h))
+        raise InputError(
+            f"has the forwarding column {view.shown(present[0])} but not "
+            f"{lacking}, which it needs beside it",
+            file=view.source,
+            column=lacking,
+            hint="export Get-Mailbox again with ForwardingSmtpAddress, "
+            "ForwardingAddress and DeliverToMailboxAndForward",
+        )
+    if present:
         parts += _forwarding(view)
     return parts
 

@@ -623,26 +623,9 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
         # "Nothing here" runs (no Graph settings) stay out of the table either way.
-        # The sample has no patch list, nor any of issue 13's exports (yet).
-        issue13 = {
-            "accepted_domains",
-            "app_credentials",
-            "conditional_access_policies",
-            "dkim_signing",
-            "endpoint_protection",
-            "bitlocker_keys",
-            "inbox_rules",
-            "laps_credentials",
-            "mail_forwarding",
-            "mailboxes",
-            "outbound_spam_policies",
-            "per_user_mfa",
-            "secure_scores",
-            "security_defaults",
-            "sharing_settings",
-            "user_consent",
-        }
-        assert set(shown) == {("exports", n) for n in {"patch_status", *issue13}}
+        # The sample has every export of issues 11 and 13 but two: inbox
+        # rules and the per-user MFA list.
+        assert set(shown) == {("exports", "inbox_rules"), ("exports", "per_user_mfa")}
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )
@@ -654,14 +637,14 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             if c.value
         ]
         if finnish:
-            assert shown[("exports", "patch_status")] == (
+            assert shown[("exports", "inbox_rules")] == (
                 "exports/-kansiosta ei tunnistettu yhtään tiedostoa "
-                "(aineisto: päivitysten tila)"
+                "(aineisto: saapuneet-kansion säännöt)"
             )
             assert any("exports/-kansiosta ei tunnistettu" in c for c in cells)
             assert not any("was recognised as" in c for c in cells)
         else:
-            assert shown[("exports", "patch_status")] == (
-                "no file in exports/ was recognised as patch status"
+            assert shown[("exports", "inbox_rules")] == (
+                "no file in exports/ was recognised as inbox rules"
             )
-            assert any("was recognised as patch status" in c for c in cells)
+            assert any("was recognised as inbox rules" in c for c in cells)

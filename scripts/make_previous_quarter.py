@@ -104,7 +104,14 @@ def current_assessment(sample: Path) -> tuple[Assessment, tuple[str, ...]]:
             & devices["entra_device_id"].notna()
         ]
         names = tuple(sorted(str(n) for n in windows["name"]))
-        return pipeline.assess(bundle, generated_at=GENERATED_AT), names
+        current = pipeline.assess(bundle, generated_at=GENERATED_AT)
+        # Sources named relative to the engagement: the temporary folder's
+        # name would change the file's bytes at every run.
+        prefix = f"{copy}/"
+        sources = tuple(
+            dict(s, path=str(s["path"]).removeprefix(prefix)) for s in current.sources
+        )
+        return dataclasses.replace(current, sources=sources), names
 
 
 def then(f: Finding, windows: tuple[str, ...] = ()) -> Finding:

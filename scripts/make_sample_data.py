@@ -28,6 +28,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import sample_settings as settings  # scripts/, beside this file
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -310,13 +311,18 @@ WIN11_23H2_DEVICES = 4
 
 SERVERS = [  # name, OS version, model, total MB
     # Builds from healthcheck/catalog/windows_updates.csv: the October 2026
-    # updates, except SRV-PRINT01, one update behind (September 2026).
-    ("SRV-DC01", "10.0.20348.5761", "Virtual Machine", 130048),
+    # updates, except SRV-PRINT01, one update behind (September 2026: the
+    # October one is installed, waiting for a restart), and SRV-DC01, whose
+    # updates have failed since April 2026 (its WSUS report says so).
+    ("SRV-DC01", "10.0.20348.4930", "Virtual Machine", 130048),
     ("SRV-ERP01", "10.0.14393.9612", "PowerEdge R640", 953344),  # Server 2016
     ("SRV-FILE01", "10.0.20348.5761", "PowerEdge R650", 3814400),
     ("SRV-PRINT01", "10.0.20348.5622", "Virtual Machine", 130048),
 ]
 
+# (job, system, last run, last result, last success, off-site copy, immutable,
+# last restore test): the file server was restored once, when it moved to new
+# hardware; nothing has been restored since.
 BACKUP_JOBS = [
     (
         "Nightly SRV-FILE01",
@@ -324,6 +330,9 @@ BACKUP_JOBS = [
         "2026-11-20 02:00:00",
         "Success",
         "2026-11-20 02:00:00",
+        "True",
+        "True",
+        "2025-03-18",
     ),
     (
         "Nightly SRV-ERP01",
@@ -331,6 +340,9 @@ BACKUP_JOBS = [
         "2026-11-20 02:30:00",
         "Failed",
         "2026-11-14 02:30:00",
+        "True",
+        "False",
+        "",
     ),
     (
         "M365 mailboxes",
@@ -338,6 +350,9 @@ BACKUP_JOBS = [
         "2026-11-19 23:00:00",
         "Warning",
         "2026-11-18 23:00:00",
+        "True",
+        "False",
+        "",
     ),
 ]
 
@@ -478,6 +493,9 @@ BACKUP_HEADER = [
     "Last run",
     "Last result",
     "Last success",
+    "Off-site copy",
+    "Immutable",
+    "Last restore test",
 ]
 ROLES_HEADER = ["Role", "User principal name", "Assignment type"]
 MFA_HEADER = [
@@ -1267,7 +1285,7 @@ def build_devices(users: list[User]) -> tuple[list[dict], dict[str, list[str]]]:
         "low_storage": sorted(d["name"] for d in low),
         "in_grace_period": sorted(d["name"] for d in grace),
         "behind_on_updates": sorted(
-            [d["name"] for d in behind + win10] + ["SRV-PRINT01"]
+            [d["name"] for d in behind + win10] + ["SRV-DC01", "SRV-PRINT01"]
         ),
     }
     return devices, facts
@@ -1516,6 +1534,90 @@ def readme_text(sku_doc: dict, facts: dict[str, list[str]], users: list[User]) -
             "six permanent Global Administrators, one of them the IT partner's "
             "guest account; five of them on licensed everyday accounts",
         ),
+        (
+            "Server updates failing (FND-10)",
+            "`exports/wsus_computers.csv`",
+            f"{settings.PATCH_DC} has installed nothing since "
+            f"{settings.PATCH_DC_LAST_INSTALL}: {settings.PATCH_DC_MISSING} updates "
+            f"missing, {settings.PATCH_DC_FAILED} failed; the other servers are "
+            f"current. {settings.PATCH_PENDING_REBOOT} installed the October "
+            "update on 2026-10-22 but has not restarted, so Intune still reports "
+            "September's build (FND-06 fails it, FND-10 does not)",
+        ),
+        (
+            "Mail forwarded outside (FND-11, FND-12)",
+            "`exports/exo_mailboxes.csv`, `exports/exo_outbound_spam_policies.csv`",
+            f"{local(upn(settings.FORWARDER))}, on leave since July, forwards his "
+            f"mail to a private address (`{settings.FORWARD_TO}`); the outbound "
+            f"spam policy `{settings.FORWARD_POLICY}` was made to let him",
+        ),
+        (
+            "Blocked account kept as a shared mailbox (waste, medium confidence)",
+            "`exports/exo_mailboxes.csv`",
+            f"{local(upn(settings.SHARED_WITH_ARCHIVE))}'s mailbox became a shared "
+            "mailbox with an archive, kept for the bookkeeping: the archive needs "
+            "a licence, so her Business Premium line says so instead of "
+            '"remove"',
+        ),
+        (
+            "MFA policy still report-only (REV-10)",
+            "`exports/graph_conditional_access.json`, "
+            "`exports/graph_security_defaults.json`",
+            f"security defaults are off; `{settings.CA_MFA}` has been report-only "
+            f"since 2026-06-02. `{settings.CA_LEGACY}` is on since 2026-09-15 "
+            f"(REV-11 passes) and `{settings.CA_ADMINS}` is on",
+        ),
+        (
+            "Secure Score trend (REV-13)",
+            "`exports/graph_secure_scores.json`",
+            f"90 days, from {settings.SCORE_STEPS[0][1]:g} to "
+            f"{settings.SCORE_STEPS[-1][1]:g} of {settings.SCORE_MAX:g} in three "
+            "steps (legacy authentication blocked, Defender for Office 365 preset "
+            "policies, the laptops' LAPS policy); tenants of a similar size "
+            f"average {settings.SCORE_SIMILAR_AVERAGE:g}, so it passes, and the "
+            "report draws the trend",
+        ),
+        (
+            "App secret expiring (REV-14)",
+            "`exports/graph_applications.json`",
+            f"`{settings.APPS[0][0]}`: its secret expires {settings.APPS[0][4]}; "
+            f"the other {len(settings.APPS) - 1} credentials are fine",
+        ),
+        (
+            "Consent and sharing (REV-15, REV-16), both fine",
+            "`exports/graph_authorization_policy.json`, "
+            "`exports/graph_sharepoint_settings.json`",
+            "users may consent only to low-impact permissions of verified "
+            "publishers' apps; SharePoint shares with guests, never with "
+            '"Anyone" links, and guests cannot reshare',
+        ),
+        (
+            "Antivirus signatures out of date (FND-14)",
+            "`exports/intune_antivirus.csv`",
+            listed(facts["signatures_overdue"])
+            + ": the Windows laptops that stopped checking in",
+        ),
+        (
+            "BitLocker key not in Entra ID (FND-15)",
+            "`exports/entra_bitlocker_keys.csv`",
+            listed(facts["no_escrowed_key"])
+            + ": encrypted by hand before their Intune enrolment in March 2022",
+        ),
+        (
+            "No Windows LAPS backup (FND-16)",
+            "`exports/entra_laps.csv`",
+            listed(facts["no_laps"])
+            + ": the servers are not in the LAPS policy (assigned to the laptops "
+            f"on {settings.LAPS_FROM}), and the two laptops have not checked in "
+            "since",
+        ),
+        (
+            "Backups beyond success (FND-17, DOC-08)",
+            "`exports/backup_jobs.csv`",
+            "every job keeps a copy off site (FND-17 passes); the only restore "
+            "test was of SRV-FILE01 on 2025-03-18, when it moved to new hardware "
+            "(DOC-08 fails, as the interview says)",
+        ),
     ]
     rows = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in table)
     return f"""\
@@ -1543,6 +1645,14 @@ from sign-in, as Microsoft 365 creates them. Guest accounts, such as the IT
 partner's, are not in the Active users export, so REV-06 (stale guests) is
 not assessed.
 
+The tenant settings are saved Graph responses (`exports/graph_*.json`); the
+Exchange Online and Entra lists are PowerShell exports (`exo_*.csv`,
+`entra_*.csv`) and the antivirus and patch lists portal exports, so the
+sample runs offline. For the same reason
+`client.yaml` has no `dns:` section: FND-13 (SPF, DKIM and DMARC of the mail
+domains) is not assessed, and the report says why. The DKIM signing export
+is there for when it is.
+
 ## Client settings shown
 
 `client.yaml` has a `rules:` section: FND-06 gets 21 days to install an
@@ -1554,9 +1664,11 @@ A `branding:` section gives the report the look of a fictitious consultancy,
 Pohjola IT Advisory Oy (logos in `branding/`), and `report:` names last
 quarter's assessment, `previous/assessment.json` (2026-Q3), so the report
 shows the change since then. `scripts/make_previous_quarter.py` makes that
-file from this quarter's assessment: FND-05, FND-07 and REV-08 passed then
-(new this quarter), DOC-01, DOC-07 and EXP-05 failed then (resolved this
-quarter), and the licence waste was higher.
+file from this quarter's assessment: FND-05, FND-07, REV-08 and REV-14
+passed then (new this quarter), DOC-01, DOC-07, EXP-05 and REV-11 failed then
+(resolved this quarter: legacy authentication was blocked on 2026-09-15),
+FND-16 failed every Windows device (no LAPS policy yet), and the licence
+waste was higher.
 """
 
 
@@ -1718,6 +1830,8 @@ def main() -> None:
     )
     write_csv(exports / "mfa_registration.csv", MFA_HEADER, mfa_rows(users))
     write_interview(out / "interview.xlsx")
+    # Last, with a stream of its own: the files above keep their bytes.
+    facts |= settings.write_all(exports, users, devices, DOMAIN, AS_OF)
     write_text(out / "README.md", readme_text(sku_doc, facts, users))
 
     validate(out, users)

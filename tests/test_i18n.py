@@ -623,8 +623,12 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             (r["collector"], r["dataset"]): r["reason"] for r in view["runs_missing"]
         }
         # "Nothing here" runs (no Graph settings) stay out of the table either
-        # way; the dataset is named in words ("päivitysten tila").
-        assert list(shown) == [("exports", "päivitysten tila")]
+        # way; datasets are named in words. The sample has every export of
+        # issues 11 and 13 but two: inbox rules and the per-user MFA list.
+        assert set(shown) == {
+            ("exports", "saapuneet-kansion säännöt"),
+            ("exports", "käyttäjäkohtainen MFA-tila"),
+        }
         book = openpyxl.load_workbook(
             xlsx.write(a, tmp_path / f"fi-{finnish}.xlsx", lang="fi")
         )
@@ -636,14 +640,14 @@ def test_sources_table_and_workbook_render_keyed_and_old_reasons(
             if c.value
         ]
         if finnish:
-            assert shown[("exports", "päivitysten tila")] == (
+            assert shown[("exports", "saapuneet-kansion säännöt")] == (
                 "exports/-kansiosta ei tunnistettu yhtään tiedostoa "
-                "(aineisto: päivitysten tila)"
+                "(aineisto: saapuneet-kansion säännöt)"
             )
             assert any("exports/-kansiosta ei tunnistettu" in c for c in cells)
             assert not any("was recognised as" in c for c in cells)
         else:
-            assert shown[("exports", "päivitysten tila")] == (
-                "no file in exports/ was recognised as patch status"
+            assert shown[("exports", "saapuneet-kansion säännöt")] == (
+                "no file in exports/ was recognised as inbox rules"
             )
-            assert any("was recognised as patch status" in c for c in cells)
+            assert any("was recognised as inbox rules" in c for c in cells)

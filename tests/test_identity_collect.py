@@ -73,7 +73,11 @@ def test_new_endpoints_are_collected_and_judged(
     assert len(rev13.measured["trend"]) == 90
     # Apps: one expired, one three-year secret, one certificate expiring.
     rev14 = found["REV-14"]
-    assert (rev14.status, rev14.population, rev14.count) == (Status.FAIL, 4, 3)
+    assert (rev14.status, rev14.population, rev14.affected_count) == (
+        Status.FAIL,
+        4,
+        3,
+    )
     assert found["REV-15"].status is Status.FAIL
     assert found["REV-16"].affected == (
         "anyone links allowed",

@@ -118,8 +118,9 @@ def test_a_collector_that_raises_marks_its_datasets_failed(
 ) -> None:
     site = tmp_path / "site"
     _install(site)
-    # Only the broken plugin could give backup jobs in this engagement.
-    (engagement / "exports" / "backup_jobs.csv").unlink()
+    # Only the plugins could give backup jobs, Secure Scores and patch status.
+    for name in ("backup_jobs.csv", "graph_secure_scores.json", "wsus_computers.csv"):
+        (engagement / "exports" / name).unlink()
     secret = "s3cr3t-appliance-key"
     env = dict(
         os.environ,

@@ -153,7 +153,9 @@ def failed(
         measured=measured,
         score=float(score),
         population=_count(population),
-        affected_count=None if affected_count is None else bad,
+        # A count equal to the list says nothing more; kept, it would not
+        # survive assessment.json (which stores the count, not the None).
+        affected_count=None if affected_count is None or bad == len(shown) else bad,
         **_said(detail),
     )
 

@@ -190,7 +190,10 @@ def test_without_a_dns_section_nothing_is_looked_up(tmp_path: Path) -> None:
 def test_no_domain_at_all_is_missing_with_the_fix(
     server: FakeDns, tmp_path: Path
 ) -> None:
-    ev = pipeline.collect(engagement(tmp_path, section(server, "[]")), tmp_path / "ev")
+    # Some other evidence, so the run has something to assess at all.
+    policy = {"outbound.csv": '"Name","AutoForwardingMode"\n"Default","Off"\n'}
+    root = engagement(tmp_path, section(server, "[]"), policy)
+    ev = pipeline.collect(root, tmp_path / "ev")
     f = findings_by_id(ev)["FND-13"]
     assert f.status.value == "not_assessed"
     assert "dns.domains" in f.reason

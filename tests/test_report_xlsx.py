@@ -239,14 +239,17 @@ def test_summary_numbers_dates_and_sources(sample: Assessment, book) -> None:
         assert row[4].value == pytest.approx(s.coverage)
         assert row[4].number_format == "0%"
     # Every run of a collector that applies is listed with its status and
-    # reason; Graph, with no input in this exports-only engagement, is not.
+    # reason; Graph and DNS, with no input in this exports-only engagement
+    # (no graph: or dns: section), are not.
     runs = [
         (r[0].value, r[1].value, r[2].value)
         for r in ws.iter_rows()
         if isinstance(r[1].value, str)
         and r[1].value.split(":")[0] in ("collected", "missing", "failed")
     ]
-    applying = [r for r in sample.collector_runs if r["collector"] != "graph"]
+    applying = [
+        r for r in sample.collector_runs if r["collector"] not in ("graph", "dns")
+    ]
     assert len(applying) < len(sample.collector_runs)
     assert len(runs) == len(applying)
     for (dataset, status, collector), run in zip(runs, applying, strict=True):

@@ -84,9 +84,33 @@ def _registered(frame: pd.DataFrame, obj: str) -> pd.DataFrame:
     return frame
 
 
+def _encrypt(frame: pd.DataFrame, obj: str) -> pd.DataFrame:
+    """Encrypt the way Intune's BitLocker policy does: the key is escrowed too."""
+    return _set("encrypted", True)(frame, obj)
+
+
+def _escrow(frames: dict[str, pd.DataFrame], obj: str) -> None:
+    # Without this, encrypting a laptop would make FND-15 (keys escrowed in
+    # Entra) fail it: a half fix, not the one the remediation asks for.
+    if "bitlocker_keys" not in frames or "entra_device_id" not in frames["devices"]:
+        return
+    devices = frames["devices"]
+    ids = devices.loc[devices["name"] == obj, "entra_device_id"].dropna()
+    keys = frames["bitlocker_keys"]
+    new = pd.DataFrame(
+        [
+            {c: None for c in keys.columns} | {"key_id": f"k-{d}", "device_id": d}
+            for d in ids
+            if d not in set(keys["device_id"])
+        ],
+        columns=keys.columns,
+    )
+    frames["bitlocker_keys"] = pd.concat([keys, new], ignore_index=True)
+
+
 FIXES: dict[str, tuple[str, Fix]] = {
     "FND-01": ("devices", _check_in_now),
-    "FND-02": ("devices", _set("encrypted", True)),
+    "FND-02": ("devices", _encrypt),
     "FND-05": ("devices", _free_half),
     "FND-08": ("devices", _set("compliance", "compliant")),
     "REV-04": ("mfa_registration", _registered),
@@ -109,6 +133,8 @@ def test_fixing_one_object_never_lowers_a_score(
     last = before
     for obj in affected:
         frames[dataset] = fix(frames[dataset], obj)
+        if rule_id == "FND-02":
+            _escrow(frames, obj)
         now = _assess(sample_evidence, frames)
         mine = _finding(now, rule_id)
         # Proportional: one object fewer, a strictly higher rule score (or,

@@ -623,6 +623,39 @@ case(
 )
 
 # DOC-05: disabled accounts hold no paid licences or admin roles.
+# A blocked account kept as a shared mailbox with an archive needs its
+# licence (the admin's refutation): not failed; a plain one still is.
+_KEPT = {
+    "users": [
+        user("ann@x.fi"),
+        user("info@x.fi", enabled="False"),
+        user("old@x.fi", enabled="False"),
+    ],
+    "licence_assignments": [
+        assign("ann@x.fi", "SPB"),
+        assign("info@x.fi", "SPB"),
+        assign("old@x.fi", "SPB"),
+    ],
+    "mailboxes": [
+        {"upn": "info@x.fi", "recipient_type": "SharedMailbox", "has_archive": "True"},
+        {"upn": "old@x.fi", "recipient_type": "UserMailbox", "has_archive": "False"},
+    ],
+}
+case(
+    "DOC-05",
+    "shared-mailbox-with-archive-keeps-its-licence",
+    {**_KEPT, "licence_assignments": _KEPT["licence_assignments"][:2]},
+    P,
+    "1 blocked account keeps its licence because its mailbox needs one",
+)
+case(
+    "DOC-05",
+    "plain-blocked-account-still-fails-beside-a-kept-mailbox",
+    _KEPT,
+    F,
+    "1 account with paid licences. 1 blocked account keeps its licence",
+    affected=("old@x.fi",),
+)
 case(
     "DOC-05",
     "free-sku-only",

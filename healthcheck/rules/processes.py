@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from healthcheck import facts
+from healthcheck import facts, mailbox_licences
 from healthcheck.rules import (
     Outcome,
     RuleContext,
@@ -26,6 +26,14 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
     disabled = facts.disabled_upns(users)
     paid = facts.paid_assignments(ctx.frame("licence_assignments"))
     licensed = set(paid.loc[paid["upn"].isin(disabled), "upn"])
+    # A blocked account kept as a shared mailbox over 50 GB, with an archive
+    # or on litigation hold needs its licence: not a half-done offboarding.
+    kept: set[str] = set()
+    if ctx.has("mailboxes"):
+        need = mailbox_licences.needs(ctx.frame("mailboxes"), licensed)
+        kept = {upn for upn, n in need.items() if n.reasons}
+        licensed -= kept
+    note = msg("rules.DOC-05.kept", count=len(kept)) if kept else ""
     with_roles: set[str] = set()
     if ctx.has("role_assignments"):
         roles = ctx.frame("role_assignments")
@@ -34,9 +42,10 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
     if not leftovers:
         key = "pass_roles" if ctx.has("role_assignments") else "pass"
         return passed(
-            msg(f"rules.DOC-05.{key}", count=len(disabled)),
+            msg(f"rules.DOC-05.{key}", count=len(disabled), note=note),
             population=len(disabled),
             disabled=len(disabled),
+            licence_kept_for_mailbox=sorted(kept),
         )
     with_licences = msg("rules.DOC-05.with_licences", count=len(licensed))
     with_admin = msg("rules.DOC-05.with_roles", count=len(with_roles))
@@ -45,12 +54,13 @@ def offboarding_in_practice(ctx: RuleContext) -> Outcome:
     else:
         parts = with_licences if licensed else with_admin
     return failed(
-        msg("rules.DOC-05.fail", count=len(disabled), parts=parts),
+        msg("rules.DOC-05.fail", count=len(disabled), parts=parts, note=note),
         leftovers,
         population=len(disabled),
         disabled=len(disabled),
         licensed=len(licensed),
         with_roles=len(with_roles),
+        licence_kept_for_mailbox=sorted(kept),
     )
 
 

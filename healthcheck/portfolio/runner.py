@@ -1,0 +1,230 @@
+"""Run the book: engagements in parallel processes, each failure its own.
+
+- Clients run in parallel; one client's quarters run in period order,
+  because each quarter's history and comparison read the report of the one
+  before it.
+- Workers are processes from a fork server that loaded the code once; each
+  is replaced after :data:`TASKS_PER_WORKER` engagements, so memory stays
+  bounded by ``jobs`` engagements whatever the size of the book, and the
+  parent keeps a few numbers per engagement.
+- A failed engagement is one line, and the book goes on. A worker that dies
+  (killed, out of memory) breaks the pool: the engagements it had in hand are
+  run again one at a time, each alone in a new worker, so only the one that
+  kills its worker is reported failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from healthcheck import refdata
+from healthcheck.config import load_engagement
+from healthcheck.errors import HealthcheckError
+from healthcheck.portfolio import state, worker
+from healthcheck.portfolio.book import Engagement
+
+#: Engagements a worker process runs before it is replaced (bounds memory).
+TASKS_PER_WORKER = 20
+
+WRITTEN, UP_TO_DATE, FAILED = "written", "up to date", "failed"
+
+#: An engagement to run: where, its inputs' fingerprint, last quarter's file.
+_Task = tuple[Engagement, str, Path | None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """How one engagement went."""
+
+    engagement: Engagement
+    status: str
+    error: str = ""
+    seconds: float = 0.0
+    grade: str | None = None
+    score: float | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([worker.__name__])
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER
+    )
+
+
+def previous_of(
+    eng: Engagement, before: Engagement | None, out_dir: Path
+) -> Path | None:
+    """Last quarter's assessment for ``eng``: the book's, unless client.yaml names one.
+
+    Raises:
+        ConfigError: the engagement's ``client.yaml`` is missing or invalid.
+    """
+    config = load_engagement(eng.root).config
+    if config.report.previous or before is None:
+        return None
+    found = before.out(out_dir) / "assessment.json"
+    return found if found.is_file() else None
+
+
+class _Book:
+    """The scheduler's state: each client's queue, what runs, what happened."""
+
+    def __init__(
+        self,
+        book: list[list[Engagement]],
+        out_dir: Path,
+        jobs: int,
+        report: Callable[[Outcome], None],
+    ) -> None:
+        self.out_dir = out_dir
+        self.jobs = jobs
+        self.report = report
+        self.queues = {c[0].client: deque(c) for c in book}
+        self.before: dict[str, Engagement | None] = dict.fromkeys(self.queues)
+        self.versions = state.tool_versions(t.to_dict() for t in refdata.in_use())
+        self.outcomes: list[Outcome] = []
+        self.running: dict[Future[dict[str, Any]], _Task] = {}
+
+    def done(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self.report(outcome)
+
+    def next_task(self, client: str) -> _Task | None:
+        """The client's next engagement that needs a run; settle the others."""
+        queue = self.queues[client]
+        while queue:
+            eng = queue.popleft()
+            before, self.before[client] = self.before[client], eng
+            try:
+                previous = previous_of(eng, before, self.out_dir)
+                digest = state.fingerprint(eng, previous, self.versions)
+            except (HealthcheckError, OSError) as exc:
+                self.done(
+                    Outcome(engagement=eng, status=FAILED, error=worker._one_line(exc))
+                )
+                continue
+            if state.up_to_date(self.out_dir, eng, digest):
+                self.done(Outcome(engagement=eng, status=UP_TO_DATE))
+                continue
+            return eng, digest, previous
+        return None
+
+    def finish(self, task: _Task, res: dict[str, Any]) -> None:
+        eng, digest, _ = task
+        warnings = tuple(res.get("warnings", ()))
+        if not res["ok"]:
+            self.done(
+                Outcome(
+                    engagement=eng,
+                    status=FAILED,
+                    error=res["error"],
+                    seconds=res["seconds"],
+                    warnings=warnings,
+                )
+            )
+            return
+        state.remember(self.out_dir, eng, digest)
+        self.done(
+            Outcome(
+                engagement=eng,
+                status=WRITTEN,
+                seconds=res["seconds"],
+                grade=res["grade"],
+                score=res["score"],
+                warnings=warnings,
+            )
+        )
+
+    def alone(self, task: _Task) -> None:
+        """Run one engagement in a worker of its own (after a worker died)."""
+        with _pool(1) as solo:
+            try:
+                res = solo.submit(worker.run_one, *_args(task, self.out_dir)).result()
+            except BrokenProcessPool:
+                res = {
+                    "ok": False,
+                    "seconds": 0.0,
+                    "error": "the worker process running it stopped "
+                    "(killed, or out of memory)",
+                }
+        self.finish(task, res)
+
+    def run(self) -> list[Outcome]:
+        pending = [t for c in self.queues if (t := self.next_task(c)) is not None]
+        pool = _pool(self.jobs)
+        try:
+            while pending or self.running:
+                broken = False
+                while pending and not broken:
+                    task = pending.pop(0)
+                    try:
+                        fut = pool.submit(worker.run_one, *_args(task, self.out_dir))
+                    except BrokenProcessPool:
+                        pending.insert(0, task)
+                        broken = True
+                    else:
+                        self.running[fut] = task
+                suspects: list[_Task] = []
+                if self.running and not broken:
+                    finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        task = self.running.pop(fut)
+                        try:
+                            res = fut.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            suspects.append(task)
+                            continue
+                        self.finish(task, res)
+                        follow = self.next_task(task[0].client)
+                        if follow is not None:
+                            pending.append(follow)
+                if broken:
+                    # Every engagement the dead pool held is a suspect: each
+                    # runs alone, then the book goes on in a new pool.
+                    suspects += self.running.values()
+                    self.running.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    for task in suspects:
+                        self.alone(task)
+                        follow = self.next_task(task[0].client)
+                        if follow is not None:
+                            pending.append(follow)
+                    pool = _pool(self.jobs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return self.outcomes
+
+
+def _args(task: _Task, out_dir: Path) -> tuple[str, str, str | None]:
+    eng, _, previous = task
+    return str(eng.root), str(eng.out(out_dir)), str(previous) if previous else None
+
+
+def run_book(
+    book: list[list[Engagement]],
+    out_dir: Path,
+    *,
+    jobs: int,
+    report: Callable[[Outcome], None] = lambda o: None,
+) -> list[Outcome]:
+    """Run every engagement of ``book`` that is not up to date into ``out_dir``."""
+    return _Book(book, out_dir, jobs, report).run()

@@ -28,7 +28,8 @@ from typing import Any
 from healthcheck import refdata
 from healthcheck.config import load_engagement
 from healthcheck.errors import HealthcheckError
-from healthcheck.portfolio import state, worker
+from healthcheck.portfolio import state
+from healthcheck.portfolio import task as tasks
 from healthcheck.portfolio.book import Engagement
 
 #: Engagements a worker process runs before it is replaced (bounds memory).
@@ -63,7 +64,7 @@ def default_jobs() -> int:
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([worker.__name__])
+    ctx.set_forkserver_preload(["healthcheck.portfolio.worker"])
     return ProcessPoolExecutor(
         max_workers=jobs, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER
     )
@@ -118,7 +119,7 @@ class _Book:
                 digest = state.fingerprint(eng, previous, self.versions)
             except (HealthcheckError, OSError) as exc:
                 self.done(
-                    Outcome(engagement=eng, status=FAILED, error=worker._one_line(exc))
+                    Outcome(engagement=eng, status=FAILED, error=tasks.one_line(exc))
                 )
                 continue
             if state.up_to_date(self.out_dir, eng, digest):
@@ -157,7 +158,7 @@ class _Book:
         """Run one engagement in a worker of its own (after a worker died)."""
         with _pool(1) as solo:
             try:
-                res = solo.submit(worker.run_one, *_args(task, self.out_dir)).result()
+                res = solo.submit(tasks.run_one, *_args(task, self.out_dir)).result()
             except BrokenProcessPool:
                 res = {
                     "ok": False,
@@ -169,6 +170,8 @@ class _Book:
 
     def run(self) -> list[Outcome]:
         pending = [t for c in self.queues if (t := self.next_task(c)) is not None]
+        if not pending:
+            return self.outcomes  # all up to date: no worker to start
         pool = _pool(self.jobs)
         try:
             while pending or self.running:
@@ -176,7 +179,7 @@ class _Book:
                 while pending and not broken:
                     task = pending.pop(0)
                     try:
-                        fut = pool.submit(worker.run_one, *_args(task, self.out_dir))
+                        fut = pool.submit(tasks.run_one, *_args(task, self.out_dir))
                     except BrokenProcessPool:
                         pending.insert(0, task)
                         broken = True

@@ -87,3 +87,43 @@ def remember(out_dir: Path, eng: Engagement, digest: str) -> None:
     """Record that the report of ``eng`` was made from ``digest``."""
     body = json.dumps({"fingerprint": digest}).encode("utf-8")
     write_atomic(_path(out_dir, eng), lambda fh: fh.write(body))
+
+
+def outputs_digest(
+    results: Path, failures: Iterable[Any], settings_files: Iterable[Path], lang: str
+) -> str:
+    """A digest of what the portfolio outputs are made of.
+
+    That is every result file, the failures, ``portfolio.yaml`` and its brand
+    files, the language and the tool.
+    """
+    h = hashlib.sha256()
+    for path in sorted(results.glob("*/*/assessment.json")):
+        if not any(part.startswith(".") for part in path.relative_to(results).parts):
+            h.update(
+                f"{path.relative_to(results).as_posix()}:{sha256(path)}\n".encode()
+            )
+    for f in failures:
+        h.update(f"failed:{f.client}/{f.period}:{f.error}\n".encode())
+    for path in settings_files:
+        if path.is_file():
+            h.update(f"settings:{path.name}:{sha256(path)}\n".encode())
+    h.update(f"{lang}:{__version__}:{SCHEMA_VERSION}\n".encode())
+    return h.hexdigest()
+
+
+def outputs_up_to_date(out_dir: Path, names: Iterable[str], digest: str) -> bool:
+    """True when the portfolio outputs exist and were made from ``digest``."""
+    if not all((out_dir / n).is_file() for n in names):
+        return False
+    try:
+        saved = json.loads((out_dir / STATE_DIR / "portfolio.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and saved.get("fingerprint") == digest
+
+
+def remember_outputs(out_dir: Path, digest: str) -> None:
+    """Record what the portfolio outputs were made from."""
+    body = json.dumps({"fingerprint": digest}).encode("utf-8")
+    write_atomic(out_dir / STATE_DIR / "portfolio.json", lambda fh: fh.write(body))

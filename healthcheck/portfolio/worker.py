@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from healthcheck import pipeline
-from healthcheck.errors import HealthcheckError
+from healthcheck.portfolio.task import one_line
 
 # Loaded here so the fork server pays for them once, not each worker.
 from healthcheck.report import pdf as _pdf  # noqa: F401
 from healthcheck.report import xlsx as _xlsx  # noqa: F401
-from healthcheck.scrub import scrub
 
 
 class _Keep(logging.Handler):
@@ -33,17 +32,6 @@ class _Keep(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage().splitlines()[0])
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    if isinstance(exc, HealthcheckError):
-        return first
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    return scrub(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 def run_one(engagement: str, out: str, previous: str | None) -> dict[str, Any]:
@@ -68,7 +56,7 @@ def run_one(engagement: str, out: str, previous: str | None) -> dict[str, Any]:
         return {
             "ok": False,
             "seconds": time.perf_counter() - start,
-            "error": _one_line(exc),
+            "error": one_line(exc),
             "warnings": keep.lines,
         }
     finally:

@@ -473,3 +473,12 @@ def test_portfolio_texts_are_in_both_languages() -> None:
         )
     assert len(used) > 30
     assert used <= en, sorted(used - en)
+
+
+def test_the_portfolio_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
+    """Keeps benchmarks/bench_portfolio.py working; its timings are not judged here."""
+    from benchmarks.bench_portfolio import measure
+
+    m = measure(2, 2, tmp_path)
+    assert m["written"] == 2 and m["up_to_date"] == 2 and m["failed"] == 0
+    assert m["single_sum"] > 0 and m["first"] > 0 and m["again"] > 0

@@ -16,6 +16,7 @@ and prints the ratios against the targets: the portfolio's wall time at most
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -35,11 +36,14 @@ def measure(clients: int, jobs: int, work: Path) -> dict[str, float]:
     make_book(root, clients)
     engagements = sorted(p / "2026-Q4" for p in root.iterdir())
     pipeline.run(engagements[0], work / "warm-up")
-    single = 0.0
+    single = single_cpu = 0.0
+    load = [os.getloadavg()[0]]
     for eng in engagements:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         pipeline.run(eng, work / "single" / eng.parent.name)
         single += time.perf_counter() - start
+        single_cpu += time.process_time() - cpu
+    load.append(os.getloadavg()[0])
     out = work / "out"
     start = time.perf_counter()
     first = portfolio.run(root, out, jobs=jobs)
@@ -47,6 +51,8 @@ def measure(clients: int, jobs: int, work: Path) -> dict[str, float]:
     start = time.perf_counter()
     again = portfolio.run(root, out, jobs=jobs)
     again_wall = time.perf_counter() - start
+    load.append(os.getloadavg()[0])
+    worker_cpu = sum(o.cpu for o in first.outcomes)
     written = sum(o.status == runner.WRITTEN for o in first.outcomes)
     fresh = sum(o.status == runner.UP_TO_DATE for o in again.outcomes)
     return {
@@ -61,6 +67,13 @@ def measure(clients: int, jobs: int, work: Path) -> dict[str, float]:
         "written": written,
         "up_to_date": fresh,
         "failed": len(first.failures) + len(again.failures),
+        # CPU seconds of the engagements in the workers against the same
+        # engagements run alone: the work the parallel path adds, whatever
+        # else the machine is doing.
+        "single_cpu": single_cpu,
+        "worker_cpu": worker_cpu,
+        "cpu_ratio": worker_cpu / single_cpu,
+        "load": load,
     }
 
 
@@ -84,8 +97,14 @@ def main() -> None:
         f"{m['again_share']:.1%} of the first (target < 5 %)"
     )
     print(
+        f"CPU per engagement: workers {m['worker_cpu']:.1f} s against "
+        f"{m['single_cpu']:.1f} s alone, ratio {m['cpu_ratio']:.2f}"
+    )
+    print(
         f"written {m['written']}, then up to date {m['up_to_date']}, "
-        f"failed {m['failed']}"
+        f"failed {m['failed']}; load average at start, after the single runs, "
+        f"at the end: {', '.join(f'{x:.1f}' for x in m['load'])} "
+        f"on {os.cpu_count()} CPUs"
     )
 
 

@@ -159,12 +159,8 @@ def portfolio(
     from healthcheck.portfolio import pipeline as book
     from healthcheck.portfolio.runner import Outcome  # noqa: F401 - annotation
 
-    done = 0
-
     def progress(o: Outcome) -> None:
-        nonlocal done
-        done += 1
-        line = f"[{done}] {o.engagement.key}: {o.status}"
+        line = f"[{o.index}/{o.total}] {o.engagement.key}: {o.status}"
         if o.status == "written":
             shown = "–" if o.score is None else f"{o.grade} {round(o.score)}"
             line += f" ({shown}, {o.seconds:.1f} s)"

@@ -47,7 +47,8 @@ def run(
     With ``from_results``, ROOT already holds ``<client>/<period>/assessment.json``
     (collected from runs elsewhere) and only the portfolio outputs are written.
     """
-    root, out = Path(root), Path(out)
+    # Absolute: the workers' fork server keeps the folder it started in.
+    root, out = Path(root).absolute(), Path(out).absolute()
     look = settings.load(root, lang)  # a bad portfolio.yaml stops before any run
     result = Result()
     results = root

@@ -3,10 +3,13 @@
 - Clients run in parallel; one client's quarters run in period order,
   because each quarter's history and comparison read the report of the one
   before it.
-- Workers are processes from a fork server that loaded the code once; each
-  is replaced after :data:`TASKS_PER_WORKER` engagements, so memory stays
-  bounded by ``jobs`` engagements whatever the size of the book, and the
-  parent keeps a few numbers per engagement.
+- At most ``jobs`` engagements run at once, in worker processes forked from
+  a server that loaded the code once. The pool of workers is replaced after
+  :data:`TASKS_PER_WORKER` engagements per worker (the old pool finishes
+  what it holds), so memory stays bounded by ``jobs`` engagements whatever
+  the size of the book; the parent keeps a few numbers per engagement.
+  (Not ``max_tasks_per_child``: with CPython 3.11.7 a pool that replaces
+  its workers that way hung here once they had all retired.)
 - A failed engagement is one line, and the book goes on. A worker that dies
   (killed, out of memory) breaks the pool: the engagements it had in hand are
   run again one at a time, each alone in a new worker, so only the one that
@@ -21,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from healthcheck.portfolio import state
 from healthcheck.portfolio import task as tasks
 from healthcheck.portfolio.book import Engagement
 
-#: Engagements a worker process runs before it is replaced (bounds memory).
+#: Engagements per worker before the pool is replaced (bounds memory).
 TASKS_PER_WORKER = 20
 
 WRITTEN, UP_TO_DATE, FAILED = "written", "up to date", "failed"
@@ -49,9 +52,14 @@ class Outcome:
     status: str
     error: str = ""
     seconds: float = 0.0
+    #: CPU seconds the worker spent on it.
+    cpu: float = 0.0
     grade: str | None = None
     score: float | None = None
     warnings: tuple[str, ...] = ()
+    #: Its place among the engagements settled so far, and how many there are.
+    index: int = 0
+    total: int = 0
 
 
 def default_jobs() -> int:
@@ -65,24 +73,28 @@ def default_jobs() -> int:
 def _pool(jobs: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["healthcheck.portfolio.worker"])
-    return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER
-    )
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
 
 
 def previous_of(
     eng: Engagement, before: Engagement | None, out_dir: Path
-) -> Path | None:
+) -> tuple[Path | None, Path | None]:
     """Last quarter's assessment for ``eng``: the book's, unless client.yaml names one.
+
+    Returns the file to give ``run`` (None when client.yaml's is used, or there
+    is none) and the file the report depends on either way (for resuming).
 
     Raises:
         ConfigError: the engagement's ``client.yaml`` is missing or invalid.
     """
     config = load_engagement(eng.root).config
-    if config.report.previous or before is None:
-        return None
+    if config.report.previous:
+        named = eng.root / config.report.previous
+        return None, named / "assessment.json" if named.is_dir() else named
+    if before is None:
+        return None, None
     found = before.out(out_dir) / "assessment.json"
-    return found if found.is_file() else None
+    return (found, found) if found.is_file() else (None, None)
 
 
 class _Book:
@@ -99,12 +111,13 @@ class _Book:
         self.jobs = jobs
         self.report = report
         self.queues = {c[0].client: deque(c) for c in book}
+        self.total = sum(len(c) for c in book)
         self.before: dict[str, Engagement | None] = dict.fromkeys(self.queues)
         self.versions = state.tool_versions(t.to_dict() for t in refdata.in_use())
         self.outcomes: list[Outcome] = []
-        self.running: dict[Future[dict[str, Any]], _Task] = {}
 
     def done(self, outcome: Outcome) -> None:
+        outcome = replace(outcome, index=len(self.outcomes) + 1, total=self.total)
         self.outcomes.append(outcome)
         self.report(outcome)
 
@@ -115,8 +128,8 @@ class _Book:
             eng = queue.popleft()
             before, self.before[client] = self.before[client], eng
             try:
-                previous = previous_of(eng, before, self.out_dir)
-                digest = state.fingerprint(eng, previous, self.versions)
+                previous, depends = previous_of(eng, before, self.out_dir)
+                digest = state.fingerprint(eng, depends, self.versions)
             except (HealthcheckError, OSError) as exc:
                 self.done(
                     Outcome(engagement=eng, status=FAILED, error=tasks.one_line(exc))
@@ -148,6 +161,7 @@ class _Book:
                 engagement=eng,
                 status=WRITTEN,
                 seconds=res["seconds"],
+                cpu=res.get("cpu", 0.0),
                 grade=res["grade"],
                 score=res["score"],
                 warnings=warnings,
@@ -169,52 +183,68 @@ class _Book:
         self.finish(task, res)
 
     def run(self) -> list[Outcome]:
-        pending = [t for c in self.queues if (t := self.next_task(c)) is not None]
+        pending = deque(t for c in self.queues if (t := self.next_task(c)) is not None)
         if not pending:
             return self.outcomes  # all up to date: no worker to start
-        pool = _pool(self.jobs)
+        pools: list[ProcessPoolExecutor] = []
+        pool: ProcessPoolExecutor | None = None
+        given = 0
+        # Each running engagement and the pool it runs in.
+        running: dict[Future[dict[str, Any]], tuple[_Task, ProcessPoolExecutor]] = {}
         try:
-            while pending or self.running:
-                broken = False
-                while pending and not broken:
-                    task = pending.pop(0)
+            while pending or running:
+                # No more than ``jobs`` at once, whatever the pools hold.
+                while pending and len(running) < self.jobs:
+                    if pool is None or given >= self.jobs * TASKS_PER_WORKER:
+                        if pool is not None:
+                            pool.shutdown(wait=False)  # it finishes what it holds
+                        pool, given = _pool(self.jobs), 0
+                        pools.append(pool)
+                    task = pending.popleft()
                     try:
                         fut = pool.submit(tasks.run_one, *_args(task, self.out_dir))
                     except BrokenProcessPool:
-                        pending.insert(0, task)
-                        broken = True
-                    else:
-                        self.running[fut] = task
-                suspects: list[_Task] = []
-                if self.running and not broken:
-                    finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        task = self.running.pop(fut)
-                        try:
-                            res = fut.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            suspects.append(task)
-                            continue
-                        self.finish(task, res)
-                        follow = self.next_task(task[0].client)
-                        if follow is not None:
-                            pending.append(follow)
-                if broken:
-                    # Every engagement the dead pool held is a suspect: each
-                    # runs alone, then the book goes on in a new pool.
-                    suspects += self.running.values()
-                    self.running.clear()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    for task in suspects:
-                        self.alone(task)
-                        follow = self.next_task(task[0].client)
-                        if follow is not None:
-                            pending.append(follow)
-                    pool = _pool(self.jobs)
+                        pending.appendleft(task)
+                        pool = None  # its running engagements are settled below
+                        continue
+                    running[fut] = (task, pool)
+                    given += 1
+                if not running:
+                    continue
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    if fut not in running:
+                        continue  # settled with its broken pool
+                    task, owner = running.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        # Every engagement the dead pool held is a suspect:
+                        # each runs alone; the book goes on in a new pool.
+                        suspects = [task]
+                        for other, (t, p) in list(running.items()):
+                            if p is owner:
+                                suspects.append(t)
+                                del running[other]
+                        owner.shutdown(wait=False, cancel_futures=True)
+                        if owner is pool:
+                            pool = None
+                        for t in suspects:
+                            self.alone(t)
+                            self._follow(t, pending)
+                        continue
+                    self.finish(task, res)
+                    self._follow(task, pending)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for p in pools:
+                p.shutdown(wait=True, cancel_futures=True)
         return self.outcomes
+
+    def _follow(self, task: _Task, pending: deque[_Task]) -> None:
+        """Queue the next quarter of the client whose quarter just ended."""
+        follow = self.next_task(task[0].client)
+        if follow is not None:
+            pending.append(follow)
 
 
 def _args(task: _Task, out_dir: Path) -> tuple[str, str, str | None]:

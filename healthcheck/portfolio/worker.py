@@ -36,7 +36,7 @@ class _Keep(logging.Handler):
 
 def run_one(engagement: str, out: str, previous: str | None) -> dict[str, Any]:
     """Run one engagement into ``out``; a dict saying how it went."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     keep = _Keep()
     root = logging.getLogger()
     root.addHandler(keep)
@@ -48,6 +48,7 @@ def run_one(engagement: str, out: str, previous: str | None) -> dict[str, Any]:
         return {
             "ok": True,
             "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu,
             "grade": data["overall"]["grade"],
             "score": data["overall"]["score"],
             "warnings": keep.lines,

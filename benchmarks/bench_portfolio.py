@@ -16,6 +16,7 @@ and prints the ratios against the targets: the portfolio's wall time at most
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -28,6 +29,29 @@ from benchmarks.book import make_book  # noqa: E402
 from healthcheck import pipeline  # noqa: E402
 from healthcheck.portfolio import pipeline as portfolio  # noqa: E402
 from healthcheck.portfolio import runner  # noqa: E402
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def parallelism(jobs: int, n: int = 20_000_000) -> float:
+    """The speed-up ``jobs`` busy processes get over one: the CPUs we really have.
+
+    The floor assumes ``jobs``; a shared or hyper-threaded machine gives less.
+    """
+    start = time.perf_counter()
+    _spin(n)
+    one = time.perf_counter() - start
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Pool(jobs) as pool:
+        start = time.perf_counter()
+        pool.map(_spin, [n] * jobs)
+        many = time.perf_counter() - start
+    return jobs * one / many
 
 
 def measure(clients: int, jobs: int, work: Path) -> dict[str, float]:
@@ -83,9 +107,15 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=runner.default_jobs())
     args = ap.parse_args()
+    speedup = parallelism(args.jobs)
     with tempfile.TemporaryDirectory() as tmp:
         m = measure(args.clients, args.jobs, Path(tmp))
+    m["parallelism"] = speedup
     print(f"clients {m['clients']}, jobs {m['jobs']}")
+    print(
+        f"parallelism available now: {m['parallelism']:.2f} of {m['jobs']} "
+        "(busy loops in parallel against one)"
+    )
     print(f"single runs, summed        {m['single_sum']:8.1f} s")
     print(f"floor (sum / jobs)         {m['floor']:8.1f} s")
     print(

@@ -482,3 +482,37 @@ def test_the_portfolio_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
     m = measure(2, 2, tmp_path)
     assert m["written"] == 2 and m["up_to_date"] == 2 and m["failed"] == 0
     assert m["single_sum"] > 0 and m["first"] > 0 and m["again"] > 0
+
+
+def test_a_dying_worker_is_reported_not_hung(tmp_path: Path) -> None:
+    """Workers that die (here: they cannot start, since the parent's main
+    script, read from stdin, cannot be loaded again) break the pool; each
+    engagement is then tried alone, reported failed, and the book ends."""
+    import subprocess
+    import sys
+
+    make_book(tmp_path / "book", 2)
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from healthcheck.portfolio import book, runner\n"
+        f"got = runner.run_book(book.discover({str(tmp_path / 'book')!r}), "
+        f"Path({str(tmp_path / 'out')!r}), jobs=2)\n"
+        "print(json.dumps([[o.engagement.key, o.status, o.error] for o in got]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(k for k, _, _ in got) == ["client-000/2026-Q4", "client-001/2026-Q4"]
+    for _, status, error in got:
+        assert status == "failed"
+        assert (
+            error == "the worker process running it stopped (killed, or out of memory)"
+        )

@@ -34,6 +34,7 @@ from healthcheck.errors import HealthcheckError
 from healthcheck.portfolio import state
 from healthcheck.portfolio import task as tasks
 from healthcheck.portfolio.book import Engagement
+from healthcheck.portfolio.failure import one_line
 
 #: Engagements per worker before the pool is replaced (bounds memory).
 TASKS_PER_WORKER = 20
@@ -131,9 +132,7 @@ class _Book:
                 previous, depends = previous_of(eng, before, self.out_dir)
                 digest = state.fingerprint(eng, depends, self.versions)
             except (HealthcheckError, OSError) as exc:
-                self.done(
-                    Outcome(engagement=eng, status=FAILED, error=tasks.one_line(exc))
-                )
+                self.done(Outcome(engagement=eng, status=FAILED, error=one_line(exc)))
                 continue
             if state.up_to_date(self.out_dir, eng, digest):
                 self.done(Outcome(engagement=eng, status=UP_TO_DATE))

@@ -15,18 +15,3 @@ def run_one(engagement: str, out: str, previous: str | None) -> dict[str, Any]:
     from healthcheck.portfolio import worker
 
     return worker.run_one(engagement, out, previous)
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: ours as the user sees it, others with their type."""
-    from healthcheck.errors import HealthcheckError
-    from healthcheck.scrub import scrub
-
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    if isinstance(exc, HealthcheckError):
-        return first
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    return scrub(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from healthcheck import pipeline
-from healthcheck.portfolio.task import one_line
+from healthcheck.portfolio.failure import one_line
 
 # Loaded here so the fork server pays for them once, not each worker.
 from healthcheck.report import pdf as _pdf  # noqa: F401

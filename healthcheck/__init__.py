@@ -7,4 +7,4 @@ reports. See README.md for the `assessment.json` contract.
 __version__ = "0.1.0"
 
 #: Version of the `assessment.json` contract; bump the major part on breaking changes.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"

@@ -168,6 +168,74 @@ def report(evidence: Path, out: Path, lang: str | None, previous: Path | None) -
 
 
 @main.command()
+@click.argument("root", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for DIR/<client>/<period>/ reports, portfolio.xlsx and portfolio.pdf.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Engagements run at once, each in its own process (default: CPU count).",
+)
+@language_option
+@click.option(
+    "--from-results",
+    is_flag=True,
+    help="ROOT holds <client>/<period>/assessment.json from runs done elsewhere: "
+    "write only portfolio.xlsx and portfolio.pdf.",
+)
+def portfolio(
+    root: Path, out: Path, jobs: int | None, lang: str | None, from_results: bool
+) -> None:
+    """Run every engagement ROOT/<client>/<period>/ and write the portfolio.
+
+    Engagements whose inputs, tool and reference data are unchanged since
+    their last report are up to date and not run again. One engagement's
+    failure is listed and the others are still written: exit 0 when every
+    engagement has a report, 1 when any failed.
+    """
+    from healthcheck.portfolio import pipeline as book
+    from healthcheck.portfolio.runner import Outcome  # noqa: F401 - annotation
+
+    def progress(o: Outcome) -> None:
+        line = f"[{o.index}/{o.total}] {o.engagement.key}: {o.status}"
+        if o.status == "written":
+            shown = "–" if o.score is None else f"{o.grade} {round(o.score)}"
+            line += f" ({shown}, {o.seconds:.1f} s)"
+        elif o.status == "failed":
+            line += f": {o.error}"
+        click.echo(line, err=True)
+        for w in o.warnings:
+            click.echo(f"  warning: {w}", err=True)
+
+    with user_errors():
+        result = book.run(
+            root,
+            out,
+            jobs=jobs,
+            lang=lang,
+            from_results=from_results,
+            progress=progress,
+        )
+    counts = {s: 0 for s in ("written", "up to date", "failed")}
+    for o in result.outcomes:
+        counts[o.status] += 1
+    if not from_results:
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    _written(result.written)
+    for path in result.up_to_date:
+        click.echo(f"up to date {path}")
+    for f in result.failures:
+        click.echo(f"error: {f.client}/{f.period}: {f.error}", err=True)
+    sys.exit(EXIT_FAIL if result.failures else EXIT_OK)
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--client", "client_name", help="Client name for client.yaml.")
 @click.option("--period", help="Period, e.g. 2026-Q4 (default: this quarter).")

@@ -621,6 +621,104 @@ class Action:
         )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryEntry:
+    """One earlier quarter in a nutshell: its period, date and scores."""
+
+    period: str
+    as_of: date
+    score: float | None
+    grade: str | None
+    #: Layer id -> (score, grade), in layer order.
+    layers: tuple[tuple[str, float | None, str | None], ...] = ()
+
+    @classmethod
+    def of(cls, a: Assessment) -> HistoryEntry:
+        """The entry an assessment leaves for the quarters after it."""
+        return cls(
+            period=a.period,
+            as_of=a.as_of,
+            score=a.overall.score,
+            grade=a.overall.grade,
+            layers=tuple((s.layer.value, s.score, s.grade) for s in a.layers),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "score": self.score,
+            "grade": self.grade,
+            "layers": [
+                {"id": lid, "score": score, "grade": grade}
+                for lid, score, grade in self.layers
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HistoryEntry:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            period=data["period"],
+            as_of=date.fromisoformat(data["as_of"]),
+            score=data.get("score"),
+            grade=data.get("grade"),
+            layers=tuple(
+                (str(x["id"]), x.get("score"), x.get("grade"))
+                for x in data.get("layers", ())
+            ),
+        )
+
+
+class AgreedStatus(enum.StrEnum):
+    """What became of an action agreed last quarter."""
+
+    #: Its finding passes now.
+    DONE = "done"
+    #: Its finding still fails and its due date has passed.
+    OVERDUE = "overdue"
+    #: Its finding still fails; the due date is later, or none was set.
+    OPEN = "open"
+    #: The client accepted the risk since.
+    ACCEPTED = "accepted"
+    #: No evidence now: not proven done, not proven open.
+    NOT_ASSESSED = "not_assessed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreedAction:
+    """An action of last quarter's plan, as this quarter finds it."""
+
+    rule_id: str
+    owner: str
+    due: date | None
+    status: AgreedStatus
+    #: The period whose plan agreed it.
+    agreed_in: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, part of the ``assessment.json`` contract."""
+        return {
+            "rule_id": self.rule_id,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "status": self.status.value,
+            "agreed_in": self.agreed_in,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AgreedAction:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            rule_id=data["rule_id"],
+            owner=data.get("owner") or "",
+            due=date.fromisoformat(data["due"]) if data.get("due") else None,
+            status=AgreedStatus(data["status"]),
+            agreed_in=data.get("agreed_in") or "",
+        )
+
+
 class WasteCategory(enum.StrEnum):
     """Why a paid seat is wasted. A seat is counted in the first that applies."""
 
@@ -836,6 +934,11 @@ class Assessment:
             kind=table.kind, columns=table.columns, types=table.types, rows=tuple(rows)
         )
 
+    #: Earlier quarters, oldest first (at most ``MAX_HISTORY``); empty before 2.1.
+    history: tuple[HistoryEntry, ...] = ()
+    #: Last quarter's agreed actions and what became of them; empty before 2.1.
+    agreed_actions: tuple[AgreedAction, ...] = ()
+
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
         return {
@@ -857,6 +960,8 @@ class Assessment:
             "rejected_rows": [dict(r) for r in self.rejected],
             "reference_data": [dict(r) for r in self.reference_data],
             "objects": {k: t.to_dict() for k, t in sorted(self.objects.items())},
+            "history": [h.to_dict() for h in self.history],
+            "agreed_actions": [x.to_dict() for x in self.agreed_actions],
         }
 
     @classmethod
@@ -884,6 +989,10 @@ class Assessment:
                 str(k): ObjectTable.from_dict(v)
                 for k, v in (data.get("objects") or {}).items()
             },
+            history=tuple(HistoryEntry.from_dict(h) for h in data.get("history", ())),
+            agreed_actions=tuple(
+                AgreedAction.from_dict(x) for x in data.get("agreed_actions", ())
+            ),
         )
 
 

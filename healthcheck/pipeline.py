@@ -26,7 +26,9 @@ from healthcheck import (
     cost,
     engine,
     evidence,
+    history,
     objects,
+    plan,
     progress,
     publish,
     refdata,
@@ -56,6 +58,8 @@ BRANDING_DIR = "branding"
 PREVIOUS_JSON = "previous/assessment.json"
 #: The interview collector's dataset.
 INTERVIEW = "interview_answers"
+#: Inside an evidence folder: the action plan agreed last quarter (``plan.xlsx``).
+PLAN_COPY = "plan/plan.xlsx"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,6 +106,9 @@ def _collect_into(
     previous_path = _previous_path(engagement, previous)
     if previous_path is not None:
         comparing.load(previous_path)  # a bad file stops the run before collecting
+    plan_path = engagement.root / plan.PLAN_NAME
+    if plan_path.is_file():
+        plan.read(plan_path)  # so does a bad plan
     ctx = CollectContext(engagement=engagement, collected_at=_now())
     runs: list[CollectorRun] = []
     unrecognised: list[dict[str, object]] = []
@@ -144,6 +151,9 @@ def _collect_into(
     if previous_path is not None:
         (staged / PREVIOUS_JSON).parent.mkdir()
         shutil.copyfile(_assessment_file(previous_path), staged / PREVIOUS_JSON)
+    if plan_path.is_file():
+        (staged / PLAN_COPY).parent.mkdir()
+        shutil.copyfile(plan_path, staged / PLAN_COPY)
     return dest
 
 
@@ -320,16 +330,22 @@ def _first_ok_wins(
 
 
 def assess(
-    ev: evidence.Evidence, *, generated_at: datetime | None = None
+    ev: evidence.Evidence,
+    *,
+    generated_at: datetime | None = None,
+    previous: Assessment | None = None,
+    agreed: tuple[plan.PlanItem, ...] = (),
 ) -> Assessment:
     """Evaluate rules, score layers and price waste over loaded evidence.
 
     The reference tables are the evidence's own copies where it has them, so
-    a rebuilt report judges against the same data as the first.
+    a rebuilt report judges against the same data as the first. ``previous``
+    (last quarter's assessment) gives the history, and ``agreed`` (the plan
+    agreed then) the agreed actions' outcome.
     """
     with refdata.pinned(ev.tables):
         progress.stage("scoring")
-        done = _assess(ev, generated_at=generated_at)
+        done = _assess(ev, generated_at=generated_at, previous=previous, agreed=agreed)
     for f in done.findings:
         log.info(
             "%s %s%s%s",
@@ -350,7 +366,28 @@ def assess(
     return done
 
 
-def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessment:
+def assess_saved(
+    ev: evidence.Evidence, ev_dir: Path, *, previous: str | Path | None = None
+) -> Assessment:
+    """:func:`assess` with the previous assessment and the plan saved in ``ev_dir``.
+
+    ``previous`` (a path) replaces the saved previous assessment.
+    """
+    saved = ev_dir / PREVIOUS_JSON
+    source = Path(previous) if previous is not None else saved
+    before = comparing.load(source) if previous is not None or saved.is_file() else None
+    plan_copy = ev_dir / PLAN_COPY
+    agreed = plan.read(plan_copy) if plan_copy.is_file() else ()
+    return assess(ev, previous=before, agreed=agreed)
+
+
+def _assess(
+    ev: evidence.Evidence,
+    *,
+    generated_at: datetime | None,
+    previous: Assessment | None,
+    agreed: tuple[plan.PlanItem, ...],
+) -> Assessment:
     cfg = ev.config
     as_of = ev.as_of
     # With an explicit assessment date, "within 24 hours" is measured from the
@@ -405,6 +442,13 @@ def _assess(ev: evidence.Evidence, *, generated_at: datetime | None) -> Assessme
         ),
         timezone=cfg.timezone,
         objects=object_tables,
+        history=history.carried(previous),
+        agreed_actions=plan.carry_over(
+            agreed,
+            findings,
+            as_of,
+            agreed_in=previous.period if previous is not None else "",
+        ),
     )
 
 
@@ -487,7 +531,7 @@ def run(
     def build(stage: Path) -> list[str]:
         ev_dir = _collect_into(engagement_dir, stage / EVIDENCE_DIR, previous=previous)
         ev = evidence.load(ev_dir)
-        current = assess(ev)
+        current = assess_saved(ev, ev_dir)
         options = report_options(ev, ev_dir, current, lang=lang)
         return render_all(current, stage, options) + [EVIDENCE_DIR]
 
@@ -511,7 +555,7 @@ def report(
     out = Path(out)
     if out.resolve() == ev_dir.resolve():
         raise HealthcheckError("--out must not be the evidence folder itself")
-    current = assess(ev)
+    current = assess_saved(ev, ev_dir, previous=previous)
     options = report_options(ev, ev_dir, current, lang=lang, previous=previous)
 
     def build(stage: Path) -> list[str]:

@@ -439,7 +439,7 @@ def test_sample_shows_an_accepted_and_an_expired_risk(sample_run: Path) -> None:
 
     data = json.loads((sample_run / "assessment.json").read_text(encoding="utf-8"))
     by_id = {f["rule_id"]: f for f in data["findings"]}
-    assert data["schema_version"] == "2.0"
+    assert data["schema_version"] == "2.1"
     assert by_id["REV-09"]["status"] == "accepted"
     assert by_id["REV-09"]["acceptance"]["expires"] == "2027-02-28"
     assert by_id["FND-03"]["status"] == "fail"

@@ -30,7 +30,8 @@ from healthcheck.model import (
     Status,
     WasteCategory,
 )
-from healthcheck.report.trend import trend_view
+from healthcheck.report import trend
+from healthcheck.report.score_trend import trend_view
 from healthcheck.scoring import GRADES, MIN_COVERAGE, round_half_up
 
 #: Affected objects shown per finding; the workbook has them all.
@@ -486,6 +487,36 @@ class _View:
             else "",
         }
 
+    def agreed(self) -> dict[str, Any] | None:
+        """Last quarter's agreed actions, as this quarter finds them."""
+        items = self.a.agreed_actions
+        if not items:
+            return None
+        t = self.t
+        titles = {f.rule_id: self.title(f) for f in self.a.findings}
+        counts: dict[str, int] = {}
+        for x in items:
+            counts[x.status.value] = counts.get(x.status.value, 0) + 1
+        return {
+            "period": items[0].agreed_in or t.t("report.agreed.last_quarter"),
+            "items": [
+                {
+                    "title": titles.get(x.rule_id, x.rule_id),
+                    "owner": clip(x.owner) or "–",
+                    "due": t.date(x.due) if x.due else "–",
+                    "status": x.status.value,
+                    "status_label": t.t(f"report.agreed.status.{x.status.value}"),
+                }
+                for x in items
+            ],
+            "counts": t.t(
+                "report.agreed.counts",
+                done=counts.get("done", 0),
+                overdue=counts.get("overdue", 0),
+                open=counts.get("open", 0),
+            ),
+        }
+
     def sources(self) -> list[dict[str, Any]]:
         out = []
         for s in self.a.sources:
@@ -671,6 +702,8 @@ def build(a: Assessment, opts: ReportOptions | None = None) -> dict[str, Any]:
         "fail_count": len(fails),
         "waste": v.waste(),
         "comparison": v.comparison(),
+        "trend": trend.build(a, t, b.primary),
+        "agreed": v.agreed(),
         "not_assessed": not_assessed,
         "accepted": accepted,
         "runs_missing": runs_missing,

@@ -1,4 +1,8 @@
-"""The Actions sheet: every ranked action, with Owner and Due date to fill in."""
+"""The Actions sheet: every ranked action, with Owner and Due date to fill in.
+
+Saved as next quarter's ``plan.xlsx`` (see :mod:`healthcheck.plan`), the
+filled-in sheet is the plan the next run reports on.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +36,17 @@ class ActionsSheet(WriterBase):
             Col(w("actions.owner", "Owner"), max_width=24),
             Col(w("actions.due", "Due date"), self.date),
         ]
+        # An action agreed last quarter and still open keeps its owner and
+        # due date: the plan carries over rather than being typed again.
+        agreed = {
+            x.rule_id: x
+            for x in self.a.agreed_actions
+            if x.status.value in ("open", "overdue")
+        }
         rows = []
         for a in self.a.actions:
             f = by_id[a.rule_id]
+            kept = agreed.get(a.rule_id)
             rows.append(
                 (
                     a.rank,
@@ -48,8 +60,8 @@ class ActionsSheet(WriterBase):
                     a.affected_count,
                     w(f"effort.{a.effort}", a.effort),
                     t.rule(f.rule_id, "remediation", f.remediation).strip(),
-                    None,
-                    None,
+                    kept.owner if kept else None,
+                    kept.due if kept else None,
                 )
             )
         table(ws, cols, rows)

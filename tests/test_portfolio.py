@@ -427,7 +427,10 @@ def test_a_bad_plan_names_the_file_row_and_column(
     with pytest.raises(InputError) as err:
         plan.read(path)
     assert "plan.xlsx" in str(err.value) and "column 'Due date'" in str(err.value)
-    assert "row 2" in str(err.value) and "'soon'" in str(err.value)
+    # REV-04's row of the Actions sheet: its rank, under the header.
+    ranks = json.loads((sample_run / "assessment.json").read_text("utf-8"))["actions"]
+    row = 1 + next(a["rank"] for a in ranks if a["rule_id"] == "REV-04")
+    assert f"row {row}," in str(err.value) and "'soon'" in str(err.value)
     (tmp_path / "junk.xlsx").write_text("no")
     with pytest.raises(InputError, match="not an Excel workbook"):
         plan.read(tmp_path / "junk.xlsx")

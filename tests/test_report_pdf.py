@@ -115,9 +115,9 @@ def test_sample_change_since_last_quarter(sample_run: Path) -> None:
     # A title hyphenated at a line end ("short-lived") reads back as U+FFFE.
     pages = [p.replace("\ufffe", "-") for p in _texts(sample_run / "report.pdf")]
     # The section may run over two pages (the trend chart opens it).
-    text = " ".join(pages)
-    start = text.index("Change since last quarter")
-    change = text[start : text.index("The four layers", start)]
+    first = next(i for i, p in enumerate(pages) if p.startswith("Change since last"))
+    end = next(i for i, p in enumerate(pages) if p.startswith("The four layers"))
+    change = " ".join(pages[first:end])
     title = {r.id: r.title for r in engine.load_catalog()}
     new = change.split("New findings (5)")[1].split("Resolved findings")[0]
     for rule in ("FND-03", "FND-05", "FND-07", "REV-08", "REV-14"):

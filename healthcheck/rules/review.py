@@ -155,10 +155,14 @@ def unassigned_seats(ctx: RuleContext) -> Outcome:
 
 
 def _seats_line(sku: str, count: int) -> str:
-    """An affected line: the SKU's name from the table, its part number, its seats."""
+    """An affected line: the SKU's name from the table, its part number, its seats.
+
+    No words of any language: the finding's sentence says what the number
+    counts (unassigned seats), in the report's language.
+    """
     name = skus.display_name(sku)
     shown = sku if name == sku else f"{name} ({sku})"
-    return f"{shown}: {count} unassigned"
+    return f"{shown}: {count}"
 
 
 @evaluates("REV-02")

@@ -183,7 +183,7 @@ def endpoint_protection(ctx: RuleContext) -> Outcome:
         )
     shown = [
         msg("rules.FND-14.device", device=d, what=joined(w, ", "))
-        for d, w in sorted(reasons.items())[:10]
+        for d, w in sorted(reasons.items())
     ]
     return failed(
         msg(

@@ -142,7 +142,7 @@ def no_external_forwarding(ctx: RuleContext) -> Outcome:
         )
     shown = [
         msg("rules.FND-12.box", mailbox=b, how=joined(w, ", "))
-        for b, w in sorted(found.items())[:10]
+        for b, w in sorted(found.items())
     ]
     return failed(
         msg(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -276,24 +277,27 @@ def device_lifecycles(
         if "os_edition" in devices
         else [None] * len(devices)
     )
-    return [
-        (
-            name,
-            os_lifecycle(
-                os_name,
-                version,
-                edition=edition,
-                server=isinstance(name, str) and bool(rx.search(name)),
-            ),
-        )
-        for name, os_name, version, edition in zip(
-            devices["name"].tolist(),
-            devices["os"].tolist(),
-            devices["os_version"].tolist(),
-            editions,
-            strict=True,
-        )
-    ]
+    # Thousands of devices share a handful of OS releases: look each up once.
+    seen: dict[tuple[Any, ...], LifecycleMatch | None] = {}
+    out: list[tuple[str, LifecycleMatch | None]] = []
+    for name, os_name, version, edition in zip(
+        devices["name"].tolist(),
+        devices["os"].tolist(),
+        devices["os_version"].tolist(),
+        editions,
+        strict=True,
+    ):
+        server = isinstance(name, str) and bool(rx.search(name))
+        key = (os_name, version, edition, server)
+        try:
+            match = seen[key]
+        except KeyError:
+            match = os_lifecycle(os_name, version, edition=edition, server=server)
+            seen[key] = match
+        except TypeError:  # an unhashable cell
+            match = os_lifecycle(os_name, version, edition=edition, server=server)
+        out.append((name, match))
+    return out
 
 
 def windows_build(version: object) -> tuple[int, int] | None:

@@ -84,15 +84,15 @@ def msg(key: str, /, **params: Any) -> Message:
     return Message(key, message_params(params))
 
 
-def joined(items: Any, sep: str) -> dict[str, Any]:
+def joined(items: Any, sep: str, *, total: int | None = None) -> dict[str, Any]:
     """A list parameter shown with ``sep`` between items instead of ", "."""
-    shown = listed(list(items))
+    shown = listed(items, total=total)
     if isinstance(shown, list):
         return {"items": shown, "sep": sep}
     return {**shown, "sep": sep}
 
 
-def listed(items: Any) -> list[Any] | dict[str, Any]:
+def listed(items: Any, *, total: int | None = None) -> list[Any] | dict[str, Any]:
     """A list parameter, bounded: its first :data:`MAX_LISTED` items, the rest counted.
 
     Every list that goes into a sentence passes here, so no sentence of any
@@ -100,9 +100,14 @@ def listed(items: Any) -> list[Any] | dict[str, Any]:
     plain list; a long one becomes ``{"items": first ten, "more": rest}``,
     which :meth:`healthcheck.i18n.Translator.value` shows as "a, b, ... and
     4,990 more, listed in the workbook".
+
+    ``total`` is the length of the whole list when ``items`` holds only its
+    start: a rule with 50,000 objects to name need not make a sentence part
+    for each one only to have all but ten counted.
     """
     items = list(items)
+    count = len(items) if total is None else max(total, len(items))
     shown = [_param(v) for v in items[:MAX_LISTED]]
-    if len(items) <= MAX_LISTED:
+    if count <= MAX_LISTED:
         return shown
-    return {"items": shown, "more": len(items) - MAX_LISTED}
+    return {"items": shown, "more": count - len(shown)}

@@ -244,9 +244,13 @@ class ObjectTable:
     types: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...] = ()
 
-    def typed_rows(self) -> list[tuple[Any, ...]]:
-        """Rows with dates as :class:`date`/:class:`datetime` again."""
-        readers = [_READERS.get(t) for t in self.types]
+    def typed_rows(self, **readers_of: Callable[[Any], Any]) -> list[tuple[Any, ...]]:
+        """Rows with dates as :class:`date`/:class:`datetime` again.
+
+        ``readers_of`` replaces the reader of a type (``datetime=...``).
+        """
+        known = {**_READERS, **readers_of}
+        readers = [known.get(t) for t in self.types]
         return [
             tuple(
                 v if v is None or r is None else r(v)
@@ -921,14 +925,26 @@ class Assessment:
     #: The affected objects' evidence, one table per kind (see ObjectTable).
     objects: Mapping[str, ObjectTable] = field(default_factory=dict)
 
-    def objects_of(self, finding: Finding) -> ObjectTable | None:
-        """The evidence rows of ``finding``'s affected objects, in its order."""
+    def objects_of(
+        self,
+        finding: Finding,
+        index: dict[str, dict[str, list[tuple[Any, ...]]]] | None = None,
+    ) -> ObjectTable | None:
+        """The evidence rows of ``finding``'s affected objects, in its order.
+
+        ``index``, when given, keeps each kind's rows by name between calls:
+        a writer asking for every finding's objects reads each table once.
+        """
         table = self.objects.get(finding.object_kind) if finding.object_kind else None
         if table is None:
             return None
-        by_key: dict[str, list[tuple[Any, ...]]] = {}
-        for row in table.rows:
-            by_key.setdefault(str(row[0]).casefold(), []).append(row)
+        by_key = index.get(table.kind) if index is not None else None
+        if by_key is None:
+            by_key = {}
+            for row in table.rows:
+                by_key.setdefault(str(row[0]).casefold(), []).append(row)
+            if index is not None:
+                index[table.kind] = by_key
         rows = [r for a in finding.affected for r in by_key.get(str(a).casefold(), ())]
         return ObjectTable(
             kind=table.kind, columns=table.columns, types=table.types, rows=tuple(rows)

@@ -27,6 +27,7 @@ from healthcheck import (
     engine,
     evidence,
     history,
+    memory,
     objects,
     plan,
     progress,
@@ -530,12 +531,27 @@ def run(
 
     def build(stage: Path) -> list[str]:
         ev_dir = _collect_into(engagement_dir, stage / EVIDENCE_DIR, previous=previous)
-        ev = evidence.load(ev_dir)
-        current = assess_saved(ev, ev_dir)
-        options = report_options(ev, ev_dir, current, lang=lang)
+        memory.give_back()  # the parsed exports are in the evidence now
+        current, options = _assessed(ev_dir, lang=lang)
         return render_all(current, stage, options) + [EVIDENCE_DIR]
 
     return _publish(out, build)
+
+
+def _assessed(
+    ev_dir: Path, *, lang: str | None, previous: str | Path | None = None
+) -> tuple[Assessment, ReportOptions]:
+    """The assessment of a saved evidence folder and its report options.
+
+    The canonical datasets are let go on return: the reports are rendered
+    from the assessment alone, so they need not share memory with them.
+    """
+    ev = evidence.load(ev_dir)
+    current = assess_saved(ev, ev_dir, previous=previous)
+    options = report_options(ev, ev_dir, current, lang=lang, previous=previous)
+    del ev
+    memory.give_back()
+    return current, options
 
 
 def report(
@@ -551,12 +567,10 @@ def report(
     used; ``lang`` overrides the language saved with it.
     """
     ev_dir = Path(evidence_dir)
-    ev = evidence.load(ev_dir)
     out = Path(out)
     if out.resolve() == ev_dir.resolve():
         raise HealthcheckError("--out must not be the evidence folder itself")
-    current = assess_saved(ev, ev_dir, previous=previous)
-    options = report_options(ev, ev_dir, current, lang=lang, previous=previous)
+    current, options = _assessed(ev_dir, lang=lang, previous=previous)
 
     def build(stage: Path) -> list[str]:
         names = render_all(current, stage, options)

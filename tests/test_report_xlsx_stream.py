@@ -111,3 +111,44 @@ def test_a_planned_sheet_written_to_afterwards_is_an_error(tmp_path: Path) -> No
     ws.cell(row=2, column=2, value="late")
     with pytest.raises(RuntimeError, match="after its rows were planned"):
         stream.save(wb, plans, BytesIO())
+
+
+def test_streamed_cells_keep_text_as_text_and_values_as_written() -> None:
+    """The rows written as SpreadsheetML text read back as the values given."""
+    from datetime import date, datetime
+
+    wb = openpyxl.Workbook()
+    plans: dict[str, Any] = {}
+    values = [
+        "#N/A",  # an error code's text stays text
+        "=HYPERLINK(\"http://x\")",
+        "  two spaces around  ",
+        "a & b < c > d",
+        "café 😀",
+        "x\ud83dy",  # a lone surrogate from a JSON export
+        float("nan"),
+        float("inf"),
+        12345678901,
+        2.5,
+        True,
+        datetime(2026, 11, 20, 8, 30),
+        date(2026, 11, 20),
+    ]
+    with deferring(wb, plans):
+        table(wb.active, [Col("Value")], [(v,) for v in values])
+    buf = BytesIO()
+    stream.save(wb, plans, buf)
+    buf.seek(0)
+    ws = openpyxl.load_workbook(buf).active
+    got = [ws.cell(row=r, column=1) for r in range(2, len(values) + 2)]
+    assert [c.value for c in got[:5]] == values[:5]
+    assert all(c.data_type == "s" for c in got[:6])
+    assert got[1].quotePrefix and not got[0].quotePrefix
+    assert got[5].value in ("x?y", "x\ufffdy")
+    assert got[6].value is None and got[7].value is None
+    assert got[8].value == 12345678901 and got[9].value == 2.5
+    assert got[10].value is True
+    assert got[11].value == datetime(2026, 11, 20, 8, 30)
+    assert got[11].number_format == "yyyy-mm-dd h:mm:ss"
+    assert got[12].value == datetime(2026, 11, 20)
+    assert got[12].number_format == "yyyy-mm-dd"

@@ -88,6 +88,18 @@ def test_fnd10_passes_and_is_not_assessed_without_data() -> None:
     assert blank["FND-10"].status is Status.NOT_ASSESSED
 
 
+def test_fnd10_names_ten_devices_and_counts_the_rest() -> None:
+    rows = [patch(f"PC-{n:02}", missing="3") for n in range(25)]
+    rows += [patch("PC-OLD", last="2026-01-05"), patch("PC-FINE")]
+    f = run({"patch_status": rows})["FND-10"]
+    assert f.status is Status.FAIL
+    assert len(f.affected) == 26 and "PC-OLD" in f.affected
+    assert f.measured["missing"] == 25 and f.measured["old"] == 1
+    assert "PC-09 (3 missing updates)" in f.detail and "PC-10" not in f.detail
+    assert "and 16 more" in f.detail
+    assert f.population == 27 and f.score == pytest.approx(1 / 27)
+
+
 def test_fnd10_max_days_is_a_client_parameter() -> None:
     data = {"patch_status": [patch("PC-1", last="2026-09-01")]}
     f = run(data, rules_section={"FND-10": {"max_days": 120}})["FND-10"]
@@ -337,6 +349,17 @@ def test_fnd14_off_stale_or_critical_fails_and_absent_devices_are_named() -> Non
     assert f.affected == ("PC-2", "PC-3", "PC-4")
     assert f.population == 4  # the iPhone is not a Windows device
     assert "1 Windows device is not in the protection report" in f.detail
+
+
+def test_fnd14_names_ten_devices_in_order_and_counts_the_rest() -> None:
+    rows = [av(f"PC-{n:02}", rt="False") for n in range(24, 0, -1)]
+    rows += [av("PC-00", state="Critical failure", overdue="True"), av("PC-OK")]
+    f = run({"endpoint_protection": rows})["FND-14"]
+    assert f.status is Status.FAIL and len(f.affected) == 25
+    assert f.measured["unprotected"] == 25 and f.population == 26
+    assert "PC-00 (" in f.detail and "Critical failure" in f.detail
+    assert "PC-09" in f.detail and "PC-10" not in f.detail
+    assert "and 15 more" in f.detail
 
 
 def test_fnd14_not_assessed_without_the_report() -> None:

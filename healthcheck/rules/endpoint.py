@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pandas as pd
 
+from healthcheck.messages import MAX_LISTED
 from healthcheck.rules import (
     Outcome,
     RuleContext,
@@ -58,27 +59,17 @@ def patch_status(ctx: RuleContext) -> Outcome:
     unknown = int((~known).sum())
     if judged.empty:
         return not_assessed(msg("rules.FND-10.nothing_known"))
-    problems: list[object] = []
-    bad: list[str] = []
-    worst = {"failed": 0, "missing": 0, "old": 0}
-    for i in judged.index:
-        name = str(rows.at[i, "device"])
-        said = []
-        if failed_n.get(i, 0) and failed_n[i] > 0:
-            said.append(msg("rules.FND-10.failed", count=int(failed_n[i])))
-            worst["failed"] += 1
-        if missing_n.get(i, 0) and missing_n[i] > 0:
-            said.append(msg("rules.FND-10.missing", count=int(missing_n[i])))
-            worst["missing"] += 1
-        when = installed.get(i)
-        if when is not None and pd.notna(when) and when < cutoff:
-            said.append(msg("rules.FND-10.old", date=when.date()))
-            worst["old"] += 1
-        if said:
-            bad.append(name)
-            problems.append(
-                msg("rules.FND-10.device", device=name, what=joined(said, ", "))
-            )
+    # Judged column by column; only the devices a sentence names get words.
+    has_failed = (failed_n > 0).fillna(False)[known]
+    has_missing = (missing_n > 0).fillna(False)[known]
+    is_old = (installed < cutoff).fillna(False)[known]
+    wrong = has_failed | has_missing | is_old
+    worst = {
+        "failed": int(has_failed.sum()),
+        "missing": int(has_missing.sum()),
+        "old": int(is_old.sum()),
+    }
+    bad = [str(v) for v in judged.loc[wrong, "device"]]
     note = msg("rules.FND-10.unknown", count=unknown) if unknown else ""
     measured = dict(devices=len(judged), unknown=unknown, **worst, max_days=days)
     if not bad:
@@ -87,16 +78,29 @@ def patch_status(ctx: RuleContext) -> Outcome:
             population=len(judged),
             **measured,
         )
-    shown = problems[:10]
-    more = len(problems) - len(shown)
+    problems = []
+    for i in wrong[wrong].index[:MAX_LISTED]:
+        said = []
+        if has_failed[i]:
+            said.append(msg("rules.FND-10.failed", count=int(failed_n[i])))
+        if has_missing[i]:
+            said.append(msg("rules.FND-10.missing", count=int(missing_n[i])))
+        if is_old[i]:
+            said.append(msg("rules.FND-10.old", date=installed[i].date()))
+        problems.append(
+            msg(
+                "rules.FND-10.device",
+                device=str(rows.at[i, "device"]),
+                what=joined(said, ", "),
+            )
+        )
     return failed(
         msg(
             "rules.FND-10.fail",
             count=len(bad),
             total=len(judged),
             days=days,
-            devices=joined(shown, "; "),
-            more=msg("rules.FND-10.more", count=more) if more else "",
+            devices=joined(problems, "; ", total=len(bad)),
             note=note,
         ),
         bad,
@@ -157,20 +161,34 @@ def endpoint_protection(ctx: RuleContext) -> Outcome:
         absent = len(win - set(report["device"].astype(str).str.casefold()))
     if report.empty:
         return not_assessed(msg("rules.FND-14.no_windows"))
-    reasons: dict[str, list[object]] = {}
-    for _, row in report.iterrows():
-        why: list[object] = []
-        state = row.get("state")
-        if isinstance(state, str) and any(w in _state_key(state) for w in _BAD_STATES):
-            why.append(msg("rules.FND-14.state", state=state))
-        if _said(row.get("realtime"), False):
-            why.append(msg("rules.FND-14.realtime_off"))
-        if _said(row.get("signatures_overdue"), True):
-            why.append(msg("rules.FND-14.signatures"))
-        if _said(row.get("edr_onboarded"), False):
-            why.append(msg("rules.FND-14.not_onboarded"))
-        if why:
-            reasons[str(row["device"])] = why
+
+    # Judged column by column; only the devices a sentence names get words.
+    def says(column: str, value: bool) -> pd.Series:
+        if column not in report.columns:
+            return pd.Series(False, index=report.index)
+        return report[column].map(lambda c: _said(c, value)).astype(bool)
+
+    states = report["state"] if "state" in report.columns else None
+    bad_state = pd.Series(False, index=report.index)
+    if states is not None:
+        verdicts = {
+            v: isinstance(v, str) and any(w in _state_key(v) for w in _BAD_STATES)
+            for v in states.dropna().unique()
+        }
+        bad_state = states.map(verdicts).fillna(False).astype(bool)
+    flags = pd.DataFrame(
+        {
+            "state": bad_state,
+            "realtime": says("realtime", False),
+            "signatures": says("signatures_overdue", True),
+            "onboarded": says("edr_onboarded", False),
+        }
+    )
+    wrong = flags.any(axis=1)
+    # A device named twice is judged by its last row, as a dictionary would.
+    reasons: dict[str, int] = {}
+    for i, name in report.loc[wrong, "device"].astype(str).items():
+        reasons[name] = i
     note = msg("rules.FND-14.absent", count=absent) if absent else ""
     n = len(report)
     if not reasons:
@@ -181,16 +199,25 @@ def endpoint_protection(ctx: RuleContext) -> Outcome:
             unprotected=0,
             not_in_report=absent,
         )
-    shown = [
-        msg("rules.FND-14.device", device=d, what=joined(w, ", "))
-        for d, w in sorted(reasons.items())
-    ]
+    shown = []
+    for name in sorted(reasons)[:MAX_LISTED]:
+        i = reasons[name]
+        why: list[object] = []
+        if flags.at[i, "state"]:
+            why.append(msg("rules.FND-14.state", state=states.at[i]))  # type: ignore[union-attr]
+        if flags.at[i, "realtime"]:
+            why.append(msg("rules.FND-14.realtime_off"))
+        if flags.at[i, "signatures"]:
+            why.append(msg("rules.FND-14.signatures"))
+        if flags.at[i, "onboarded"]:
+            why.append(msg("rules.FND-14.not_onboarded"))
+        shown.append(msg("rules.FND-14.device", device=name, what=joined(why, ", ")))
     return failed(
         msg(
             "rules.FND-14.fail",
             count=len(reasons),
             total=n,
-            devices=joined(shown, "; "),
+            devices=joined(shown, "; ", total=len(reasons)),
             note=note,
         ),
         list(reasons),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -30,6 +32,7 @@ class FindingsSheets(WriterBase):
     def affected_sheets(self) -> dict[str, str]:
         """One sheet per failed or accepted finding with objects; rule id -> name."""
         out = {}
+        index: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
         for f in self.findings():
             if f.status not in (Status.FAIL, Status.ACCEPTED) or not f.affected:
                 continue
@@ -41,7 +44,7 @@ class FindingsSheets(WriterBase):
                     title=self.title(f),
                 )
             )
-            objects = self.a.objects_of(f)
+            objects = self.a.objects_of(f, index)
             if objects is not None and objects.columns:
                 self.object_table(ws, objects, f.affected)
             else:
@@ -71,21 +74,15 @@ class FindingsSheets(WriterBase):
             )
             for name, kind in zip(objects.columns, objects.types, strict=True)
         ]
-        rows = objects.typed_rows()
+        # Times are stored as UTC; shown in the engagement's zone, as the
+        # header says.
+        zone = self.a.timezone
+        rows = objects.typed_rows(
+            datetime=lambda v: zones.local_naive(datetime.fromisoformat(str(v)), zone)
+        )
         named = {str(r[0]).casefold() for r in rows if r and r[0] is not None}
         blank = (None,) * (len(objects.columns) - 1)
         rows += [(a, *blank) for a in affected if str(a).casefold() not in named]
-        times = [n for n, k in enumerate(objects.types) if k == "datetime"]
-        if times:
-            # Stored as UTC; shown in the engagement's zone, as the header says.
-            zone = self.a.timezone
-            rows = [
-                tuple(
-                    zones.local_naive(v, zone) if n in times and v is not None else v
-                    for n, v in enumerate(row)
-                )
-                for row in rows
-            ]
         table(ws, cols, rows)
 
     def object_header(self, column: str, kind: str) -> str:

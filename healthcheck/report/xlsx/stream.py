@@ -1,31 +1,31 @@
 """Saving a workbook in openpyxl's write-only mode: big list sheets streamed.
 
 openpyxl's normal mode keeps a cell object per cell and writes them at
-save; at 50,000 users that is a million cells and a third of a run. In
-write-only mode rows go to the file as they are appended. The sheets that
-are worked on cell by cell (Summary, Findings, Actions, Waste) are built in
-an ordinary workbook as before and copied over cell for cell, style and
-link included; the list sheets (:func:`~.layout.table` inside
-:func:`~.layout.deferring`) were only planned, and are streamed from their
-plans. A styled cell of a streamed row copies its column's prototype style
-(a small array of style ids) rather than setting fonts and formats one by
-one, which is where the time of a styled cell goes.
+save; at 50,000 users that is a million cells and a third of a run. Here
+the sheets that are worked on cell by cell (Summary, Findings, Actions,
+Waste) are built in an ordinary workbook as before and copied over cell for
+cell, style and link included; the list sheets (:func:`~.layout.table`
+inside :func:`~.layout.deferring`) were only planned, and their rows are
+written as text by :mod:`.sheetdata` into the sheet openpyxl writes around
+them. A streamed cell's style is one of a few ids per column, registered
+with the workbook once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from copy import copy
-from datetime import date, datetime, time
+from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import FORMAT_DATE_DATETIME, FORMAT_DATE_YYYYMMDD2
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
-from healthcheck.report.xlsx.cells import FORMULA_START
+from healthcheck.report.xlsx import sheetdata
 from healthcheck.report.xlsx.layout import Plan, frame
 from healthcheck.report.xlsx.styles import BOLD, HEADER_FILL, HEADER_FONT, TOP, WRAP
 
@@ -53,113 +53,112 @@ def save(wb: Workbook, plans: Mapping[str, Plan], fh: IO[bytes]) -> None:
 
 
 def _stream(ws: Any, plan: Plan) -> None:
-    """Append a planned list sheet's rows to a write-only sheet."""
+    """Write a planned list sheet into a write-only sheet, its rows as text.
+
+    openpyxl writes the sheet around its rows (columns, views, filter, print
+    settings) with an empty ``<sheetData/>``; :mod:`.sheetdata` then writes
+    the rows into that file in one pass.
+    """
     # Column widths, views and the like precede the rows in the file; so does
     # the sheet's extent, which readers use for its size.
     last = plan.last_row + (plan.total is not None)
     _extent(ws, f"A1:{get_column_letter(len(plan.headers))}{last}")
     frame(ws, plan)
-    header = []
-    for value in plan.headers:
-        cell = WriteOnlyCell(ws, value)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        header.append(cell)
-    ws.append(header)
+    header = _style_id(ws, font=HEADER_FONT, fill=HEADER_FILL)
     # Cell styles for one-line rows and for rows of several lines.
-    short, tall = _prototypes(ws, plan, tall=False), _prototypes(ws, plan, tall=True)
-    formats = plan.formats
-    heights = plan.heights
-    for row, values in enumerate(plan.rows, start=2):
-        if row in heights:
-            ws.row_dimensions[row].height = heights[row]
-            plain, number, formula = tall
+    short, tall = (
+        _column_styles(ws, plan, tall=False),
+        _column_styles(ws, plan, tall=True),
+    )
+    heights = {r: _height(ws, h) for r, h in plan.heights.items()}
+
+    def rows() -> Iterator[str]:
+        yield from sheetdata.rows_xml(
+            [plan.headers], [(header,) * 5] * len(plan.headers), first=1, row_attrs={}
+        )
+        if heights:
+            # Rows of several lines are few; split the list at them.
+            start = 0
+            for r in sorted(h for h in heights if h <= plan.last_row):
+                i = r - 2
+                if i > start:
+                    yield from sheetdata.rows_xml(
+                        plan.rows[start:i], short, first=start + 2, row_attrs={}
+                    )
+                yield from sheetdata.rows_xml(
+                    plan.rows[i : i + 1], tall, first=r, row_attrs=heights
+                )
+                start = i + 1
+            yield from sheetdata.rows_xml(
+                plan.rows[start:], short, first=start + 2, row_attrs={}
+            )
         else:
-            plain, number, formula = short
-        cells: list[Any] = []
-        for i, value in enumerate(values):
-            if value is None:
-                cells.append(_styled(ws, None, plain[i]))
-            elif isinstance(value, str):
-                proto = formula[i] if value.startswith(FORMULA_START) else plain[i]
-                cell = _styled(ws, value, proto)
-                if proto is formula[i]:
-                    cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            elif formats[i] is None and isinstance(value, date | datetime | time):
-                # openpyxl gives a date its default format when it is set.
-                cell = WriteOnlyCell(ws, value)
-                proto = plain[i]
-                if proto is not None:
-                    cell.alignment = proto.alignment
-                cells.append(cell)
-            else:
-                cells.append(_styled(ws, value, number[i]))
-        ws.append(cells)
-    if plan.total is not None:
-        row = plan.last_row + 1
-        if row in heights:
-            ws.row_dimensions[row].height = heights[row]
-        total: list[Any] = []
-        for value, fmt in zip(plan.total, formats, strict=True):
-            if value is None:
-                total.append(None)
-                continue
-            cell = WriteOnlyCell(ws, value)
-            if fmt is not None and not isinstance(value, str):
-                cell.number_format = fmt
-            if isinstance(value, str) and value.startswith(FORMULA_START):
-                cell.data_type, cell.quotePrefix = "s", True
-            cell.font = BOLD
-            total.append(cell)
-        ws.append(total)
+            yield from sheetdata.rows_xml(plan.rows, short, first=2, row_attrs={})
+        if plan.total is not None:
+            styles = [_styles(ws, fmt, None, font=BOLD) for fmt in plan.formats]
+            yield from sheetdata.rows_xml(
+                [plan.total],
+                styles,
+                first=plan.last_row + 1,
+                row_attrs=heights,
+                styled_blanks=False,
+            )
+
+    ws.close()
+    sheetdata.splice(Path(ws._writer.out), rows())
 
 
-def _prototypes(
-    ws: Any, plan: Plan, *, tall: bool
-) -> tuple[list[Any | None], list[Any | None], list[Any]]:
-    """Per column: the style of a plain value, of a number, of formula-like text.
+def _style_id(ws: Any, **style: Any) -> int:
+    """The workbook's cell-format id of a cell styled with ``style``."""
+    cell = WriteOnlyCell(ws)
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return int(cell.style_id) if cell.has_style else 0
 
-    None where a value needs no style at all. As in :func:`.layout.table`,
-    wrapped columns wrap, and in a ``tall`` row (several lines) the other
+
+def _styles(
+    ws: Any, fmt: str | None, align: Any | None, **extra: Any
+) -> sheetdata.Styles:
+    """One column's style ids (see :data:`.sheetdata.Styles`).
+
+    A date in a column without a number format gets openpyxl's default format
+    for its type, as a date set on a cell does.
+    """
+    base = dict(extra)
+    if align is not None:
+        base["alignment"] = align
+    plain = _style_id(ws, **base)
+    number = _style_id(ws, **base, number_format=fmt) if fmt else plain
+    formula = _style_id(ws, **base, quotePrefix=True)
+    if fmt:
+        return plain, number, formula, number, number
+    stamp = _style_id(ws, **base, number_format=FORMAT_DATE_DATETIME)
+    day = _style_id(ws, **base, number_format=FORMAT_DATE_YYYYMMDD2)
+    return plain, number, formula, stamp, day
+
+
+def _column_styles(ws: Any, plan: Plan, *, tall: bool) -> list[sheetdata.Styles]:
+    """Each column's style ids, as in :func:`.layout.table`.
+
+    Wrapped columns wrap, and in a ``tall`` row (several lines) the other
     columns keep to the top.
     """
-    plain: list[Any | None] = []
-    number: list[Any | None] = []
-    formula: list[Any] = []
+    styles = []
     for i, fmt in enumerate(plan.formats, start=1):
         align = WRAP if i in plan.wraps else TOP if plan.wraps and tall else None
-        base = None
-        if align is not None:
-            base = WriteOnlyCell(ws)
-            base.alignment = align
-        plain.append(base)
-        num = base
-        if fmt is not None:
-            num = WriteOnlyCell(ws)
-            num.number_format = fmt
-            if align is not None:
-                num.alignment = align
-        number.append(num)
-        quoted = WriteOnlyCell(ws)
-        quoted.quotePrefix = True
-        if align is not None:
-            quoted.alignment = align
-        formula.append(quoted)
-    return plain, number, formula
+        styles.append(_styles(ws, fmt, align))
+    return styles
+
+
+def _height(ws: Any, height: float) -> str:
+    """A row's height attributes, as openpyxl writes them."""
+    attrs = dict(RowDimension(ws, ht=height))
+    return "".join(f' {k}="{v}"' for k, v in attrs.items())
 
 
 def _extent(ws: Any, ref: str) -> None:
     """Give a write-only sheet the ``<dimension>`` openpyxl writes for others."""
     ws.calculate_dimension = lambda: ref
-
-
-def _styled(ws: Any, value: Any, proto: Any | None) -> Any:
-    """A value, or a cell holding it in the style of ``proto``."""
-    if proto is None:
-        return value
-    cell = WriteOnlyCell(ws, value)
-    cell._style = StyleArray(proto._style)
-    return cell
 
 
 def _copy(src: Worksheet, dst: Any) -> None:

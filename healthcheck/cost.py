@@ -121,7 +121,17 @@ def _item(
                 else "",
             )
         )
-    said = {u: _said(m) for u, m in sorted((details or {}).items())}
+    # Thousands of users share one evidence sentence ("included in Microsoft
+    # 365 Business Standard"): render and store each distinct one once.
+    shared: dict[int, tuple[str, dict[str, Any]]] = {}
+    texts: dict[str, str] = {}
+    messages: dict[str, dict[str, Any]] = {}
+    for u, m in sorted((details or {}).items()):
+        got = shared.get(id(m))
+        if got is None:
+            text, key, params = _said(m)
+            got = shared[id(m)] = (text, {"key": key, "params": params})
+        texts[u], messages[u] = got
     return WasteItem(
         category=category,
         sku=sku,
@@ -136,14 +146,12 @@ def _item(
         price_note=note,
         action=action,
         confidence=confidence,
-        user_details={u: text for u, (text, _, _) in said.items()},
+        user_details=texts,
         action_key=action_key,
         action_params=action_params,
         price_note_key=note_key,
         price_note_params=note_params,
-        user_detail_messages={
-            u: {"key": key, "params": params} for u, (_, key, params) in said.items()
-        },
+        user_detail_messages=messages,
     )
 
 
@@ -339,12 +347,15 @@ def _per_user(
         not_assessed.append(msg("cost.not_assessed.inactive_user"))
     overlap: dict[tuple[str, str], Message] = {}
     tiers: set[tuple[str, str]] = set()
+    said: dict[tuple[str, str], Message] = {}  # one message per (key, bundle)
     for (upn, sku), bundle in facts.overlapping(paid).items():
         how = skus.coverage(sku, bundle)
         key = "included_tier" if how == "tier" else "included"
-        overlap[(upn, sku)] = msg(
-            f"cost.evidence.{key}", bundle=skus.display_name(bundle)
-        )
+        if (key, bundle) not in said:
+            said[key, bundle] = msg(
+                f"cost.evidence.{key}", bundle=skus.display_name(bundle)
+            )
+        overlap[(upn, sku)] = said[key, bundle]
         if how == "tier":
             tiers.add((upn, sku))
     groups.append((WasteCategory.OVERLAP, overlap, tiers))

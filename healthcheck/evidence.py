@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck import SCHEMA_VERSION, __version__, datasets, refdata
+from healthcheck import SCHEMA_VERSION, __version__, datasets, memory, refdata
 from healthcheck.atomic import current_umask
 from healthcheck.config import ClientConfig
 from healthcheck.errors import ConfigError, EvidenceError, HealthcheckError
@@ -305,4 +305,4 @@ def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFra
         sources=[SourceFile.from_dict(s) for s in entry["sources"]],
         rejected=[Rejected(**r) for r in entry["rejected"]],
     )
-    return ds.frame
+    return memory.share_strings(ds.frame)

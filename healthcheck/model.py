@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from healthcheck.messages import MAX_LISTED as MAX_LISTED
+
 # Re-exported: these lived here before messages.py and are imported from here.
 from healthcheck.messages import Message, message_params
 from healthcheck.messages import joined as joined

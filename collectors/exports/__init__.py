@@ -366,11 +366,17 @@ class ExportsCollector:
                     for u in table.json["value"]
                     if u.get("id")
                 }
-        for shown, table in tables:
+        # Each file's raw table is let go once its parts are made: at 50,000
+        # users, holding every file's raw text until the last one is mapped
+        # was a fifth of the run's peak memory.
+        tables.reverse()
+        while tables:
+            shown, table = tables.pop()
             if table.frame is None:  # JSON, whatever its top level holds
                 yield from self._json_parts(shown, table, sku_ids, user_ids)
             else:
                 yield from self._table_parts(shown, table, cfg)
+            del table
 
     def _json_parts(
         self,
@@ -566,7 +572,8 @@ class ExportsCollector:
             )
         runs = []
         for name in PROVIDES:
-            parts = found.get(name)
+            # Popped: a dataset's parts are let go once it is built.
+            parts = found.pop(name, None)
             if not parts:
                 runs.append(
                     CollectorRun.because(

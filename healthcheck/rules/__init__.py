@@ -21,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from healthcheck.model import Message, Status, joined, msg
+from healthcheck.model import MAX_LISTED, Message, Status, joined, msg
 
 __all__ = [
+    "MAX_LISTED",
     "EVALUATORS",
     "Message",
     "Outcome",

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pandas as pd
 
-from healthcheck.messages import MAX_LISTED
 from healthcheck.rules import (
+    MAX_LISTED,
     Outcome,
     RuleContext,
     evaluates,

@@ -10,6 +10,7 @@ its traceback, so one bug cannot sink the report.
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import re
 import tomllib
@@ -261,6 +262,33 @@ def list_catalog() -> tuple[Rule, ...]:
     The test suite and every run check the rest through :func:`load_catalog`.
     """
     return read_catalog(code=False)
+
+
+#: The catalogue's listing, generated from it and kept in the package so that
+#: ``healthcheck rules`` prints it without parsing TOML or loading the engine.
+LISTING = "listing.json"
+
+
+def catalog_listing(catalog: Sequence[Rule] | None = None) -> list[dict[str, Any]]:
+    """The rules as ``healthcheck rules --format json`` lists them, in order."""
+    return [
+        {
+            "id": r.id,
+            "slug": r.slug,
+            "layer": r.layer.value,
+            "severity": r.severity.value,
+            "weight": r.weight,
+            "title": r.title,
+            "requires": list(r.requires),
+            "params": dict(r.params),
+        }
+        for r in (list_catalog() if catalog is None else catalog)
+    ]
+
+
+def listing_text(catalog: Sequence[Rule] | None = None) -> str:
+    """The text of the packaged :data:`LISTING`."""
+    return json.dumps(catalog_listing(catalog), indent=2, ensure_ascii=False) + "\n"
 
 
 def _title(name: str) -> str:

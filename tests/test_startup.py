@@ -56,3 +56,53 @@ def test_the_listing_is_the_checked_catalogue() -> None:
     from healthcheck import engine
 
     assert engine.list_catalog() == engine.load_catalog()
+
+
+def test_the_packaged_listing_is_the_catalogue() -> None:
+    """``rules`` prints catalog/listing.json: it must say what the catalogue says."""
+    from pathlib import Path
+
+    from healthcheck import engine
+
+    path = Path(engine.__file__).parent / "catalog" / engine.LISTING
+    assert path.read_text(encoding="utf-8") == engine.listing_text(), (
+        "healthcheck/catalog/listing.json is stale: run python -c "
+        "\"from healthcheck import engine; open('healthcheck/catalog/listing.json', "
+        "'w', encoding='utf-8').write(engine.listing_text())\""
+    )
+
+
+def test_rules_lists_from_the_listing_without_the_engine() -> None:
+    """The table and JSON listings match the catalogue, and the engine stays unloaded."""
+    from healthcheck import engine
+
+    probe = PROBE.replace(
+        "heavy = set(", "heavy = {'healthcheck.engine', 'healthcheck.i18n'} | set("
+    )
+    probe = probe.replace(
+        'm.split(".")[0] for m',
+        "(m if m.startswith('healthcheck') else m.split('.')[0]) for m",
+    )
+    listing = engine.catalog_listing()
+    for args in (
+        ["rules", "--format", "json"],
+        ["rules"],
+        ["rules", "--layer", "expert"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, json.dumps(args), json.dumps(HEAVY)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        report = json.loads(done.stderr.strip().splitlines()[-1])
+        assert report["code"] == 0 and report["loaded"] == [], done.stderr
+        if args[-1] == "json":
+            assert json.loads(done.stdout) == listing
+        elif args[-1] == "expert":
+            ids = [r["id"] for r in listing if r["layer"] == "expert"]
+            assert [line.split()[0] for line in done.stdout.splitlines()] == ids
+        else:
+            assert len(done.stdout.splitlines()) == len(listing)
+            first = listing[0]
+            assert done.stdout.splitlines()[0].endswith(first["title"])

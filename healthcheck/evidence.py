@@ -43,7 +43,10 @@ from healthcheck.model import (
 )
 
 MANIFEST = "manifest.json"
-EVIDENCE_FORMAT = "healthcheck-evidence/1"
+#: /2 saves each dataset by columns (``"data"``: one list per column); /1,
+#: still read, saved it by rows (``"rows"``).
+EVIDENCE_FORMAT = "healthcheck-evidence/2"
+READABLE_FORMATS = ("healthcheck-evidence/1", EVIDENCE_FORMAT)
 #: Copies of the reference tables a run used (see healthcheck.refdata).
 REFDATA_DIR = "refdata"
 
@@ -97,6 +100,10 @@ class Evidence:
         }
 
 
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_bytes(data: Any) -> bytes:
     """Compact JSON in UTF-8.
 
@@ -104,8 +111,7 @@ def _json_bytes(data: Any) -> bytes:
     datasets take 0.4 s instead of 1.5 s. Evidence written indented by
     earlier versions loads the same.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return (text + "\n").encode("utf-8")
+    return (_compact(data) + "\n").encode("utf-8")
 
 
 def _copy_name(path: str, taken: set[str]) -> str:
@@ -147,22 +153,15 @@ def write(
             ds = run.dataset
             if ds is None:
                 continue
-            body = _json_bytes(
-                {
-                    "dataset": ds.name,
-                    "columns": list(ds.frame.columns),
-                    "rows": datasets.to_records(ds.name, ds.frame),
-                }
-            )
             rel = f"datasets/{ds.name}.json"
-            (tmp / rel).write_bytes(body)
+            digest = _write_dataset(tmp / rel, ds.name, ds.frame)
             for src in ds.sources:
                 if src.path not in copied and Path(src.path).is_file():
                     copied[src.path] = "sources/" + _copy_name(src.path, taken)
                     shutil.copy2(src.path, tmp / copied[src.path])
             manifest_sets[ds.name] = {
                 "file": rel,
-                "sha256": hashlib.sha256(body).hexdigest(),
+                "sha256": digest,
                 "rows": len(ds.frame),
                 "collector": ds.collector,
                 "collected_at": ds.collected_at.isoformat(timespec="seconds"),
@@ -227,7 +226,7 @@ def load(path: str | Path) -> Evidence:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvidenceError(f"{mpath}: not valid JSON ({exc})") from None
-    if manifest.get("format") != EVIDENCE_FORMAT:
+    if manifest.get("format") not in READABLE_FORMATS:
         raise EvidenceError(
             f"{mpath}: unknown evidence format "
             f"{manifest.get('format')!r}, expected {EVIDENCE_FORMAT}"
@@ -279,6 +278,52 @@ def _tables(root: Path, entries: Iterable[Mapping[str, Any]]) -> dict[str, Path]
     return out
 
 
+def _write_dataset(path: Path, name: str, frame: pd.DataFrame) -> str:
+    """Write one dataset's file a column at a time; return its sha256.
+
+    ``{"dataset": ..., "columns": [...], "data": [[column 1], [column 2], ...]}``
+    in compact JSON. A column at a time, through the C encoder, holds one
+    column's text rather than the whole file's (and its rows as lists).
+    """
+    digest = hashlib.sha256()
+    with open(path, "wb") as fh:
+
+        def put(text: str) -> None:
+            data = text.encode("utf-8")
+            digest.update(data)
+            fh.write(data)
+
+        put(f'{{"dataset":{_compact(name)},"columns":{_compact(list(frame.columns))}')
+        put(',"data":[')
+        for n, column in enumerate(datasets.to_columns(name, frame)):
+            put(("," if n else "") + _compact(column))
+        put("]}\n")
+    return digest.hexdigest()
+
+
+def _frame(path: Path, doc: Any) -> pd.DataFrame:
+    """A saved dataset as an object frame: by columns (/2) or by rows (/1)."""
+    columns = doc["columns"]
+    if "data" not in doc:
+        return pd.DataFrame(doc["rows"], columns=columns, dtype="object")
+    data = doc["data"]
+    if len(data) != len(columns):
+        raise EvidenceError(
+            f"{path}: {len(columns)} columns named but {len(data)} given"
+        )
+    lengths = sorted({len(c) for c in data})
+    if len(lengths) > 1:
+        raise EvidenceError(
+            f"{path}: columns of different lengths "
+            f"({', '.join(map(str, lengths))} values)"
+        )
+    frame = pd.DataFrame(
+        {c: pd.Series(v, dtype="object") for c, v in zip(columns, data, strict=True)},
+        columns=columns,
+    )
+    return frame
+
+
 def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFrame:
     if name not in datasets.SCHEMAS:
         raise EvidenceError(f"{root / MANIFEST}: unknown dataset '{name}'")
@@ -293,7 +338,8 @@ def _load_dataset(root: Path, name: str, entry: Mapping[str, Any]) -> pd.DataFra
             hint="collect again rather than editing evidence",
         )
     doc = json.loads(body)
-    raw = pd.DataFrame(doc["rows"], columns=doc["columns"], dtype="object")
+    raw = _frame(path, doc)
+    del doc, body
     # Saved values are already canonical; the validator re-types them, so a
     # rebuilt frame is identical to the one that was scored.
     ds = datasets.build(

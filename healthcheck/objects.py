@@ -95,7 +95,19 @@ EXTRAS = {
 
 
 def _key(value: object) -> str:
-    return str(value).strip().casefold()
+    text = str(value).strip()
+    folded = text.casefold()
+    # The value's own string when folding changes nothing (a lower-case
+    # UPN): an index of 100,000 keys then holds no second copy of them.
+    return text if folded == text else folded
+
+
+def _rows(positions: Mapping[str, int | list[int]], key: str) -> Sequence[int]:
+    """The row positions of ``key`` (none when absent)."""
+    found = positions.get(key)
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, int) else found
 
 
 class _Index:
@@ -104,20 +116,33 @@ class _Index:
     def __init__(self, frames: Mapping[str, pd.DataFrame], activity_source: str):
         self.frames = frames
         self.activity_source = activity_source
-        self._positions: dict[tuple[str, str], dict[str, list[int]]] = {}
+        self._positions: dict[tuple[str, str], dict[str, int | list[int]]] = {}
         self._joined: dict[str, dict[str, Any]] = {}
 
-    def positions(self, kind: Kind) -> dict[str, list[int]]:
-        """Key (case-folded) -> row positions in the kind's dataset."""
+    def positions(self, kind: Kind) -> dict[str, int | list[int]]:
+        """Key (case-folded) -> row position(s) in the kind's dataset (see _rows).
+
+        One position is kept as an int, several as a list: most keys name
+        one row, and a list per key was most of the index's memory.
+        """
         ident = (kind.dataset, kind.key)
         if ident not in self._positions:
             frame = self.frames[kind.dataset]
-            out: dict[str, list[int]] = {}
+            out: dict[str, int | list[int]] = {}
             for n, value in enumerate(frame[kind.key].tolist()):
-                if value is not None and not (
-                    isinstance(value, float) and pd.isna(value)
+                if (
+                    value is None
+                    or value is pd.NA
+                    or (isinstance(value, float) and pd.isna(value))
                 ):
-                    out.setdefault(_key(value), []).append(n)
+                    continue
+                key = _key(value)
+                had = out.setdefault(key, n)
+                if had != n:
+                    if isinstance(had, int):
+                        out[key] = [had, n]
+                    else:
+                        had.append(n)
             self._positions[ident] = out
         return self._positions[ident]
 
@@ -200,6 +225,10 @@ def _columns(kind: Kind, index: _Index, frame: pd.DataFrame) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: Rows converted at a time by :func:`table_for`.
+_CHUNK = 10_000
+
+
 def table_for(names: Iterable[str], kind: Kind, index: _Index) -> ObjectTable:
     """One row per object named (several for a role holder with several roles).
 
@@ -214,20 +243,26 @@ def table_for(names: Iterable[str], kind: Kind, index: _Index) -> ObjectTable:
     first: dict[str, str] = {}
     for n in names:
         first.setdefault(_key(n), n)
-    picked = [p for k in keys for p in positions.get(k, ())]
-    rows_of = {k: len(positions.get(k, ())) for k in keys}
-    chosen = frame.iloc[picked]
-    values: list[list[Any]] = []
-    for c, t in zip(columns, types, strict=True):
-        if c in frame.columns:
-            values.append(_json_column(chosen[c], t))
-        elif c == "last_activity_source":
-            values.append([index.activity_source] * len(picked))
-        else:
-            joined = index.joined(c)
-            keyed = [_key(v) for v in chosen[kind.key].tolist()]
-            values.append([joined.get(k) for k in keyed])
-    found = iter(zip(*values, strict=True)) if values else iter(())
+    picked = [p for k in keys for p in _rows(positions, k)]
+    rows_of = {k: len(_rows(positions, k)) for k in keys}
+    made: list[tuple[Any, ...]] = []
+    # A slice of rows at a time: the selected rows and their converted
+    # columns are working copies, and at 50,000 users all of them at once
+    # were the evaluation's peak memory.
+    for start in range(0, len(picked), _CHUNK):
+        chosen = frame.iloc[picked[start : start + _CHUNK]]
+        values: list[list[Any]] = []
+        for c, t in zip(columns, types, strict=True):
+            if c in frame.columns:
+                values.append(_json_column(chosen[c], t))
+            elif c == "last_activity_source":
+                values.append([index.activity_source] * len(chosen))
+            else:
+                joined = index.joined(c)
+                keyed = [_key(v) for v in chosen[kind.key].tolist()]
+                values.append([joined.get(k) for k in keyed])
+        made += zip(*values, strict=True)
+    found = iter(made)
     rows: list[tuple[Any, ...]] = []
     for k in keys:
         if rows_of[k]:

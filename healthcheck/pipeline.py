@@ -496,8 +496,10 @@ def render_all(
     comparison = options.comparison if options else None
     progress.stage("writing %s", ASSESSMENT_JSON)
     jsonout.write(assessment, stage / ASSESSMENT_JSON)
+    memory.give_back()  # the document's dictionary copy
     progress.stage("writing %s", WORKBOOK)
     xlsx.write(assessment, stage / WORKBOOK, lang=lang, comparison=comparison)
+    memory.give_back()  # the sheets' rows
     progress.stage("writing %s", PDF)
     pdf.write(assessment, stage / PDF, options)
     return [ASSESSMENT_JSON, WORKBOOK, PDF]

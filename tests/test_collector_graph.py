@@ -139,7 +139,8 @@ def runs_of(ev_dir: Path) -> dict[str, dict[str, Any]]:
 def rows_of(ev_dir: Path, name: str) -> list[dict[str, Any]]:
     """A saved dataset's rows as dicts."""
     doc = json.loads((ev_dir / "datasets" / f"{name}.json").read_text())
-    return [dict(zip(doc["columns"], r, strict=True)) for r in doc["rows"]]
+    rows = zip(*doc["data"], strict=True)
+    return [dict(zip(doc["columns"], r, strict=True)) for r in rows]
 
 
 def pdf_text(path: Path) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from healthcheck import datasets, evidence
 from healthcheck.config import ClientConfig
@@ -112,7 +113,13 @@ def test_evidence_is_compact_and_loads_back_identical(tmp_path: Path) -> None:
         runs=[run],
     )
     body = (dest / "datasets" / "devices.json").read_text(encoding="utf-8")
-    assert body.count("\n") == 1 and ", " not in body.split('"rows"')[0]
+    assert body.count("\n") == 1 and ", " not in body.split('"data"')[0]
+    doc = json.loads(body)
+    # Saved by columns: one list per column, in the frame's column order.
+    assert doc["columns"] == list(ds.frame.columns)
+    assert [list(r) for r in zip(*doc["data"], strict=True)] == [
+        list(r) for r in datasets.to_records("devices", ds.frame)
+    ]
     assert "LAPTOP-ÄÖ 😀" in body  # UTF-8, not \\u escapes
     loaded = evidence.load(dest).frames["devices"]
     pd.testing.assert_frame_equal(loaded, ds.frame)
@@ -124,3 +131,50 @@ def test_evidence_is_compact_and_loads_back_identical(tmp_path: Path) -> None:
     manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(old).hexdigest()
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=2))
     pd.testing.assert_frame_equal(evidence.load(dest).frames["devices"], ds.frame)
+
+
+def test_evidence_saved_by_rows_by_an_earlier_version_loads_the_same(
+    tmp_path: Path,
+) -> None:
+    """Format /1 kept each dataset as rows; a rebuild from it must still work."""
+    ds = _devices()
+    run = CollectorRun(
+        collector="test", dataset_name="devices", status=RunStatus.OK, dataset=ds
+    )
+    config = ClientConfig.from_dict({"client": {"name": "X Oy"}, "period": "2026-Q4"})
+    dest = evidence.write(tmp_path / "ev", config=config, collected_at=WHEN, runs=[run])
+    path = dest / "datasets" / "devices.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    rows = [list(r) for r in zip(*doc.pop("data"), strict=True)]
+    old = json.dumps({**doc, "rows": rows}, ensure_ascii=False).encode("utf-8")
+    path.write_bytes(old)
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "healthcheck-evidence/2"
+    manifest["format"] = "healthcheck-evidence/1"
+    manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(old).hexdigest()
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    pd.testing.assert_frame_equal(evidence.load(dest).frames["devices"], ds.frame)
+
+
+def test_a_dataset_file_whose_columns_do_not_match_is_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    ds = _devices()
+    run = CollectorRun(
+        collector="test", dataset_name="devices", status=RunStatus.OK, dataset=ds
+    )
+    config = ClientConfig.from_dict({"client": {"name": "X Oy"}, "period": "2026-Q4"})
+    dest = evidence.write(tmp_path / "ev", config=config, collected_at=WHEN, runs=[run])
+    path = dest / "datasets" / "devices.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["data"][1] = doc["data"][1][:-1]  # one value short
+    body = json.dumps(doc).encode("utf-8")
+    path.write_bytes(body)
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(body).hexdigest()
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(
+        evidence.EvidenceError,
+        match=r"devices.json: columns of different lengths \(2, 3 values\)",
+    ):
+        evidence.load(dest)

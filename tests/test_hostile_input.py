@@ -68,7 +68,8 @@ def _rejected(manifest: dict, dataset: str) -> list[tuple[str, int, str, str]]:
 
 def _rows(manifest: dict, dataset: str) -> list[list[Any]]:
     path = manifest["out"] / "datasets" / f"{dataset}.json"
-    return _strict(path.read_text("utf-8"))["rows"]
+    doc = _strict(path.read_text("utf-8"))
+    return [list(r) for r in zip(*doc["data"], strict=True)]
 
 
 # --- 1. Dates out of pandas' range ---------------------------------------------

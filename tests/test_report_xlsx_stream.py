@@ -121,7 +121,7 @@ def test_streamed_cells_keep_text_as_text_and_values_as_written() -> None:
     plans: dict[str, Any] = {}
     values = [
         "#N/A",  # an error code's text stays text
-        "=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")',
         "  two spaces around  ",
         "a & b < c > d",
         "café 😀",

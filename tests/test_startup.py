@@ -73,7 +73,7 @@ def test_the_packaged_listing_is_the_catalogue() -> None:
 
 
 def test_rules_lists_from_the_listing_without_the_engine() -> None:
-    """The table and JSON listings match the catalogue, and the engine stays unloaded."""
+    """Table and JSON listings match the catalogue; the engine stays unloaded."""
     from healthcheck import engine
 
     probe = PROBE.replace(

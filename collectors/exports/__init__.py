@@ -324,13 +324,22 @@ class ExportsCollector:
     def _parts(
         self, ctx: CollectContext, cfg: mappings.Mappings
     ) -> Iterator[tuple[Part, SourceFile, str]]:
-        tables: list[tuple[str, reader.Table]] = []
-
         def wanted(headers: list[str]) -> set[str]:
             # Text is made only of the columns the recognised format reads.
             fmt = formats.recognise(headers, cfg.formats)[0]
             return set() if fmt is None else fmt.wanted(headers)
 
+        def read(path: Path) -> reader.Table | None:
+            try:
+                return reader.read(path, wanted)
+            except reader.Unusable as exc:
+                # One failed download must not stop the others being read;
+                # with nothing usable at all, _collect still stops the run.
+                log.warning("%s: %s", path, exc.reason)
+                self.unrecognised.append({"path": str(path), "reason": exc.reason})
+                return None
+
+        paths: list[Path] = []
         for path in sorted(ctx.engagement.exports_dir.rglob("*")):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
@@ -338,44 +347,43 @@ class ExportsCollector:
                 path.name in EXPORTS_HELP_FILES
             ):
                 continue  # init's own note to the consultant, not an export
-            shown = str(path)
             if path.suffix.lower() not in reader.SUFFIXES:
                 self.unrecognised.append(
-                    {"path": shown, "reason": "not a CSV, TXT, XLSX or JSON file"}
+                    {"path": str(path), "reason": "not a CSV, TXT, XLSX or JSON file"}
                 )
                 continue
-            try:
-                tables.append((shown, reader.read(path, wanted)))
-            except reader.Unusable as exc:
-                # One failed download must not stop the others being read;
-                # with nothing usable at all, _collect still stops the run.
-                log.warning("%s: %s", shown, exc.reason)
-                self.unrecognised.append({"path": shown, "reason": exc.reason})
+            paths.append(path)
         # Users in Graph JSON carry licence ids only; saved subscribedSkus
         # responses name them, wherever they sort among the files.
         sku_ids: dict[str, str] = {}
         # Conditional Access names users by object id; saved users name them.
         user_ids: dict[str, str] = {}
-        for _, table in tables:
-            kind = graph_json.recognise(table.json)
+        # JSON files are read first, for those ids; every other file is read
+        # when its turn comes and let go once its parts are made: at 50,000
+        # users, holding every file's raw table at once was the peak memory
+        # of collection.
+        docs: dict[Path, reader.Table | None] = {}
+        for path in paths:
+            if path.suffix.lower() != ".json":
+                continue
+            table = docs[path] = read(path)
+            kind = graph_json.recognise(table.json) if table is not None else None
             if kind == "subscribedSkus":
-                sku_ids |= graph_json.sku_ids(table.json["value"])
+                sku_ids |= graph_json.sku_ids(table.json["value"])  # type: ignore[union-attr]
             elif kind == "users":
                 user_ids |= {
                     str(u.get("id", "")).lower(): str(u.get("userPrincipalName"))
-                    for u in table.json["value"]
+                    for u in table.json["value"]  # type: ignore[union-attr]
                     if u.get("id")
                 }
-        # Each file's raw table is let go once its parts are made: at 50,000
-        # users, holding every file's raw text until the last one is mapped
-        # was a fifth of the run's peak memory.
-        tables.reverse()
-        while tables:
-            shown, table = tables.pop()
+        for path in paths:
+            table = docs.pop(path) if path in docs else read(path)
+            if table is None:
+                continue
             if table.frame is None:  # JSON, whatever its top level holds
-                yield from self._json_parts(shown, table, sku_ids, user_ids)
+                yield from self._json_parts(str(path), table, sku_ids, user_ids)
             else:
-                yield from self._table_parts(shown, table, cfg)
+                yield from self._table_parts(str(path), table, cfg)
             del table
 
     def _json_parts(

@@ -50,7 +50,7 @@ from healthcheck.datasets.text import (
     map_distinct,
     text_values,
 )
-from healthcheck.datasets.validate import FALSE, TRUE, build, to_records
+from healthcheck.datasets.validate import FALSE, TRUE, build, to_columns, to_records
 
 __all__ = [
     "BOOL",
@@ -87,5 +87,6 @@ __all__ = [
     "read_schemas",
     "schema",
     "text_values",
+    "to_columns",
     "to_records",
 ]

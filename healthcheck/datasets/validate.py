@@ -9,7 +9,7 @@ absent or nothing usable remains.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -221,9 +221,15 @@ def to_records(name: str, frame: pd.DataFrame) -> list[tuple[object, ...]]:
     call per cell: a 50,000-user tenant has about a million cells), then
     zipped into rows.
     """
-    sch = SCHEMAS[name]
-    cols = [_json_column(sch.column(col).kind, frame[col]) for col in frame.columns]
+    cols = list(to_columns(name, frame))
     return list(zip(*cols, strict=True)) if cols else []
+
+
+def to_columns(name: str, frame: pd.DataFrame) -> Iterator[list[object]]:
+    """Each column of a canonical frame as a JSON-ready list, one at a time."""
+    sch = SCHEMAS[name]
+    for col in frame.columns:
+        yield _json_column(sch.column(col).kind, frame[col])
 
 
 def _json_column(kind: str, s: pd.Series) -> list[object]:

@@ -240,7 +240,12 @@ def load(path: str | Path) -> Evidence:
         for name, entry in manifest["datasets"].items():
             frames[name] = _load_dataset(root, name, entry)
             sources += [dict(s, dataset=name) for s in entry.get("sources", ())]
-            rejected += [dict(r, dataset=name) for r in entry.get("rejected", ())]
+            # The manifest's own entries, named by dataset in place: a tenant
+            # may have tens of thousands of rejected rows, and a copy of each
+            # would be held for the whole run.
+            for r in entry.get("rejected", ()):
+                r["dataset"] = name
+                rejected.append(r)
     except (KeyError, TypeError, ValueError, ConfigError) as exc:
         if isinstance(exc, HealthcheckError):
             raise EvidenceError(str(exc)) from None

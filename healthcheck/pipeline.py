@@ -410,9 +410,11 @@ def _assess(
         rule_settings=engine.parse_rule_settings(cfg.section("rules")),
         collected_at=_collected_times(ev),
     )
+    memory.give_back()  # the rules' working copies
     findings, object_tables = objects.attach(
         findings, ev.frames, activity_source=_activity_source(ev)
     )
+    memory.give_back()  # the object index
     layers, overall = scoring.assess(findings)
     waste = cost.compute_waste(
         ev.frames,

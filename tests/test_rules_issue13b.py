@@ -146,6 +146,13 @@ def test_fnd11_on_fails_but_a_switched_off_policy_applies_to_nobody() -> None:
     assert f.population == 2
 
 
+def test_fnd11_a_policy_with_a_blank_enabled_cell_is_judged() -> None:
+    rows = [policy("Default", "On", default="True", enabled=""), policy("Off", "Off")]
+    f = run({"outbound_spam_policies": rows})["FND-11"]
+    assert f.status is Status.FAIL and f.affected == ("Default",)
+    assert f.population == 2
+
+
 def test_fnd11_not_assessed_without_the_export() -> None:
     assert run({})["FND-11"].status is Status.NOT_ASSESSED
 

@@ -32,11 +32,13 @@ _BLOCKING = frozenset({"off", "automatic"})
 def auto_forwarding_blocked(ctx: RuleContext) -> Outcome:
     """Outbound spam policies that allow automatic forwarding outside (mode On).
 
-    A custom policy that is switched off applies to nobody and is left out.
+    A custom policy that is switched off applies to nobody and is left out;
+    one whose Enabled cell is blank is judged (the default policy, which
+    always applies, often has none).
     """
     policies = ctx.frame("outbound_spam_policies")
     if "enabled" in policies.columns:
-        live = policies[~policies["enabled"].eq(False)]
+        live = policies[~policies["enabled"].eq(False).fillna(False).astype(bool)]
     else:
         live = policies
     if live.empty:

@@ -133,10 +133,8 @@ def test_evidence_is_compact_and_loads_back_identical(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(evidence.load(dest).frames["devices"], ds.frame)
 
 
-def test_evidence_saved_by_rows_by_an_earlier_version_loads_the_same(
-    tmp_path: Path,
-) -> None:
-    """Format /1 kept each dataset as rows; a rebuild from it must still work."""
+def _saved_devices(tmp_path: Path) -> tuple[datasets.Dataset, Path, dict]:
+    """The devices saved as evidence: the dataset, its folder, its file's JSON."""
     ds = _devices()
     run = CollectorRun(
         collector="test", dataset_name="devices", status=RunStatus.OK, dataset=ds
@@ -144,35 +142,37 @@ def test_evidence_saved_by_rows_by_an_earlier_version_loads_the_same(
     config = ClientConfig.from_dict({"client": {"name": "X Oy"}, "period": "2026-Q4"})
     dest = evidence.write(tmp_path / "ev", config=config, collected_at=WHEN, runs=[run])
     path = dest / "datasets" / "devices.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    rows = [list(r) for r in zip(*doc.pop("data"), strict=True)]
-    old = json.dumps({**doc, "rows": rows}, ensure_ascii=False).encode("utf-8")
-    path.write_bytes(old)
+    return ds, dest, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _replace_devices(dest: Path, doc: dict, fmt: str | None = None) -> None:
+    """Save ``doc`` as the devices file, its sha256 (and format) in the manifest."""
+    body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    (dest / "datasets" / "devices.json").write_bytes(body)
     manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == "healthcheck-evidence/2"
-    manifest["format"] = "healthcheck-evidence/1"
-    manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(old).hexdigest()
+    manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(body).hexdigest()
+    if fmt is not None:
+        assert manifest["format"] == "healthcheck-evidence/2"
+        manifest["format"] = fmt
     (dest / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_evidence_saved_by_rows_by_an_earlier_version_loads_the_same(
+    tmp_path: Path,
+) -> None:
+    """Format /1 kept each dataset as rows; a rebuild from it must still work."""
+    ds, dest, doc = _saved_devices(tmp_path)
+    rows = [list(r) for r in zip(*doc.pop("data"), strict=True)]
+    _replace_devices(dest, {**doc, "rows": rows}, fmt="healthcheck-evidence/1")
     pd.testing.assert_frame_equal(evidence.load(dest).frames["devices"], ds.frame)
 
 
 def test_a_dataset_file_whose_columns_do_not_match_is_a_clear_error(
     tmp_path: Path,
 ) -> None:
-    ds = _devices()
-    run = CollectorRun(
-        collector="test", dataset_name="devices", status=RunStatus.OK, dataset=ds
-    )
-    config = ClientConfig.from_dict({"client": {"name": "X Oy"}, "period": "2026-Q4"})
-    dest = evidence.write(tmp_path / "ev", config=config, collected_at=WHEN, runs=[run])
-    path = dest / "datasets" / "devices.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    _, dest, doc = _saved_devices(tmp_path)
     doc["data"][1] = doc["data"][1][:-1]  # one value short
-    body = json.dumps(doc).encode("utf-8")
-    path.write_bytes(body)
-    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
-    manifest["datasets"]["devices"]["sha256"] = hashlib.sha256(body).hexdigest()
-    (dest / "manifest.json").write_text(json.dumps(manifest))
+    _replace_devices(dest, doc)
     with pytest.raises(
         evidence.EvidenceError,
         match=r"devices.json: columns of different lengths \(2, 3 values\)",

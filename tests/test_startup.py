@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -40,16 +41,22 @@ print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
     ],
 )
 def test_light_commands_do_not_import_heavy_libraries(args: list[str]) -> None:
+    out, report = _probe(PROBE, args)
+    assert out.strip()
+    assert report["loaded"] == []
+
+
+def _probe(probe: str, args: list[str]) -> tuple[str, dict[str, Any]]:
+    """Run ``healthcheck args`` under ``probe``: its output and the probe's report."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        [sys.executable, "-c", probe, json.dumps(args), json.dumps(HEAVY)],
         capture_output=True,
         text=True,
         timeout=60,
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report["code"] == 0, done.stderr
-    assert done.stdout.strip()
-    assert report["loaded"] == []
+    return done.stdout, report
 
 
 def test_the_listing_is_the_checked_catalogue() -> None:
@@ -89,20 +96,14 @@ def test_rules_lists_from_the_listing_without_the_engine() -> None:
         ["rules"],
         ["rules", "--layer", "expert"],
     ):
-        done = subprocess.run(
-            [sys.executable, "-c", probe, json.dumps(args), json.dumps(HEAVY)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        report = json.loads(done.stderr.strip().splitlines()[-1])
-        assert report["code"] == 0 and report["loaded"] == [], done.stderr
+        out, report = _probe(probe, args)
+        assert report["loaded"] == [], report
         if args[-1] == "json":
-            assert json.loads(done.stdout) == listing
+            assert json.loads(out) == listing
         elif args[-1] == "expert":
             ids = [r["id"] for r in listing if r["layer"] == "expert"]
-            assert [line.split()[0] for line in done.stdout.splitlines()] == ids
+            assert [line.split()[0] for line in out.splitlines()] == ids
         else:
-            assert len(done.stdout.splitlines()) == len(listing)
+            assert len(out.splitlines()) == len(listing)
             first = listing[0]
-            assert done.stdout.splitlines()[0].endswith(first["title"])
+            assert out.splitlines()[0].endswith(first["title"])

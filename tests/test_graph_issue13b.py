@@ -72,9 +72,15 @@ def test_domains_keys_and_laps_are_collected_and_judged(
     }
     f16 = found["FND-16"]
     backed = {c["id"] for c in items["deviceLocalCredentials"]}
-    assert f16.population == len(windows)
+    # A personal device is left out of FND-16 and counted.
+    assert "managedDeviceOwnerType" in fake.queries["managedDevices"][0]["$select"][0]
+    assert {r["ownership"] for r in rows_of(ev, "devices")} == {"corporate", "personal"}
+    company = [d for d in windows if d["managedDeviceOwnerType"] == "company"]
+    assert 0 < len(company) < len(windows)
+    assert f16.population == len(company)
+    assert f16.measured["personal"] == len(windows) - len(company)
     assert set(f16.affected) == {
-        d["deviceName"] for d in windows if d["azureADDeviceId"] not in backed
+        d["deviceName"] for d in company if d["azureADDeviceId"] not in backed
     }
 
 

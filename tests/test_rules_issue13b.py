@@ -446,6 +446,19 @@ def test_fnd16_laps_backups_pass_and_missing_or_stale_fail() -> None:
     assert "older than 90 days" in bad.detail
 
 
+def test_fnd16_a_personal_windows_device_is_left_out_and_counted() -> None:
+    devs = [windows("PC-1", "e1"), windows("BYOD-1", "e2"), windows("BYOD-2", "e3")]
+    devs[0]["ownership"] = "corporate"
+    devs[1]["ownership"] = devs[2]["ownership"] = "personal"
+    f = run({"devices": devs, "laps_credentials": [laps("e1")]})["FND-16"]
+    assert f.status is Status.PASS and f.population == 1
+    assert f.measured["personal"] == 2
+    assert "2 personal Windows devices not judged" in f.detail
+    only = run({"devices": devs[1:], "laps_credentials": [laps("e1")]})["FND-16"]
+    assert only.status is Status.NOT_ASSESSED
+    assert "2 personal Windows devices not judged" in only.detail
+
+
 def test_fnd16_no_laps_at_all_fails_and_no_data_is_not_assessed() -> None:
     f = run_with({"devices": [windows("PC-1", "e1")], "laps_credentials": []})
     assert f["FND-16"].status is Status.FAIL

@@ -36,6 +36,7 @@ from healthcheck.model import Rejected
 
 from . import tenant_json
 from .formats import Part
+from .formats.intune import ownership
 from .shape import obj as _obj
 from .shape import rows as _rows
 from .shape import text as _text
@@ -227,6 +228,8 @@ def managed_devices(
     if any(isinstance(i, Mapping) and "azureADDeviceId" in i for i in items):
         # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
         fields["entra_device_id"] = "azureADDeviceId"
+    if any(isinstance(i, Mapping) and "managedDeviceOwnerType" in i for i in items):
+        fields["ownership"] = "managedDeviceOwnerType"  # FND-16
 
     def row(i: Mapping[str, Any]) -> dict[str, str]:
         return {
@@ -235,7 +238,10 @@ def managed_devices(
         }
 
     rows, numbers, rejected = _rows(items, source, row)
-    return [_part("devices", rows, list(fields), fields, numbers, rejected)]
+    part = _part("devices", rows, list(fields), fields, numbers, rejected)
+    if "ownership" in part.frame.columns:
+        part.frame["ownership"] = ownership(part.frame["ownership"]).to_numpy()
+    return [part]
 
 
 def registration_details(

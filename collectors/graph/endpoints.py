@@ -123,6 +123,8 @@ ENDPOINTS: dict[str, Endpoint] = {
                 "enrollmentProfileName",
                 # FND-15, FND-16: keys and LAPS backups hang off the Entra device.
                 "azureADDeviceId",
+                # FND-16: LAPS is a company device's policy.
+                "managedDeviceOwnerType",
             ),
             top=1000,
             permission="DeviceManagementManagedDevices.Read.All",

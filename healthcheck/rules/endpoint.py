@@ -280,7 +280,17 @@ def laps_manages_local_admin(ctx: RuleContext) -> Outcome:
     backup means the policy no longer runs on the device.
     """
     win, no_id = _entra_windows(ctx)
-    note = msg("rules.FND-16.no_id", count=no_id) if no_id else ""
+    notes = [msg("rules.FND-16.no_id", count=no_id)] if no_id else []
+    personal = 0
+    if "ownership" in win.columns:
+        # A personal (BYOD) device gets no LAPS policy: the admin would
+        # rightly refute it as a finding.
+        own = win["ownership"].astype("string").eq("personal").fillna(False)
+        personal = int(own.sum())
+        win = win[~own.to_numpy(dtype=bool)]
+        if personal:
+            notes.append(msg("rules.FND-16.personal", count=personal))
+    note = joined(notes, "") if notes else ""
     if win.empty:
         return not_assessed(msg("rules.FND-16.no_windows", note=note))
     creds = ctx.frame("laps_credentials")
@@ -296,7 +306,11 @@ def laps_manages_local_admin(ctx: RuleContext) -> Outcome:
     ]
     n = len(win)
     measured = dict(
-        devices=n, without_laps=len(missing), stale=len(stale), without_entra_id=no_id
+        devices=n,
+        without_laps=len(missing),
+        stale=len(stale),
+        without_entra_id=no_id,
+        personal=personal,
     )
     if missing.empty and not stale:
         return passed(

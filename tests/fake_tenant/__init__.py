@@ -326,6 +326,8 @@ def build_tenant(
                 "userPrincipalName": f"user{i % max(users, 1):05d}@contoso.example",
                 "serialNumber": f"SN{i}",
                 "azureADDeviceId": str(uuid.UUID(int=2 * 10**6 + i)),
+                # Every 13th a personal (BYOD) device: FND-16 leaves it out.
+                "managedDeviceOwnerType": "personal" if i % 13 == 12 else "company",
             }
         )
     # Every encrypted Windows device but every 7th has its key escrowed; every

@@ -42,6 +42,21 @@ def _storage_mb(series: pd.Series) -> pd.Series:
     return out.astype("string").where(finite, text)
 
 
+#: Intune's ownership words (export: Corporate/Personal; Graph's
+#: managedDeviceOwnerType: company/personal) as the devices dataset keeps them.
+_OWNERSHIP = {"corporate": "corporate", "company": "corporate", "personal": "personal"}
+
+
+def ownership(series: pd.Series) -> pd.Series:
+    """Ownership cells as "corporate" or "personal"; other words lower case."""
+
+    def one(word: str) -> str:
+        key = word.strip().casefold()
+        return _OWNERSHIP.get(key, key)
+
+    return datasets.map_distinct(series, one)
+
+
 def _intune_devices(view: View) -> list[Part]:
     # Intune admin center > Devices > All devices > Export.
     last, bad = view.dates("Last check-in")
@@ -74,6 +89,9 @@ def _intune_devices(view: View) -> list[Part]:
             view.col("Azure AD Device ID").astype("string").str.strip().str.lower()
         ).to_numpy()
         part.source_columns["entra_device_id"] = view.shown("Azure AD Device ID")
+    if view.has("Ownership"):  # FND-16: LAPS is for company devices
+        part.frame["ownership"] = ownership(view.col("Ownership")).to_numpy()
+        part.source_columns["ownership"] = view.shown("Ownership")
     if view.has("Category"):  # DOC-07: shared-device categories (client.yaml)
         part.frame["category"] = view.col("Category").to_numpy()
         part.source_columns["category"] = view.shown("Category")
@@ -148,5 +166,6 @@ DEVICES = TableFormat(
         "Category",
         "SKU family",
         "Azure AD Device ID",
+        "Ownership",
     ),
 )

@@ -8,7 +8,7 @@ contract documented in README.md; ``Assessment.from_dict()`` reads it back.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -959,28 +959,38 @@ class Assessment:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``assessment.json`` document."""
-        return {
-            "schema_version": self.schema_version,
-            "tool": {"name": "healthcheck", "version": self.tool_version},
-            "catalog_version": self.catalog_version,
-            "client": {"name": self.client_name},
-            "period": self.period,
-            "as_of": self.as_of.isoformat(),
-            "generated_at": self.generated_at.isoformat(timespec="seconds"),
-            "timezone": self.timezone,
-            "overall": self.overall.to_dict(),
-            "layers": [s.to_dict() for s in self.layers],
-            "findings": [f.to_dict() for f in self.findings],
-            "actions": [a.to_dict() for a in self.actions],
-            "waste": self.waste.to_dict(),
-            "collector_runs": [dict(r) for r in self.collector_runs],
-            "sources": [dict(s) for s in self.sources],
-            "rejected_rows": [dict(r) for r in self.rejected],
-            "reference_data": [dict(r) for r in self.reference_data],
-            "objects": {k: t.to_dict() for k, t in sorted(self.objects.items())},
-            "history": [h.to_dict() for h in self.history],
-            "agreed_actions": [x.to_dict() for x in self.agreed_actions],
-        }
+        return {key: make() for key, make in self.document_parts()}
+
+    def document_parts(self) -> Iterator[tuple[str, Callable[[], Any]]]:
+        """The document's keys in order, each with a function making its value.
+
+        :func:`healthcheck.report.jsonout.write` makes and writes one value at
+        a time, so the whole document (at 50,000 users, tens of megabytes of
+        dictionaries) is never held at once.
+        """
+        yield "schema_version", lambda: self.schema_version
+        yield "tool", lambda: {"name": "healthcheck", "version": self.tool_version}
+        yield "catalog_version", lambda: self.catalog_version
+        yield "client", lambda: {"name": self.client_name}
+        yield "period", lambda: self.period
+        yield "as_of", lambda: self.as_of.isoformat()
+        yield "generated_at", lambda: self.generated_at.isoformat(timespec="seconds")
+        yield "timezone", lambda: self.timezone
+        yield "overall", self.overall.to_dict
+        yield "layers", lambda: [s.to_dict() for s in self.layers]
+        yield "findings", lambda: [f.to_dict() for f in self.findings]
+        yield "actions", lambda: [a.to_dict() for a in self.actions]
+        yield "waste", self.waste.to_dict
+        yield "collector_runs", lambda: [dict(r) for r in self.collector_runs]
+        yield "sources", lambda: [dict(s) for s in self.sources]
+        yield "rejected_rows", lambda: [dict(r) for r in self.rejected]
+        yield "reference_data", lambda: [dict(r) for r in self.reference_data]
+        yield (
+            "objects",
+            lambda: {k: t.to_dict() for k, t in sorted(self.objects.items())},
+        )
+        yield "history", lambda: [h.to_dict() for h in self.history]
+        yield "agreed_actions", lambda: [x.to_dict() for x in self.agreed_actions]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Assessment:

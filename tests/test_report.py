@@ -96,3 +96,23 @@ def test_renderer_fetches_nothing_outside_the_templates(listener: Listener) -> N
     assert any("/etc/passwd" in u for u in fetcher.refused)
     assert any(f"127.0.0.1:{port}" in u for u in fetcher.refused)
     assert not any(u.endswith("report.css") for u in fetcher.refused)
+
+
+def test_assessment_json_is_laid_out_for_a_reader_and_reads_back(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    """Outer levels one item per line, deeper values compact; nothing lost."""
+    text = (sample_run / "assessment.json").read_text(encoding="utf-8")
+    a = jsonout.read(sample_run / "assessment.json")
+    assert json.loads(text) == a.to_dict()
+    # Written a top-level value at a time, it is the text of dumps().
+    again = jsonout.write(a, tmp_path / "assessment.json")
+    assert again.read_text(encoding="utf-8") == jsonout.dumps(a) == text
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1].startswith('  "schema_version": ')
+    # A finding's affected objects: one per line, each a JSON value.
+    start = next(i for i, line in enumerate(lines) if line == '      "affected": [')
+    assert json.loads(lines[start + 1].rstrip(","))
+    # An object table's rows: one compact row per line.
+    rows = next(i for i, line in enumerate(lines) if line == '      "rows": [')
+    assert isinstance(json.loads(lines[rows + 1].rstrip(",")), list)

@@ -719,12 +719,15 @@ def _prefer(
             continue
         dup = np.array([k in seen for k in keys], dtype=bool)
         rows = np.asarray(part.rows)
+        # One reason text per file it names, shared by its rows: a duplicate
+        # users export skips tens of thousands of them.
+        reasons = {p: f"skipped: already read from {p}" for p in set(seen.values())}
         notes = [
             Rejected(
                 source=src.path,
                 row=int(rows[i]),
                 column=None,
-                reason=f"skipped: already read from {seen[keys[i]]}",
+                reason=reasons[seen[keys[i]]],
             )
             for i in np.flatnonzero(dup)
         ]

@@ -8,7 +8,6 @@ line on stderr, never a traceback.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -300,6 +299,8 @@ def rules(layer: str | None, fmt: str) -> None:
         chosen = [r for r in list_catalog() if layer is None or r.layer.value == layer]
         click.echo(catalog_markdown(chosen), nl=False)
         return
+    import json
+
     # The packaged listing (engine.LISTING, checked against the catalogue by
     # the tests): no TOML parsing and no engine for a listing.
     text = (Path(__file__).parent / "catalog" / "listing.json").read_text("utf-8")
@@ -323,6 +324,8 @@ def rules(layer: str | None, fmt: str) -> None:
 )
 def compare(previous: Path, current: Path, fmt: str) -> None:
     """Compare two quarters, each a report folder or an assessment.json."""
+    import json
+
     from healthcheck import compare as cmp
 
     with user_errors():

@@ -1,6 +1,6 @@
 """Allow ``python -m healthcheck``."""
 
-from healthcheck.cli import main
+from healthcheck.launch import main
 
 if __name__ == "__main__":
     main()

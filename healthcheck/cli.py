@@ -299,17 +299,12 @@ def rules(layer: str | None, fmt: str) -> None:
         chosen = [r for r in list_catalog() if layer is None or r.layer.value == layer]
         click.echo(catalog_markdown(chosen), nl=False)
         return
-    import json
-
     # The packaged listing (engine.LISTING, checked against the catalogue by
-    # the tests): no TOML parsing and no engine for a listing.
-    text = (Path(__file__).parent / "catalog" / "listing.json").read_text("utf-8")
-    listed = [r for r in json.loads(text) if layer is None or r["layer"] == layer]
-    if fmt == "json":
-        click.echo(json.dumps(listed, indent=2))
-        return
-    for r in listed:
-        click.echo(f"{r['id']}  {r['severity']:<8}  w{r['weight']:g}  {r['title']}")
+    # the tests): no TOML parsing and no engine for a listing. The entry
+    # point (healthcheck.launch) usually answers before click is loaded.
+    from healthcheck.launch import rules_text
+
+    click.echo(rules_text(layer, fmt), nl=False)
 
 
 @main.command()

@@ -299,10 +299,9 @@ def rules(layer: str | None, fmt: str) -> None:
         chosen = [r for r in list_catalog() if layer is None or r.layer.value == layer]
         click.echo(catalog_markdown(chosen), nl=False)
         return
-    # The packaged listing (engine.LISTING, checked against the catalogue by
-    # the tests): no TOML parsing and no engine for a listing. The entry
-    # point (healthcheck.launch) usually answers before click is loaded.
-    from healthcheck.launch import rules_text
+    # The packaged listing: no TOML parsing and no engine for a listing. The
+    # entry point (healthcheck.launch) usually answers before click is loaded.
+    from healthcheck.listing import rules_text
 
     click.echo(rules_text(layer, fmt), nl=False)
 

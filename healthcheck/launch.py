@@ -7,7 +7,7 @@ interpreter's own. Both answers are fixed text, so they are given here:
 
 - the help is click's own, generated into ``cli_help.txt`` (the tests check
   it against what click prints now, see :func:`click_help`);
-- the listing is ``catalog/listing.json`` (checked against the catalogue).
+- the listing is :mod:`healthcheck.listing` (checked against the catalogue).
 
 Anything else (another option or command, ``-v``, a terminal narrower than
 click's 80 columns, a mistake click should explain) goes to
@@ -20,15 +20,14 @@ import os
 import sys
 from pathlib import Path
 
+from healthcheck import listing
+
 HERE = Path(__file__).parent
 HELP_FILE = HERE / "cli_help.txt"
-LISTING_FILE = HERE / "catalog" / "listing.json"
 #: Where the program's name goes in ``cli_help.txt``.
 PROG = "{prog}"
 #: click wraps help at the terminal's width, at most this many columns.
 WIDTH = 80
-LAYERS = ("foundation", "processes", "review", "expert")
-FORMATS = ("table", "json")
 
 
 def main() -> None:
@@ -55,7 +54,7 @@ def _light(args: list[str]) -> str | None:
     if args[:1] == ["rules"]:
         options = _rules_options(args[1:])
         if options is not None:
-            return rules_text(*options)
+            return listing.rules_text(*options)
     return None
 
 
@@ -76,26 +75,11 @@ def _rules_options(args: list[str]) -> tuple[str | None, str] | None:
         i += 1
     layer = got.get("--layer")
     fmt = got.get("--format", "table")
-    if (layer is not None and layer not in LAYERS) or fmt not in FORMATS:
+    if (
+        layer is not None and layer not in listing.LAYERS
+    ) or fmt not in listing.FORMATS:
         return None
     return layer, fmt
-
-
-def rules_text(layer: str | None, fmt: str) -> str:
-    """``healthcheck rules`` output in ``table`` or ``json`` format."""
-    import json
-
-    listed = [
-        r
-        for r in json.loads(LISTING_FILE.read_text("utf-8"))
-        if layer is None or r["layer"] == layer
-    ]
-    if fmt == "json":
-        return json.dumps(listed, indent=2) + "\n"
-    return "".join(
-        f"{r['id']}  {r['severity']:<8}  w{r['weight']:g}  {r['title']}\n"
-        for r in listed
-    )
 
 
 def program_name() -> str:

@@ -205,3 +205,10 @@ def test_python_dash_m_shows_its_own_program_name() -> None:
     assert fast.returncode == slow.returncode == 0
     assert fast.stdout == slow.stdout
     assert fast.stdout.startswith("Usage: python -m healthcheck [OPTIONS]")
+
+
+def test_the_listing_knows_the_catalogues_layers() -> None:
+    from healthcheck import listing
+    from healthcheck.model import Layer
+
+    assert listing.LAYERS == tuple(layer.value for layer in Layer)

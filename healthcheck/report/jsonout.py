@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,31 +25,47 @@ def pieces(value: Any, depth: int = 0) -> Iterator[str]:
     instead takes Python's pure-Python encoder: at 50,000 users, several
     seconds and a file three times the size.
     """
-    if depth < _OPEN and isinstance(value, dict | list) and value:
+    if depth < _OPEN and isinstance(value, dict) and value:
+        yield from _object(value.items(), depth)
+    elif depth < _OPEN and isinstance(value, list) and value:
         inner = "\n" + "  " * (depth + 1)
-        if isinstance(value, dict):
-            yield "{"
-            sep = inner
-            for key, item in value.items():
-                yield sep + _COMPACT.encode(str(key)) + ": "
-                yield from pieces(item, depth + 1)
-                sep = "," + inner
-            yield "\n" + "  " * depth + "}"
-        else:
-            yield "["
-            sep = inner
-            for item in value:
-                yield sep
-                yield from pieces(item, depth + 1)
-                sep = "," + inner
-            yield "\n" + "  " * depth + "]"
+        yield "["
+        sep = inner
+        for item in value:
+            yield sep
+            yield from pieces(item, depth + 1)
+            sep = "," + inner
+        yield "\n" + "  " * depth + "]"
     else:
         yield _COMPACT.encode(value)
 
 
+def _object(items: Iterable[tuple[str, Any]], depth: int) -> Iterator[str]:
+    """A non-empty JSON object laid out as :func:`pieces` lays out a dict."""
+    inner = "\n" + "  " * (depth + 1)
+    yield "{"
+    sep = inner
+    for key, item in items:
+        yield sep + _COMPACT.encode(str(key)) + ": "
+        yield from pieces(item, depth + 1)
+        sep = "," + inner
+    yield "\n" + "  " * depth + "}"
+
+
+def document(assessment: Assessment) -> Iterator[str]:
+    """``pieces(assessment.to_dict())``, one top-level value made at a time.
+
+    Each value is made when its turn comes and let go once written, so the
+    whole document's dictionary is never held at once.
+    """
+    parts = assessment.document_parts()
+    yield from _object(((key, make()) for key, make in parts), 0)
+    yield "\n"
+
+
 def dumps(assessment: Assessment) -> str:
     """The JSON text of :func:`write`, as one string."""
-    return "".join(pieces(assessment.to_dict())) + "\n"
+    return "".join(document(assessment))
 
 
 def write(assessment: Assessment, path: Path) -> Path:
@@ -64,21 +80,11 @@ def write(assessment: Assessment, path: Path) -> Path:
     def fill(fh: IO[bytes]) -> None:
         batch: list[str] = []
 
-        def put(piece: str) -> None:
+        for piece in document(assessment):
             batch.append(piece)
             if len(batch) >= _BATCH:
                 fh.write("".join(batch).encode("utf-8"))
                 batch.clear()
-
-        # One top-level value made, written and let go at a time: the same
-        # text as pieces(assessment.to_dict()), without the whole dictionary.
-        sep = "{\n  "
-        for key, make in assessment.document_parts():
-            put(sep + _COMPACT.encode(key) + ": ")
-            for piece in pieces(make(), 1):
-                put(piece)
-            sep = ",\n  "
-        put("\n}\n")
         fh.write("".join(batch).encode("utf-8"))
 
     return write_atomic(path, fill)

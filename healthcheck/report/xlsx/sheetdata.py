@@ -92,19 +92,23 @@ def rows_xml(
     *,
     first: int,
     row_attrs: dict[int, str],
+    tall_styles: Sequence[Styles] | None = None,
     styled_blanks: bool = True,
 ) -> Iterator[str]:
     """The ``<row>`` elements of ``rows``, numbered from ``first``.
 
     ``styles`` gives each column's style ids; ``row_attrs`` the extra
-    attributes of a row by number (its height), as openpyxl writes them.
-    Without ``styled_blanks``, a None is no cell at all, styled or not.
+    attributes of a row by number (its height), as openpyxl writes them, and
+    a row that has them takes ``tall_styles`` when given. Without
+    ``styled_blanks``, a None is no cell at all, styled or not.
     """
     letters = [get_column_letter(i) for i in range(1, len(styles) + 1)]
     for r, values in enumerate(rows, start=first):
         num = str(r)
-        parts = [f'<row r="{num}"{row_attrs.get(r, "")}>']
-        for letter, value, style in zip(letters, values, styles, strict=True):
+        attrs = row_attrs.get(r, "")
+        chosen = tall_styles if attrs and tall_styles is not None else styles
+        parts = [f'<row r="{num}"{attrs}>']
+        for letter, value, style in zip(letters, values, chosen, strict=True):
             if value is None and not styled_blanks:
                 continue
             cell = _cell(letter + num, value, style)
@@ -129,7 +133,6 @@ def splice(path: Path, rows: Iterable[str]) -> None:
     tmp = path.with_name(path.name + ".rows")
     try:
         with open(tmp, "w", encoding="utf-8", errors="replace", newline="") as out:
-            out.flush()
             out.buffer.write(raw[: match.start()])
             out.write("<sheetData>")
             chunk: list[str] = []

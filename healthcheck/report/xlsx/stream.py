@@ -76,24 +76,10 @@ def _stream(ws: Any, plan: Plan) -> None:
         yield from sheetdata.rows_xml(
             [plan.headers], [(header,) * 5] * len(plan.headers), first=1, row_attrs={}
         )
-        if heights:
-            # Rows of several lines are few; split the list at them.
-            start = 0
-            for r in sorted(h for h in heights if h <= plan.last_row):
-                i = r - 2
-                if i > start:
-                    yield from sheetdata.rows_xml(
-                        plan.rows[start:i], short, first=start + 2, row_attrs={}
-                    )
-                yield from sheetdata.rows_xml(
-                    plan.rows[i : i + 1], tall, first=r, row_attrs=heights
-                )
-                start = i + 1
-            yield from sheetdata.rows_xml(
-                plan.rows[start:], short, first=start + 2, row_attrs={}
-            )
-        else:
-            yield from sheetdata.rows_xml(plan.rows, short, first=2, row_attrs={})
+        # A row of several lines (one with a height) takes the tall styles.
+        yield from sheetdata.rows_xml(
+            plan.rows, short, first=2, row_attrs=heights, tall_styles=tall
+        )
         if plan.total is not None:
             styles = [_styles(ws, fmt, None, font=BOLD) for fmt in plan.formats]
             yield from sheetdata.rows_xml(

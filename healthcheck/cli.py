@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from healthcheck import __version__
+from healthcheck import __version__, listing
 from healthcheck.errors import HealthcheckError
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
@@ -280,7 +280,7 @@ def collectors() -> None:
 @main.command()
 @click.option(
     "--layer",
-    type=click.Choice(["foundation", "processes", "review", "expert"]),
+    type=click.Choice(listing.LAYERS),
     help="Only this layer.",
 )
 @click.option(
@@ -301,9 +301,7 @@ def rules(layer: str | None, fmt: str) -> None:
         return
     # The packaged listing: no TOML parsing and no engine for a listing. The
     # entry point (healthcheck.launch) usually answers before click is loaded.
-    from healthcheck.listing import rules_text
-
-    click.echo(rules_text(layer, fmt), nl=False)
+    click.echo(listing.rules_text(layer, fmt), nl=False)
 
 
 @main.command()

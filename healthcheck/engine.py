@@ -264,11 +264,6 @@ def list_catalog() -> tuple[Rule, ...]:
     return read_catalog(code=False)
 
 
-#: The catalogue's listing, generated from it and kept in the package so that
-#: ``healthcheck rules`` prints it without parsing TOML or loading the engine.
-LISTING = "listing.json"
-
-
 def catalog_listing(catalog: Sequence[Rule] | None = None) -> list[dict[str, Any]]:
     """The rules as ``healthcheck rules --format json`` lists them, in order."""
     return [
@@ -287,7 +282,11 @@ def catalog_listing(catalog: Sequence[Rule] | None = None) -> list[dict[str, Any
 
 
 def listing_text(catalog: Sequence[Rule] | None = None) -> str:
-    """The text of the packaged :data:`LISTING`."""
+    """The text of the packaged listing (:data:`healthcheck.listing.LISTING_FILE`).
+
+    Kept in the package so that ``healthcheck rules`` prints the catalogue
+    without parsing TOML or loading the engine.
+    """
     return json.dumps(catalog_listing(catalog), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -68,12 +68,9 @@ def test_the_listing_is_the_checked_catalogue() -> None:
 
 def test_the_packaged_listing_is_the_catalogue() -> None:
     """``rules`` prints catalog/listing.json: it must say what the catalogue says."""
-    from pathlib import Path
+    from healthcheck import engine, listing
 
-    from healthcheck import engine
-
-    path = Path(engine.__file__).parent / "catalog" / engine.LISTING
-    assert path.read_text(encoding="utf-8") == engine.listing_text(), (
+    assert listing.LISTING_FILE.read_text(encoding="utf-8") == engine.listing_text(), (
         "healthcheck/catalog/listing.json is stale: run python -c "
         "\"from healthcheck import engine; open('healthcheck/catalog/listing.json', "
         "'w', encoding='utf-8').write(engine.listing_text())\""

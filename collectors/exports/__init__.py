@@ -367,13 +367,15 @@ class ExportsCollector:
             if path.suffix.lower() != ".json":
                 continue
             table = docs[path] = read(path)
-            kind = graph_json.recognise(table.json) if table is not None else None
+            if table is None:
+                continue
+            kind = graph_json.recognise(table.json)
             if kind == "subscribedSkus":
-                sku_ids |= graph_json.sku_ids(table.json["value"])  # type: ignore[union-attr]
+                sku_ids |= graph_json.sku_ids(table.json["value"])
             elif kind == "users":
                 user_ids |= {
                     str(u.get("id", "")).lower(): str(u.get("userPrincipalName"))
-                    for u in table.json["value"]  # type: ignore[union-attr]
+                    for u in table.json["value"]
                     if u.get("id")
                 }
         for path in paths:
